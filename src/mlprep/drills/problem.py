@@ -1,0 +1,59 @@
+"""The problem a generator returns: what to show, what to expect, how to explain it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Problem", "to_jsonable"]
+
+
+def to_jsonable(value: Any) -> Any:
+    """numpy arrays and scalars become plain lists and numbers; everything else passes through."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One generated instance of a computed card.
+
+    `data` keeps insertion order: it is the order the values are shown in. `answer` is a float
+    for a scalar answer (shape `()`), otherwise a numpy array of `shape`. `solution` holds the
+    worked steps as Markdown, one intermediate result per step.
+    """
+
+    generator: str
+    seed: int
+    params: dict[str, Any]
+    topic: str
+    prompt: str
+    data: dict[str, Any]
+    answer: Any
+    shape: tuple[int, ...]
+    solution: tuple[str, ...]
+    rtol: float = 1e-2
+    atol: float = 1e-6
+    answer_format: str = ""  # what to type, e.g. "a vector of 2 numbers, 2 decimals"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "generator": self.generator,
+            "seed": self.seed,
+            "params": dict(self.params),
+            "topic": self.topic,
+            "prompt": self.prompt,
+            "data": to_jsonable(self.data),
+            "answer": to_jsonable(self.answer),
+            "shape": list(self.shape),
+            "rtol": self.rtol,
+            "atol": self.atol,
+            "answer_format": self.answer_format,
+            "solution": list(self.solution),
+        }

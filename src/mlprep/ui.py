@@ -1,0 +1,192 @@
+"""Terminal I/O: one-key input and the screens of a review session."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING
+
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.text import Text
+
+from .render import markdown
+from .session import GRADE_KEYS, GOOD, Counts, ReviewSession, SessionSummary
+
+if TYPE_CHECKING:
+    from .deck import Card
+
+__all__ = ["KeyReader", "card_header", "card_panel", "grade_bar", "run_review", "summary_text"]
+
+CTRL_C = "\x03"
+ENTER = ("\r", "\n")
+
+
+class KeyReader:
+    """Reads single keypresses from a terminal in cbreak mode (Ctrl-C still interrupts)."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdin
+        self.fd = self.stream.fileno()
+
+    @contextmanager
+    def raw(self):
+        import termios
+        import tty
+
+        old = termios.tcgetattr(self.fd)
+        try:
+            tty.setcbreak(self.fd)
+            yield self
+        finally:
+            termios.tcsetattr(self.fd, termios.TCSADRAIN, old)
+
+    def key(self) -> str:
+        ch = os.read(self.fd, 1).decode(errors="replace")
+        if ch == "\x1b":  # swallow escape sequences (arrow keys and the like)
+            import select
+
+            while select.select([self.fd], [], [], 0.01)[0]:
+                os.read(self.fd, 16)
+            return "\x1b"
+        if ch == "":
+            raise EOFError
+        return ch
+
+
+def card_header(index: int, counts: Counts, card: Card) -> Text:
+    line = Text()
+    line.append(f" card {index}", style="bold")
+    line.append("  ·  ")
+    line.append(f"new {counts.new}", style="blue")
+    line.append("  ")
+    line.append(f"relearn {counts.relearn}", style="red")
+    line.append("  ")
+    line.append(f"review {counts.review}", style="green")
+    line.append("  ·  ")
+    line.append(f"deck {card.deck}", style="bold")
+    if card.tags:
+        line.append("  tags " + ", ".join(card.tags), style="dim")
+    return line
+
+
+def card_panel(text: str, title: str, style: str) -> Panel:
+    return Panel(markdown(text), title=title, title_align="left", border_style=style, padding=(0, 1))
+
+
+def grade_bar(preview: dict[int, str]) -> Text:
+    bar = Text(" ")
+    colors = {"1": "red", "2": "yellow", "3": "green", "4": "cyan"}
+    for key, (label, quality) in GRADE_KEYS.items():
+        bar.append(f"[{key}] {label} ", style=f"bold {colors[key]}")
+        bar.append(f"{preview[quality]}   ", style="dim")
+    bar.append("· enter = Good · u undo · q quit", style="dim")
+    return bar
+
+
+def summary_text(summary: SessionSummary) -> Text:
+    minutes, seconds = divmod(int(round(summary.seconds)), 60)
+    text = Text()
+    text.append("Session done: ", style="bold")
+    text.append(f"{summary.answered} answers on {len(summary.cards)} cards")
+    text.append(f" · {minutes}m {seconds:02d}s")
+    if summary.accuracy is not None:
+        text.append(f" · accuracy {summary.accuracy:.0%}")
+    text.append(f" · {summary.due_tomorrow} due tomorrow")
+    return text
+
+
+def nothing_due_text(next_due: date | None, today: date, tomorrow_count: int) -> Text:
+    text = Text("Nothing is due right now. ", style="bold green")
+    if next_due is None:
+        text.append("No card is scheduled yet: new cards arrive as the daily limit allows.")
+    else:
+        days = (next_due - today).days
+        text.append(f"Next card is due {next_due.isoformat()} (in {days} day{'s' * (days != 1)}). ")
+    text.append(f"Tomorrow: {tomorrow_count} card{'s' * (tomorrow_count != 1)} due.")
+    return text
+
+
+def _screen(console: Console, *parts: RenderableType) -> None:
+    console.clear()
+    console.print(Group(*parts))
+
+
+def run_review(
+    session: ReviewSession,
+    console: Console,
+    keys: KeyReader,
+    *,
+    expert: bool = False,
+    show_computed: Callable[[ReviewSession, Card, Text], bool] | None = None,
+    on_answered: Callable[[str], Text | None] | None = None,
+) -> SessionSummary:
+    """Drive a session from the keyboard until the queue is empty or the user quits.
+
+    `show_computed` runs a computed card through the drill engine and records it; it returns
+    False when the user quit. `on_answered` may return a notice to show (e.g. a leech)."""
+    notice: Text | None = None
+    try:
+        with keys.raw():
+            while session.current is not None:
+                item = session.current
+                card = session.store.card(item.card_id)
+                if card is None:  # retired since the queue was built
+                    session.queue.pop(0)
+                    continue
+                header = card_header(session.answered + 1, session.counts(), card)
+                if card.is_computed and show_computed is not None:
+                    if not show_computed(session, card, header):
+                        break
+                    continue
+                hint = Text(" space/enter: show answer · u undo · q quit", style="dim")
+                _screen(console, header, card_panel(card.q, "Question", "blue"), *(n for n in [notice] if n), hint)
+                notice = None
+                started = time.monotonic()
+                key = keys.key()
+                while key not in (" ", *ENTER, "q", "u", CTRL_C):
+                    key = keys.key()
+                if key in ("q", CTRL_C):
+                    break
+                if key == "u":
+                    session.undo()
+                    continue
+                preview = session.preview(card.id)
+                _screen(
+                    console,
+                    header,
+                    card_panel(card.q, "Question", "blue"),
+                    card_panel(card.a, "Answer", "green"),
+                    grade_bar(preview),
+                )
+                quality = _read_grade(keys, expert)
+                if quality == "quit":
+                    break
+                if quality == "undo":
+                    session.undo()
+                    continue
+                session.answer(quality, response_ms=int((time.monotonic() - started) * 1000))
+                if on_answered is not None:
+                    notice = on_answered(card.id)
+    except KeyboardInterrupt:
+        pass
+    return session.summary()
+
+
+def _read_grade(keys: KeyReader, expert: bool) -> int | str:
+    while True:
+        key = keys.key()
+        if key in ("q", CTRL_C):
+            return "quit"
+        if key == "u":
+            return "undo"
+        if key in ENTER:
+            return GOOD
+        if expert and key in "012345" and len(key) == 1:
+            return int(key)
+        if not expert and key in GRADE_KEYS:
+            return GRADE_KEYS[key][1]
