@@ -12,6 +12,8 @@ def fmt_num(x: Any, digits: int = 4) -> str:
     value = float(x)
     if value != value or value in (float("inf"), float("-inf")):
         return str(value)
+    if value != 0 and abs(value) < 0.5 * 10**-digits:
+        return f"{value:.3g}"  # eps = 1e-05 must not print as 0
     rounded = round(value, digits)
     if rounded == int(rounded) and abs(rounded) < 1e15:
         return str(int(rounded))

@@ -1,0 +1,114 @@
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from mlprep.session import RELEARN_GAP, ReviewSession, build_queue
+from mlprep.store import Store
+
+DAY = date(2026, 3, 2)
+
+
+class Clock:
+    def __init__(self):
+        self.t = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+
+    def __call__(self):
+        self.t += timedelta(seconds=10)
+        return self.t
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    f = tmp_path / "deck.yaml"
+    f.write_text("cards:\n" + "".join(f"  - {{id: c{i}, q: q{i}, a: a{i}}}\n" for i in range(1, 16)))
+    with Store(tmp_path / "db.sqlite") as s:
+        s.sync([f])
+        yield s
+
+
+def ids(queue):
+    return [q.card_id for q in queue]
+
+
+def test_new_limit_counts_cards_seen_today(store):
+    queue = build_queue(store, DAY, new_per_day=4)
+    assert ids(queue) == ["c1", "c2", "c3", "c4"]  # file order
+    session = ReviewSession(store, queue, DAY, Clock())
+    session.answer(4)
+    session.answer(4)
+    assert len(build_queue(store, DAY, new_per_day=4)) == 2
+    assert len(build_queue(store, DAY + timedelta(days=1), new_per_day=4)) == 4 + 2
+
+
+def test_due_before_new_and_review_cap(store):
+    clock = Clock()
+    s = ReviewSession(store, build_queue(store, DAY, new_per_day=3), DAY, clock)
+    for _ in range(3):
+        s.answer(4)
+    tomorrow = DAY + timedelta(days=1)
+    queue = build_queue(store, tomorrow, new_per_day=2)
+    assert [q.kind for q in queue] == ["review"] * 3 + ["new"] * 2
+    capped = build_queue(store, tomorrow, new_per_day=0, reviews_per_day=2)
+    assert len(capped) == 2
+
+
+def test_low_grades_come_back_after_a_gap(store):
+    session = ReviewSession(store, build_queue(store, DAY, new_per_day=6), DAY, Clock())
+    first = session.current.card_id
+    session.answer(1)
+    assert ids(session.queue).index(first) == RELEARN_GAP
+    assert session.queue[RELEARN_GAP].kind == "relearn"
+    for _ in range(RELEARN_GAP):
+        session.answer(4)
+    assert session.current.card_id == first
+    session.answer(3)  # Hard still comes back
+    assert first in ids(session.queue)
+    while session.current.card_id != first:
+        session.answer(4)
+    session.answer(4)
+    assert first not in ids(session.queue)
+    # Repeats were logged but only the first answer of the day scheduled the card.
+    reviews = store.reviews(first)
+    assert [r.scheduled for r in reviews] == [True, False, False]
+    assert store.state(first).sm2.repetitions == 0
+
+
+def test_relearning_survives_a_new_session_the_same_day(store):
+    session = ReviewSession(store, build_queue(store, DAY, new_per_day=2), DAY, Clock())
+    failed = session.current.card_id
+    session.answer(1)
+    queue = build_queue(store, DAY, new_per_day=2)
+    assert queue[0].card_id == failed and queue[0].kind == "relearn"
+
+
+def test_undo_puts_the_card_back(store):
+    session = ReviewSession(store, build_queue(store, DAY, new_per_day=3), DAY, Clock())
+    a = session.current.card_id
+    session.answer(1)
+    b = session.current.card_id
+    session.answer(4)
+    assert session.undo().card_id == b
+    assert store.state(b) is None
+    assert session.undo().card_id == a
+    assert store.state(a) is None and store.reviews() == []
+    assert session.undo() is None
+
+
+def test_preview_shows_intervals_per_grade(store):
+    session = ReviewSession(store, build_queue(store, DAY, new_per_day=1), DAY, Clock())
+    card = session.current.card_id
+    preview = session.preview(card)
+    assert preview[1] == "1d ↻" and preview[4] == "1d" and preview[5] == "1d"
+    session.answer(5)
+    # A second look the same day does not reschedule.
+    assert session.preview(card)[4] == "1d" and session.preview(card)[1] == "again today"
+
+
+def test_summary(store):
+    session = ReviewSession(store, build_queue(store, DAY, new_per_day=3), DAY, Clock())
+    session.answer(4)
+    session.answer(1)
+    summary = session.summary()
+    assert summary.answered == 2 and summary.accuracy == 0.5
+    assert summary.due_tomorrow == 2

@@ -1,0 +1,175 @@
+"""Generators in mlprep.drills.gen_metrics: precision_recall, f1, roc_auc, bias_variance.
+
+Every expected answer is recomputed here from `problem.data` with plain Python (explicit
+confusion counts, a pairwise AUC count, the statistics module), never from the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+
+import numpy as np
+import pytest
+
+from mlprep.drills import ParamsError, Problem, generate, get_generator
+
+SEEDS = range(200)
+LEVELS = (1, 2, 3)
+TOPICS = {
+    "precision_recall": "metrics",
+    "f1": "metrics",
+    "roc_auc": "roc-auc",
+    "bias_variance": "bias-variance",
+}
+NAMES = tuple(TOPICS)
+
+
+def problems(name: str, level: int) -> list[Problem]:
+    return [generate(name, seed, {"level": level}) for seed in SEEDS]
+
+
+def assert_well_posed(problem: Problem) -> None:
+    """Shape, finiteness, tolerance that fits '3 decimals', and an answer not ~0."""
+    answer = np.asarray(problem.answer, dtype=float)
+    assert answer.shape == problem.shape
+    if problem.shape == ():
+        assert isinstance(problem.answer, float)
+    else:
+        assert isinstance(problem.answer, np.ndarray)
+    assert np.isfinite(answer).all()
+    assert problem.rtol == 1e-2
+    assert "3 decimals" in problem.prompt
+    assert 5e-4 <= problem.atol <= 1e-3  # a correctly rounded answer must pass, 0 never exact
+    assert np.abs(answer).max() > 10 * problem.atol
+    assert problem.solution and all(isinstance(step, str) and step for step in problem.solution)
+    assert problem.answer_format
+    json.dumps(problem.to_dict())
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[int, int, int, int]:
+    tp = fp = fn = tn = 0
+    for truth, pred in zip(y_true.tolist(), y_pred.tolist(), strict=True):
+        assert truth in (0, 1) and pred in (0, 1)
+        if truth == 1 and pred == 1:
+            tp += 1
+        elif truth == 0 and pred == 1:
+            fp += 1
+        elif truth == 1:
+            fn += 1
+        else:
+            tn += 1
+    return tp, fp, fn, tn
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_precision_recall_matches_confusion_counts(level: int) -> None:
+    for problem in problems("precision_recall", level):
+        tp, fp, fn, tn = confusion(problem.data["y_true"], problem.data["y_pred"])
+        assert tp >= 1 and fp + tn >= 1  # no 0/0, both classes present
+        expected = [tp / (tp + fp), tp / (tp + fn)]
+        assert expected[0] != expected[1]  # the order [precision, recall] matters
+        np.testing.assert_allclose(problem.answer, expected, rtol=0, atol=1e-9)
+        assert_well_posed(problem)
+        assert "class 1 is the positive class" in problem.prompt
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_f1_is_the_harmonic_mean_of_precision_and_recall(level: int) -> None:
+    for problem in problems("f1", level):
+        tp, fp, fn, _ = confusion(problem.data["y_true"], problem.data["y_pred"])
+        precision, recall = tp / (tp + fp), tp / (tp + fn)
+        assert problem.answer == pytest.approx(
+            2 * precision * recall / (precision + recall), abs=1e-9
+        )
+        assert_well_posed(problem)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_roc_auc_matches_pairwise_count_with_half_ties(level: int) -> None:
+    for problem in problems("roc_auc", level):
+        labels = problem.data["y_true"].tolist()
+        scores = problem.data["scores"].tolist()
+        pos = [s for s, y in zip(scores, labels, strict=True) if y == 1]
+        neg = [s for s, y in zip(scores, labels, strict=True) if y == 0]
+        assert pos and neg and len(pos) + len(neg) == len(labels)
+        wins = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in pos for n in neg)
+        assert problem.answer == pytest.approx(wins / (len(pos) * len(neg)), abs=1e-9)
+        assert 0 < problem.answer <= 1
+        assert_well_posed(problem)
+        assert "counts 1/2" in problem.prompt
+        if level == 1:
+            assert len(set(scores)) == len(scores)  # level 1: no ties to untangle
+
+
+def test_roc_auc_levels_2_and_3_include_ties() -> None:
+    def has_tie(problem: Problem) -> bool:
+        labels, scores = problem.data["y_true"], problem.data["scores"]
+        return bool(set(scores[labels == 1]) & set(scores[labels == 0]))
+
+    assert any(has_tie(p) for p in problems("roc_auc", 3))
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_bias_variance_matches_statistics_module(level: int) -> None:
+    for problem in problems("bias_variance", level):
+        preds = problem.data["preds"].tolist()
+        truth = problem.data["truth"]
+        bias_sq = (statistics.fmean(preds) - truth) ** 2
+        variance = statistics.pvariance(preds)  # divides by m
+        np.testing.assert_allclose(problem.answer, [bias_sq, variance], rtol=0, atol=1e-9)
+        assert_well_posed(problem)
+        assert min(bias_sq, variance) > 10 * problem.atol  # neither component ~0
+        assert np.array_equal(np.round(problem.data["preds"], 1), problem.data["preds"])
+        if level == 1:  # hand-solvable: integer predictions with an integer mean
+            assert all(p == int(p) for p in preds) and statistics.fmean(preds) % 1 == 0
+
+
+SIZE_KEY = {
+    "precision_recall": "y_true",
+    "f1": "y_true",
+    "roc_auc": "scores",
+    "bias_variance": "preds",
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bigger_levels_give_bigger_data(name: str) -> None:
+    sizes = [len(generate(name, 7, {"level": level}).data[SIZE_KEY[name]]) for level in LEVELS]
+    assert sizes == sorted(sizes) and len(set(sizes)) == 3
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_seed_same_problem_and_seeds_differ(name: str) -> None:
+    for seed in range(30):
+        assert generate(name, seed).to_dict() == generate(name, seed).to_dict()
+    assert generate(name, 3).to_dict() == generate(name, 3, {"level": 1}).to_dict()
+    shown = {json.dumps(generate(name, seed).to_dict()["data"]) for seed in range(30)}
+    assert len(shown) > 20
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_topic_and_registration(name: str) -> None:
+    gen = get_generator(name)
+    assert gen.topic == TOPICS[name]
+    assert gen.description
+    assert generate(name, 0).topic == TOPICS[name]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({"level": 0}, "'level' must be in [1, 3]"),
+        ({"level": 4}, "'level' must be in [1, 3]"),
+        ({"level": "2"}, "'level' must be int"),
+        ({"level": 1.5}, "'level' must be int"),
+        ({"level": True}, "'level' must be int"),
+        ({"size": 3}, "unknown param 'size'"),
+    ],
+)
+def test_bad_params_raise_params_error(name: str, params: dict, needle: str) -> None:
+    with pytest.raises(ParamsError) as excinfo:
+        generate(name, 0, params)
+    assert needle in str(excinfo.value)
+    assert str(excinfo.value).startswith(f"{name}: ")

@@ -1,0 +1,113 @@
+"""`mlprep review` in a real terminal: what the screen shows and what the DB holds."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import time
+
+import pytest
+
+from .conftest import see
+
+DECK = r"""deck: e2e
+cards:
+  - id: e2e-ridge
+    q: 'Ridge closed form? $w^* = (X^TX + \lambda I)^{-1}X^Ty$'
+    a: The **unique** minimiser for $\lambda > 0$.
+    tags: [ridge]
+  - id: e2e-second
+    q: Second question?
+    a: Second answer.
+  - id: e2e-third
+    q: Third question?
+    a: Third answer.
+"""
+
+
+@pytest.fixture
+def deck(tmp_path):
+    path = tmp_path / "e2e.yaml"
+    path.write_text(DECK)
+    return path
+
+
+def db_rows(home, sql):
+    conn = sqlite3.connect(home / "mlprep.db")
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_answer_three_undo_one_quit(spawn, deck, isolated_home):
+    child = spawn("review", "--cards", str(deck), "--deck", "e2e", env={"MLPREP_NOW": "2026-12-01T09:00"})
+    see(child, "new 3")
+    see(child, "Ridge closed form")
+    # Math is rendered as Unicode, with no raw LaTeX left.
+    see(child, "w* = (XᵀX + λI)⁻¹Xᵀy")
+    child.send(" ")
+    see(child, "The unique minimiser for λ > 0")
+    see(child, "[3] Good 1d")
+    child.send("3")
+    see(child, "Second question")
+    child.send(" ")
+    see(child, "Second answer")
+    child.send("1")
+    see(child, "Third question")
+    child.send(" ")
+    see(child, "Third answer")
+    child.send("4")
+    # "Second" comes back the same day (relearning).
+    see(child, "relearn 1")
+    see(child, "Second question")
+    child.send("u")  # take back the Easy on the third card
+    see(child, "Third question")
+    child.send("q")
+    see(child, "Session done: 2 answers on 2 cards")
+    child.expect(pexpect_eof())
+    rows = db_rows(isolated_home, "SELECT card_id, quality, scheduled FROM reviews ORDER BY id")
+    assert rows == [("e2e-ridge", 4, 1), ("e2e-second", 1, 1)]
+    states = dict(db_rows(isolated_home, "SELECT card_id, interval FROM state"))
+    assert states == {"e2e-ridge": 1, "e2e-second": 1}
+
+
+def test_nothing_due_message(spawn, deck):
+    child = spawn("review", "--cards", str(deck), "--deck", "e2e", "--new", "0")
+    see(child, "Nothing is due right now")
+    see(child, "Tomorrow: 0 cards due")
+    child.expect(pexpect_eof())
+
+
+def test_sigkill_mid_session_loses_no_answer(spawn, deck, isolated_home):
+    child = spawn("review", "--cards", str(deck), "--deck", "e2e")
+    for expected in ("Ridge closed form", "Second question"):
+        child.expect(expected)
+        child.send(" ")
+        child.send("3")
+    see(child, "Third question")  # the second answer has been committed before this screen
+    child.kill(signal.SIGKILL)
+    time.sleep(0.2)
+    assert db_rows(isolated_home, "PRAGMA integrity_check") == [("ok",)]
+    rows = db_rows(isolated_home, "SELECT card_id, quality FROM reviews ORDER BY id")
+    assert rows == [("e2e-ridge", 4), ("e2e-second", 4)]
+
+
+def test_ctrl_c_quits_cleanly(spawn, deck, isolated_home):
+    child = spawn("review", "--cards", str(deck), "--deck", "e2e")
+    see(child, "Ridge closed form")
+    child.send(" ")
+    child.send("3")
+    see(child, "Second question")
+    child.sendintr()
+    see(child, "Session done: 1 answers")
+    child.expect(pexpect_eof())
+    child.close()
+    assert child.exitstatus == 0
+    assert db_rows(isolated_home, "SELECT COUNT(*) FROM reviews") == [(1,)]
+
+
+def pexpect_eof():
+    import pexpect
+
+    return pexpect.EOF
