@@ -162,7 +162,7 @@ def _run_review(lib: Library, deck, tag, new, max_reviews, expert: bool) -> None
         new_per_day=settings.new_per_day if new is None else new,
         reviews_per_day=settings.reviews_per_day if max_reviews is None else max_reviews,
     )
-    console = Console(highlight=False)
+    console = Console(highlight=False, markup=False)
     if not queue:
         tomorrow = lib.today + timedelta(days=1)
         console.print(
@@ -172,23 +172,23 @@ def _run_review(lib: Library, deck, tag, new, max_reviews, expert: bool) -> None
     from .config import now
 
     session = ReviewSession(store, queue, lib.today, now)
-    hooks = _review_hooks(lib, console)
-    summary = run_review(session, console, KeyReader(), expert=expert, **hooks)
+    keys = KeyReader()
+    hooks = _review_hooks(lib, console, keys)
+    summary = run_review(session, console, keys, expert=expert, **hooks)
     console.print(summary_text(summary))
 
 
-def _review_hooks(lib: Library, console) -> dict:
-    """Optional pieces of a review session that other command modules provide."""
-    hooks: dict = {}
-    try:
-        from .commands_drill import review_computed
-    except ImportError:
-        review_computed = None
-    if review_computed is not None:
-        hooks["show_computed"] = lambda session, card, header: review_computed(
-            session, card, header, console
-        )
-    return hooks
+def _review_hooks(lib: Library, console, keys) -> dict:
+    """The pieces of a review session that other command modules provide."""
+    from .commands_drill import review_computed
+    from .leech import leech_notice
+
+    return {
+        "show_computed": lambda session, card, header: review_computed(
+            session, card, header, console, keys
+        ),
+        "on_answered": lambda card_id: leech_notice(lib.store, card_id, lib.settings.leech_threshold),
+    }
 
 
 @app.command()
@@ -240,7 +240,7 @@ def due(
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, markup=False)
     table = Table(title=f"Due on {lib.today.isoformat()}", title_justify="left")
     table.add_column("deck")
     for kind, style in (("new", "blue"), ("relearn", "red"), ("review", "green")):

@@ -398,6 +398,23 @@ class Store:
         )
         return rows.fetchall()
 
+    def computed_cards(
+        self, today: date, tag: str | None = None, generator: str | None = None
+    ) -> list[str]:
+        """Live computed cards: due ones first (most overdue first), then new, then the rest."""
+        where, args = self._filters(None, tag)
+        if generator:
+            where += " AND c.generator = ?"
+            args.append(generator)
+        rows = self.conn.execute(
+            f"""SELECT c.id FROM cards c LEFT JOIN state s ON s.card_id = c.id
+                WHERE {where} AND c.type = 'computed'
+                ORDER BY CASE WHEN s.due <= ? THEN 0 WHEN s.due IS NULL THEN 1 ELSE 2 END,
+                         s.due, c.path, c.line""",
+            (*args, today.isoformat()),
+        )
+        return [r[0] for r in rows]
+
     def relearning_cards(
         self, today: date, deck: str | None = None, tag: str | None = None
     ) -> list[tuple[str, str, str]]:

@@ -39,11 +39,24 @@ class KeyReader:
         import tty
 
         old = termios.tcgetattr(self.fd)
+        self._cooked = old
         try:
             tty.setcbreak(self.fd)
             yield self
         finally:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, old)
+
+    @contextmanager
+    def cooked(self):
+        """Normal line input (echo, editing) for a moment inside `raw()`."""
+        import termios
+        import tty
+
+        termios.tcsetattr(self.fd, termios.TCSADRAIN, self._cooked)
+        try:
+            yield self
+        finally:
+            tty.setcbreak(self.fd)
 
     def key(self) -> str:
         ch = os.read(self.fd, 1).decode(errors="replace")

@@ -1,0 +1,118 @@
+"""Terminal screens of a computed card: the problem with its data as aligned matrices, the
+answer prompt with retries, and the worked solution."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .render import markdown
+
+if TYPE_CHECKING:
+    from .drills import Problem
+
+__all__ = ["GIVE_UP", "Outcome", "ask", "problem_panel", "solution_panel"]
+
+GIVE_UP = "?"
+QUIT_WORDS = ("q", "quit", "exit")
+# Grades from DESIGN.md: correct at the first try = Good, after a retry = Hard, else Again.
+FIRST_TRY, AFTER_RETRY, MISSED = 4, 3, 1
+TRIES = 2
+
+
+@dataclass(frozen=True)
+class Outcome:
+    quality: int
+    typed: str
+    correct: bool
+    gave_up: bool
+    response_ms: int
+
+
+def _shape_label(value: Any) -> str:
+    shape = getattr(value, "shape", ())
+    return "" if not shape else " (" + "×".join(map(str, shape)) + ")"
+
+
+def data_table(problem: Problem) -> Table:
+    """Each value on its own row: `name (shape) = ` and the numbers, matrices row-aligned."""
+    from .drills.format import fmt_array
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", style="bold")
+    grid.add_column()
+    for name, value in problem.data.items():
+        grid.add_row(f"{name}{_shape_label(value)} =", Text(fmt_array(value), style="cyan"))
+    return grid
+
+
+def problem_panel(problem: Problem, lead_in: str = "", title: str = "Problem") -> Panel:
+    parts: list[RenderableType] = []
+    if lead_in:
+        parts += [markdown(lead_in), Text("")]
+    parts += [markdown(problem.prompt), Text(""), data_table(problem)]
+    if problem.answer_format:
+        parts += [Text(""), Text.assemble(("Answer: ", "bold"), problem.answer_format)]
+    subtitle = f"{problem.generator} · seed {problem.seed}"
+    return Panel(
+        Group(*parts), title=title, subtitle=subtitle, title_align="left", border_style="blue"
+    )
+
+
+def solution_panel(problem: Problem, expected: str) -> Panel:
+    steps: list[RenderableType] = []
+    for number, step in enumerate(problem.solution, 1):
+        steps.append(Text(f"{number}.", style="bold"))
+        steps.append(markdown(step))
+    steps.append(Text.assemble(("Answer: ", "bold"), (expected, "bold green")))
+    return Panel(Group(*steps), title="Worked solution", title_align="left", border_style="green")
+
+
+def ask(
+    problem: Problem,
+    read_line: Callable[[str], str],
+    say: Callable[[RenderableType], None],
+) -> Outcome | None:
+    """Read answers until one is correct, the tries run out, or the user gives up with `?`.
+
+    Invalid input (unreadable, wrong shape, NaN) is explained and costs no try. Returns None
+    when the user quits (q, Ctrl-D)."""
+    from .drills.answers import check_answer
+
+    started = time.monotonic()
+    tries = 0
+    while True:
+        try:
+            typed = read_line("answer> ").strip()
+        except EOFError:
+            return None
+        if typed.lower() in QUIT_WORDS:
+            return None
+        elapsed = int((time.monotonic() - started) * 1000)
+        if typed == GIVE_UP:
+            say(Text("Shown the solution: graded Again.", style="yellow"))
+            return Outcome(MISSED, typed, False, True, elapsed)
+        if not typed:
+            say(Text("Type your answer, ? to see the solution, or q to quit.", style="dim"))
+            continue
+        result = check_answer(problem, typed)
+        if result.status == "invalid":
+            say(Text(f"Can't read that: {result.message}. Try again.", style="yellow"))
+            continue
+        tries += 1
+        if result.correct:
+            quality = FIRST_TRY if tries == 1 else AFTER_RETRY
+            say(Text(f"Correct! ({'first try' if tries == 1 else 'after a retry'})", style="bold green"))
+            return Outcome(quality, typed, True, False, elapsed)
+        if tries < TRIES:
+            say(Text(f"Not quite: {result.message}. One more try, or ? for the solution.", style="red"))
+            continue
+        say(Text(f"Not quite: {result.message}.", style="bold red"))
+        return Outcome(MISSED, typed, False, False, elapsed)
