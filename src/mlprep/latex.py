@@ -5,6 +5,8 @@ does not know loses its backslash rather than leaking raw commands onto the scre
 
 from __future__ import annotations
 
+import unicodedata
+
 __all__ = ["latex_to_unicode"]
 
 GREEK = {
@@ -208,7 +210,7 @@ class _Parser:
             return "".join(ch + ACCENTS[name] if ch.isalnum() else ch for ch in arg)
         if name in ("frac", "dfrac", "tfrac"):
             num, den = self.argument(), self.argument()
-            return f"{_group(num)}/{_group(den)}"
+            return f"{_group(num)}/{_denominator(den)}"
         if name == "binom":
             n, k = self.argument(), self.argument()
             return f"C({n}, {k})"
@@ -238,6 +240,20 @@ def _group(text: str) -> str:
     return plain
 
 
+_SCRIPTS = set(SUPERSCRIPT.values()) | set(SUBSCRIPT.values()) | {"′"}
+
+
+def _denominator(text: str) -> str:
+    """`1/2σ²` is ambiguous, so a denominator keeps parentheses unless it is a number or one
+    symbol with scripts (`n`, `σ²`, `dₖ`)."""
+    plain = text.strip()
+    if plain.replace(".", "").isdigit() or (plain and all(ch in _SCRIPTS for ch in plain[1:])):
+        return plain
+    if plain.startswith("(") and plain.endswith(")") or plain.startswith("√"):
+        return plain
+    return f"({plain})"
+
+
 def latex_to_unicode(math: str) -> str:
     """Convert one math expression (without the surrounding $) to Unicode text."""
     parser = _Parser(math.strip())
@@ -247,4 +263,5 @@ def latex_to_unicode(math: str) -> str:
     text = "".join(out)
     while "  " in text:
         text = text.replace("  ", " ")
-    return text
+    # Precomposed letters (ŷ, x̄ has none) render more reliably than combining accents.
+    return unicodedata.normalize("NFC", text)
