@@ -63,6 +63,7 @@ def _migrate_to_1(db: Any) -> None:
     )
     db["cards"].create_index(["path", "line"])
     db["card_tags"].create({"tag": str, "card_id": str}, pk=("tag", "card_id"))
+    db["card_tags"].create_index(["card_id"])
     db["state"].create(
         {
             "card_id": str,
@@ -265,13 +266,15 @@ class Store:
             claimed: dict[str, str] = dict(
                 conn.execute("SELECT id, path FROM cards WHERE retired = 0")
             )
+            changed_set = set(changed)
             for path in changed:
                 conn.execute("UPDATE cards SET retired = 1 WHERE path = ?", (path,))
-                for card_id in [i for i, p in claimed.items() if p == path]:
-                    del claimed[card_id]
-            for path in sorted(changed, key=lambda p: list(current).index(p)):
+            claimed = {i: p for i, p in claimed.items() if p not in changed_set}
+            order = {p: i for i, p in enumerate(current)}
+            for path in sorted(changed, key=order.__getitem__):
                 result = parse_file(Path(path))
                 issues = list(result.issues)
+                fresh = []
                 for card in result.cards:
                     owner = claimed.get(card.id)
                     if owner is not None and owner != path:
@@ -280,7 +283,8 @@ class Store:
                         )
                         continue
                     claimed[card.id] = path
-                    self._upsert_card(conn, card)
+                    fresh.append(card)
+                self._upsert_cards(conn, fresh)
                 st = current[path]
                 conn.execute(
                     "INSERT OR REPLACE INTO deck_files (path, size, mtime_ns, issues) VALUES (?, ?, ?, ?)",
@@ -296,31 +300,34 @@ class Store:
         return report
 
     @staticmethod
-    def _upsert_card(conn: sqlite3.Connection, card: Card) -> None:
-        conn.execute(
+    def _upsert_cards(conn: sqlite3.Connection, cards: list[Card]) -> None:
+        conn.executemany(
             """INSERT INTO cards (id, deck, path, line, type, q, a, generator, params, tags, retired)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
                ON CONFLICT(id) DO UPDATE SET deck = excluded.deck, path = excluded.path,
                  line = excluded.line, type = excluded.type, q = excluded.q, a = excluded.a,
                  generator = excluded.generator, params = excluded.params, tags = excluded.tags,
                  retired = 0""",
-            (
-                card.id,
-                card.deck,
-                card.path,
-                card.line,
-                card.type,
-                card.q,
-                card.a,
-                card.generator,
-                json.dumps(card.params) if card.params else None,
-                " ".join(card.tags),
-            ),
+            [
+                (
+                    card.id,
+                    card.deck,
+                    card.path,
+                    card.line,
+                    card.type,
+                    card.q,
+                    card.a,
+                    card.generator,
+                    json.dumps(card.params) if card.params else None,
+                    " ".join(card.tags),
+                )
+                for card in cards
+            ],
         )
-        conn.execute("DELETE FROM card_tags WHERE card_id = ?", (card.id,))
+        conn.executemany("DELETE FROM card_tags WHERE card_id = ?", [(c.id,) for c in cards])
         conn.executemany(
             "INSERT OR IGNORE INTO card_tags (tag, card_id) VALUES (?, ?)",
-            [(tag, card.id) for tag in card.tags],
+            [(tag, card.id) for card in cards for tag in card.tags],
         )
 
     # -- cards -------------------------------------------------------------------------------
