@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .render import markdown
+from .render import inline, markdown
 
 if TYPE_CHECKING:
     from .drills import Problem
@@ -59,7 +59,7 @@ def problem_panel(problem: Problem, lead_in: str = "", title: str = "Problem") -
         parts += [markdown(lead_in), Text("")]
     parts += [markdown(problem.prompt), Text(""), data_table(problem)]
     if problem.answer_format:
-        parts += [Text(""), Text.assemble(("Answer: ", "bold"), problem.answer_format)]
+        parts += [Text(""), Text.assemble(("Answer: ", "bold"), inline(problem.answer_format))]
     subtitle = f"{problem.generator} · seed {problem.seed}"
     return Panel(
         Group(*parts), title=title, subtitle=subtitle, title_align="left", border_style="blue"
