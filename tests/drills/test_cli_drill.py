@@ -38,7 +38,17 @@ def test_list_json_names_every_generator():
 
 def test_json_has_the_public_keys_and_is_reproducible():
     problem, w = ols_answer(11)
-    assert set(problem) == {"generator", "seed", "params", "topic", "prompt", "data", "answer", "rtol", "atol"}
+    assert set(problem) == {
+        "generator",
+        "seed",
+        "params",
+        "topic",
+        "prompt",
+        "data",
+        "answer",
+        "rtol",
+        "atol",
+    }
     assert problem["generator"] == "ols" and problem["seed"] == 11
     np.testing.assert_allclose(problem["answer"], w, atol=1e-9)
     assert ols_answer(11)[0] == problem
