@@ -75,7 +75,9 @@ def seed_history(db: Path, size: int, today: date) -> None:
         if i % 10 >= 3:
             continue
         due = today - timedelta(days=i % 5) if i % 9 == 0 else today + timedelta(days=1 + i % 30)
-        rows.append((f"card-{i}", 2, 2.5, 6, due.isoformat(), (today - timedelta(days=6)).isoformat(), 0, 2))
+        rows.append(
+            (f"card-{i}", 2, 2.5, 6, due.isoformat(), (today - timedelta(days=6)).isoformat(), 0, 2)
+        )
     conn.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     conn.commit()
     conn.close()
@@ -105,14 +107,22 @@ def main() -> None:
     base_env = {**os.environ, "MLPREP_NOW": "2026-11-24T10:00", "TERM": "xterm"}
     base_env.pop("MLPREP_CARDS", None)
     baseline, _ = median_of(
-        [sys.executable, "-c", "import sqlite3; sqlite3.connect(':memory:').execute('select 1').fetchall()"],
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3; sqlite3.connect(':memory:').execute('select 1').fetchall()",
+        ],
         base_env,
         args.repeat,
     )
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}; date {date.today().isoformat()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; date {date.today().isoformat()}"
+    )
     print(f"baseline: bare python + sqlite3 query {baseline * 1000:.0f} ms\n")
-    print("| cards | cold start (all parsed) | one file changed | `due`, unchanged | peak RSS, unchanged | first card, unchanged | first card / baseline |")
+    print(
+        "| cards | cold start (all parsed) | one file changed | `due`, unchanged | peak RSS, unchanged | first card, unchanged | first card / baseline |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     try:
         for size in args.sizes:

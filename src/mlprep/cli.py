@@ -64,7 +64,9 @@ class Library:
         self.store.close()  # type: ignore[attr-defined]
 
 
-def open_library(cards: list[Path] | None = None, *, sync: bool = True, quiet: bool = False) -> Library:
+def open_library(
+    cards: list[Path] | None = None, *, sync: bool = True, quiet: bool = False
+) -> Library:
     """Open the store and sync the deck files into it; warn once per broken file."""
     from .config import ConfigError, Paths, card_sources, load_settings, now, study_day
     from .deck import deck_files
@@ -95,7 +97,9 @@ def open_library(cards: list[Path] | None = None, *, sync: bool = True, quiet: b
                     f"{path} has {n} problem{'s' * (n != 1)}; its broken cards are skipped. "
                     f"Run `mlprep check {path}` for details."
                 )
-    return Library(paths, settings, store, moment, study_day(moment, settings.day_starts_at), issues)
+    return Library(
+        paths, settings, store, moment, study_day(moment, settings.day_starts_at), issues
+    )
 
 
 def version_callback(value: bool) -> None:
@@ -108,7 +112,13 @@ def version_callback(value: bool) -> None:
 def main_callback(
     version: Annotated[
         bool,
-        typer.Option("--version", "-V", callback=version_callback, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version",
+            "-V",
+            callback=version_callback,
+            is_eager=True,
+            help="Show the version and exit.",
+        ),
     ] = False,
 ) -> None:
     """Spaced-repetition flashcards and numeric drills for ML interview prep.
@@ -122,9 +132,21 @@ def review(
     cards: CardsOption = None,
     deck: DeckOption = None,
     tag: TagOption = None,
-    new: Annotated[int | None, typer.Option("--new", "-n", help="New cards allowed today (default 10, or new_per_day in settings).", min=0)] = None,
-    max_reviews: Annotated[int | None, typer.Option("--max-reviews", help="Cap on reviews today (0 = no cap).", min=0)] = None,
-    expert: Annotated[bool, typer.Option("--expert", help="Grade with SM-2 quality 0-5 directly.")] = False,
+    new: Annotated[
+        int | None,
+        typer.Option(
+            "--new",
+            "-n",
+            help="New cards allowed today (default 10, or new_per_day in settings).",
+            min=0,
+        ),
+    ] = None,
+    max_reviews: Annotated[
+        int | None, typer.Option("--max-reviews", help="Cap on reviews today (0 = no cap).", min=0)
+    ] = None,
+    expert: Annotated[
+        bool, typer.Option("--expert", help="Grade with SM-2 quality 0-5 directly.")
+    ] = False,
 ) -> None:
     """Study: due cards first (most overdue first), then new ones.
 
@@ -166,7 +188,11 @@ def _run_review(lib: Library, deck, tag, new, max_reviews, expert: bool) -> None
     if not queue:
         tomorrow = lib.today + timedelta(days=1)
         console.print(
-            nothing_due_text(store.next_due(lib.today, deck, tag), lib.today, store.count_due_on(tomorrow, deck, tag))
+            nothing_due_text(
+                store.next_due(lib.today, deck, tag),
+                lib.today,
+                store.count_due_on(tomorrow, deck, tag),
+            )
         )
         return
     from .config import now
@@ -187,7 +213,9 @@ def _review_hooks(lib: Library, console, keys) -> dict:
         "show_computed": lambda session, card, header: review_computed(
             session, card, header, console, keys
         ),
-        "on_answered": lambda card_id: leech_notice(lib.store, card_id, lib.settings.leech_threshold),
+        "on_answered": lambda card_id: leech_notice(
+            lib.store, card_id, lib.settings.leech_threshold
+        ),
     }
 
 
@@ -197,7 +225,9 @@ def due(
     deck: DeckOption = None,
     tag: TagOption = None,
     as_json: JsonOption = False,
-    limit: Annotated[int, typer.Option("--next", help="How many upcoming cards to list.", min=0)] = 5,
+    limit: Annotated[
+        int, typer.Option("--next", help="How many upcoming cards to list.", min=0)
+    ] = 5,
 ) -> None:
     """Show today's queue per deck and the next cards due, without starting a session.
 
@@ -256,7 +286,10 @@ def due(
 
 @app.command()
 def check(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Card files or folders (default: every deck mlprep loads).")] = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Card files or folders (default: every deck mlprep loads)."),
+    ] = None,
     cards: CardsOption = None,
 ) -> None:
     """Validate card files: YAML syntax, keys, ids, types, duplicates, generators and params.

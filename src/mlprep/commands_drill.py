@@ -55,15 +55,35 @@ def make_problem(item: DrillItem, seed: int, level: int | None = None):
 @app.command()
 def drill(
     count: Annotated[int, typer.Option("--count", "-n", help="How many problems.", min=1)] = 5,
-    topic: Annotated[str | None, typer.Option("--topic", "-t", help="Only cards with this tag.")] = None,
-    generator: Annotated[str | None, typer.Option("--generator", "-g", help="Only this generator.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the (first) problem, to reproduce it.", min=0)] = None,
-    level: Annotated[int | None, typer.Option("--level", help="1 = by hand (default), 2-3 = bigger.", min=1, max=3)] = None,
+    topic: Annotated[
+        str | None, typer.Option("--topic", "-t", help="Only cards with this tag.")
+    ] = None,
+    generator: Annotated[
+        str | None, typer.Option("--generator", "-g", help="Only this generator.")
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Seed of the (first) problem, to reproduce it.", min=0),
+    ] = None,
+    level: Annotated[
+        int | None,
+        typer.Option("--level", help="1 = by hand (default), 2-3 = bigger.", min=1, max=3),
+    ] = None,
     list_generators: Annotated[bool, typer.Option("--list", help="List the generators.")] = False,
     as_json: JsonOption = False,
-    answer: Annotated[str | None, typer.Option("--answer", help="Check this answer and print the verdict as JSON.")] = None,
-    record: Annotated[bool, typer.Option("--record", help="With --answer: log and schedule it like an interactive answer.")] = False,
-    card_id: Annotated[str | None, typer.Option("--card", help="The computed card to drill or record against.")] = None,
+    answer: Annotated[
+        str | None,
+        typer.Option("--answer", help="Check this answer and print the verdict as JSON."),
+    ] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record", help="With --answer: log and schedule it like an interactive answer."
+        ),
+    ] = False,
+    card_id: Annotated[
+        str | None, typer.Option("--card", help="The computed card to drill or record against.")
+    ] = None,
     cards: CardsOption = None,
 ) -> None:
     """Numeric drills: a fresh problem each time, checked with numpy, with a worked solution.
@@ -100,7 +120,12 @@ def _list_generators(as_json: bool) -> None:
     gens = all_generators()
     if as_json:
         payload = [
-            {"name": g.name, "topic": g.topic, "description": g.description, "params": list(g.params)}
+            {
+                "name": g.name,
+                "topic": g.topic,
+                "description": g.description,
+                "params": list(g.params),
+            }
             for g in gens
         ]
         typer.echo(json.dumps(payload, indent=2))
@@ -166,7 +191,9 @@ def _scripted_item(lib, generator: str | None, card_id: str | None, record: bool
     if record:
         ids = lib.store.computed_cards(lib.today, generator=generator)
         if not ids:
-            fail(f"no computed card uses generator {generator!r}, so there is nothing to record against")
+            fail(
+                f"no computed card uses generator {generator!r}, so there is nothing to record against"
+            )
         card = lib.store.card(ids[0])
         return DrillItem(card.generator, card.params, card)
     return DrillItem(generator, {})
@@ -189,7 +216,9 @@ def _session(count, topic, generator, seed, level, card_id, cards) -> None:
             if not items and generator is not None:
                 items = [DrillItem(generator, {})]  # practice without a card: not recorded
         if not items:
-            fail(f"no computed cards{f' tagged {topic!r}' if topic else ''}; see `mlprep drill --list`")
+            fail(
+                f"no computed cards{f' tagged {topic!r}' if topic else ''}; see `mlprep drill --list`"
+            )
         import readline  # noqa: F401  (line editing for input())
 
         tally = {"first": 0, "retry": 0, "missed": 0}
@@ -201,12 +230,16 @@ def _session(count, topic, generator, seed, level, card_id, cards) -> None:
             problem = make_problem(item, problem_seed, level)
             console.clear()
             label = item.card.id if item.card else "practice (not recorded)"
-            console.print(Text(f" drill {index + 1}/{count} · {label} · {problem.topic}", style="bold"))
+            console.print(
+                Text(f" drill {index + 1}/{count} · {label} · {problem.topic}", style="bold")
+            )
             outcome = _ask_and_teach(problem, item.card.q if item.card else "", console, input)
             if outcome is None:
                 break
             done += 1
-            tally["first" if outcome.quality == 4 else "retry" if outcome.correct else "missed"] += 1
+            tally[
+                "first" if outcome.quality == 4 else "retry" if outcome.correct else "missed"
+            ] += 1
             if item.card is not None:
                 lib.store.record(
                     item.card.id,
@@ -254,7 +287,9 @@ def _ask_and_teach(problem, lead_in: str, console: Console, read_line):
     return outcome
 
 
-def review_computed(session: ReviewSession, card: Card, header: Text, console: Console, keys) -> bool:
+def review_computed(
+    session: ReviewSession, card: Card, header: Text, console: Console, keys
+) -> bool:
     """Show a computed card inside `mlprep review`; False means the user quit."""
     import readline  # noqa: F401
 

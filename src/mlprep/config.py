@@ -115,7 +115,9 @@ def load_settings(paths: Paths) -> Settings:
     known = {f.name for f in fields(Settings)}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {sorted(known)}")
+        raise ConfigError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}; known: {sorted(known)}"
+        )
     try:
         return Settings(**raw).validate()
     except ConfigError as exc:

@@ -187,7 +187,9 @@ def parse_text(text: str, path: str, default_deck: str) -> LoadResult:
     if not isinstance(root, yaml.MappingNode):
         issues.append(
             DeckIssue(
-                path, _line(root), f"a card file must be a mapping with a 'cards:' list, got {_kind(root)}"
+                path,
+                _line(root),
+                f"a card file must be a mapping with a 'cards:' list, got {_kind(root)}",
             )
         )
         return result
@@ -202,14 +204,22 @@ def parse_text(text: str, path: str, default_deck: str) -> LoadResult:
             cards_node = value
         else:
             issues.append(
-                DeckIssue(path, _line(key_node), f"unknown key {key!r}; expected one of {', '.join(FILE_KEYS)}")
+                DeckIssue(
+                    path,
+                    _line(key_node),
+                    f"unknown key {key!r}; expected one of {', '.join(FILE_KEYS)}",
+                )
             )
     if cards_node is None:
         issues.append(DeckIssue(path, _line(root), "missing 'cards:' list"))
         return result
     if not isinstance(cards_node, yaml.SequenceNode):
         if not (isinstance(cards_node, yaml.ScalarNode) and _scalar(cards_node) is None):
-            issues.append(DeckIssue(path, _line(cards_node), f"'cards' must be a list, got {_kind(cards_node)}"))
+            issues.append(
+                DeckIssue(
+                    path, _line(cards_node), f"'cards' must be a list, got {_kind(cards_node)}"
+                )
+            )
         return result
     for item in cards_node.value:
         card = _parse_card(item, path, deck, file_tags, issues)
@@ -225,14 +235,20 @@ def _parse_card(
 
     line = _line(node)
     if not isinstance(node, yaml.MappingNode):
-        issues.append(DeckIssue(path, line, f"each card must be a mapping with id, q, a; got {_kind(node)}"))
+        issues.append(
+            DeckIssue(path, line, f"each card must be a mapping with id, q, a; got {_kind(node)}")
+        )
         return None
     before = len(issues)
     values: dict[str, Any] = {}
     for key, key_node, value in _mapping(node):
         if key not in CARD_KEYS:
             issues.append(
-                DeckIssue(path, _line(key_node), f"unknown key {key!r}; expected one of {', '.join(CARD_KEYS)}")
+                DeckIssue(
+                    path,
+                    _line(key_node),
+                    f"unknown key {key!r}; expected one of {', '.join(CARD_KEYS)}",
+                )
             )
         elif key in ("id", "type", "q", "a", "generator"):
             values[key] = _string(value, f"{key!r}", path, issues)
@@ -243,14 +259,18 @@ def _parse_card(
                 values[key] = _scalar(value)
                 values["params_line"] = _line(value)
             else:
-                issues.append(DeckIssue(path, _line(value), f"'params' must be a mapping, got {_kind(value)}"))
+                issues.append(
+                    DeckIssue(path, _line(value), f"'params' must be a mapping, got {_kind(value)}")
+                )
     card_id = values.get("id")
     kind = values.get("type") or "basic"
     if "id" not in values:
         issues.append(DeckIssue(path, line, "card is missing 'id'"))
     elif card_id is not None and not ID_PATTERN.match(card_id):
         issues.append(
-            DeckIssue(path, line, f"id {card_id!r} must match [a-z0-9][a-z0-9-]* (lowercase, digits, '-')")
+            DeckIssue(
+                path, line, f"id {card_id!r} must match [a-z0-9][a-z0-9-]* (lowercase, digits, '-')"
+            )
         )
     if kind not in CARD_TYPES:
         issues.append(DeckIssue(path, line, f"type must be 'basic' or 'computed', got {kind!r}"))
@@ -260,10 +280,14 @@ def _parse_card(
                 issues.append(DeckIssue(path, line, f"card {card_id or '?'!s} is missing {key!r}"))
         for key in ("generator", "params"):
             if key in values:
-                issues.append(DeckIssue(path, line, f"{key!r} is only for cards with type: computed"))
+                issues.append(
+                    DeckIssue(path, line, f"{key!r} is only for cards with type: computed")
+                )
     else:
         if not values.get("generator"):
-            issues.append(DeckIssue(path, line, f"computed card {card_id or '?'} is missing 'generator'"))
+            issues.append(
+                DeckIssue(path, line, f"computed card {card_id or '?'} is missing 'generator'")
+            )
     if len(issues) > before:
         return None
     return Card(
@@ -313,7 +337,11 @@ def duplicate_ids(cards: Iterable[Card]) -> list[DeckIssue]:
         if card.id in first:
             other = first[card.id]
             issues.append(
-                DeckIssue(card.path, card.line, f"duplicate id {card.id!r} (first at {other.path}:{other.line})")
+                DeckIssue(
+                    card.path,
+                    card.line,
+                    f"duplicate id {card.id!r} (first at {other.path}:{other.line})",
+                )
             )
         else:
             first[card.id] = card

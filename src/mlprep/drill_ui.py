@@ -109,10 +109,20 @@ def ask(
         tries += 1
         if result.correct:
             quality = FIRST_TRY if tries == 1 else AFTER_RETRY
-            say(Text(f"Correct! ({'first try' if tries == 1 else 'after a retry'})", style="bold green"))
+            say(
+                Text(
+                    f"Correct! ({'first try' if tries == 1 else 'after a retry'})",
+                    style="bold green",
+                )
+            )
             return Outcome(quality, typed, True, False, elapsed)
         if tries < TRIES:
-            say(Text(f"Not quite: {result.message}. One more try, or ? for the solution.", style="red"))
+            say(
+                Text(
+                    f"Not quite: {result.message}. One more try, or ? for the solution.",
+                    style="red",
+                )
+            )
             continue
         say(Text(f"Not quite: {result.message}.", style="bold red"))
         return Outcome(MISSED, typed, False, False, elapsed)

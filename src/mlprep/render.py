@@ -177,6 +177,8 @@ def plain_text(renderable: Any, width: int = 100) -> str:
 
     from rich.console import Console
 
-    console = Console(file=io.StringIO(), width=width, color_system=None, legacy_windows=False, markup=False)
+    console = Console(
+        file=io.StringIO(), width=width, color_system=None, legacy_windows=False, markup=False
+    )
     console.print(renderable)
     return console.file.getvalue()  # type: ignore[attr-defined]

@@ -4,8 +4,8 @@ It talks to the store but never prints or reads keys; the UI drives it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from .scheduler.sm2 import Sm2State, review
@@ -96,7 +96,9 @@ class _Snapshot:
 class ReviewSession:
     """The queue for one sitting. `answer` records a grade; `undo` takes the last one back."""
 
-    def __init__(self, store: Store, queue: list[QueueItem], today: date, clock: Callable[[], datetime]):
+    def __init__(
+        self, store: Store, queue: list[QueueItem], today: date, clock: Callable[[], datetime]
+    ):
         self.store = store
         self.queue = list(queue)
         self.today = today

@@ -40,9 +40,7 @@ class StoreError(RuntimeError):
 
 
 def _migrate_to_1(db: Any) -> None:
-    db["deck_files"].create(
-        {"path": str, "size": int, "mtime_ns": int, "issues": str}, pk="path"
-    )
+    db["deck_files"].create({"path": str, "size": int, "mtime_ns": int, "issues": str}, pk="path")
     db["cards"].create(
         {
             "id": str,
@@ -173,7 +171,9 @@ class Store:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self.conn = sqlite3.connect(
+                str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
@@ -256,7 +256,9 @@ class Store:
         report = SyncReport()
         for path in current:
             if path not in changed and cached[path][2]:
-                report.issues += [DeckIssue(path, line, msg) for line, msg in json.loads(cached[path][2])]
+                report.issues += [
+                    DeckIssue(path, line, msg) for line, msg in json.loads(cached[path][2])
+                ]
         if not changed and not removed:
             return report
         with self.transaction() as conn:
@@ -279,7 +281,9 @@ class Store:
                     owner = claimed.get(card.id)
                     if owner is not None and owner != path:
                         issues.append(
-                            DeckIssue(path, card.line, f"duplicate id {card.id!r} (also in {owner})")
+                            DeckIssue(
+                                path, card.line, f"duplicate id {card.id!r} (also in {owner})"
+                            )
                         )
                         continue
                     claimed[card.id] = path
@@ -623,3 +627,20 @@ class Store:
                 )
             )
         return out
+
+    # -- authoring ---------------------------------------------------------------------------
+
+    def rename_card(self, old: str, new: str) -> int:
+        """Give card `old` the id `new`: its review log, state, tags and cards row move over, in
+        one transaction. Refuses (ValueError) if `new` is already known (a live or retired card,
+        or an id in the log). Returns how many reviews moved."""
+        with self.transaction() as conn:
+            if new in self.known_ids():
+                raise ValueError(f"id {new!r} is already in use (a card or the review history)")
+            moved = conn.execute(
+                "UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old)
+            ).rowcount
+            conn.execute("UPDATE state SET card_id = ? WHERE card_id = ?", (new, old))
+            conn.execute("UPDATE card_tags SET card_id = ? WHERE card_id = ?", (new, old))
+            conn.execute("UPDATE cards SET id = ? WHERE id = ?", (new, old))
+            return moved

@@ -15,7 +15,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from .render import markdown
-from .session import GRADE_KEYS, GOOD, Counts, ReviewSession, SessionSummary
+from .session import GOOD, GRADE_KEYS, Counts, ReviewSession, SessionSummary
 
 if TYPE_CHECKING:
     from .deck import Card
@@ -88,7 +88,9 @@ def card_header(index: int, counts: Counts, card: Card) -> Text:
 
 
 def card_panel(text: str, title: str, style: str) -> Panel:
-    return Panel(markdown(text), title=title, title_align="left", border_style=style, padding=(0, 1))
+    return Panel(
+        markdown(text), title=title, title_align="left", border_style=style, padding=(0, 1)
+    )
 
 
 def grade_bar(preview: dict[int, str]) -> Text:
@@ -157,7 +159,13 @@ def run_review(
                         break
                     continue
                 hint = Text(" space/enter: show answer · u undo · q quit", style="dim")
-                _screen(console, header, card_panel(card.q, "Question", "blue"), *(n for n in [notice] if n), hint)
+                _screen(
+                    console,
+                    header,
+                    card_panel(card.q, "Question", "blue"),
+                    *(n for n in [notice] if n),
+                    hint,
+                )
                 notice = None
                 started = time.monotonic()
                 key = keys.key()

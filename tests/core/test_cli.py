@@ -60,7 +60,9 @@ def test_check_clean_file(deck_file):
 
 def test_check_reports_problems_with_file_and_line(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("cards:\n  - id: x\n    q: only a question\n  - id: y\n    q: q\n    a: a\n    oops: 1\n")
+    bad.write_text(
+        "cards:\n  - id: x\n    q: only a question\n  - id: y\n    q: q\n    a: a\n    oops: 1\n"
+    )
     result = runner.invoke(app, ["check", str(bad)])
     assert result.exit_code == 1
     assert f"{bad}:2: card x is missing 'a'" in result.output
@@ -138,5 +140,7 @@ def test_unchanged_decks_start_without_yaml_or_numpy(deck_file):
 
 
 def test_python_dash_m(deck_file):
-    out = subprocess.run([sys.executable, "-m", "mlprep", "--version"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "mlprep", "--version"], capture_output=True, text=True
+    )
     assert out.returncode == 0 and out.stdout.startswith("mlprep ")

@@ -35,12 +35,27 @@ def test_deck_key_overrides_file_name():
         ("cards:\n  - q: x\n    a: y\n", "deck.yaml:2: card is missing 'id'"),
         ("cards:\n  - id: Bad_Id\n    q: x\n    a: y\n", "deck.yaml:2: id 'Bad_Id' must match"),
         ("cards:\n  - id: a\n    q: 3\n    a: y\n", "deck.yaml:3: 'q' must be a string, got int"),
-        ("cards:\n  - id: a\n    q: x\n    a: y\n    colour: red\n", "deck.yaml:5: unknown key 'colour'"),
+        (
+            "cards:\n  - id: a\n    q: x\n    a: y\n    colour: red\n",
+            "deck.yaml:5: unknown key 'colour'",
+        ),
         ("cards:\n  - id: a\n    q: x\n    a: y\n    tags: ridge\n", None),
-        ("cards:\n  - id: a\n    q: x\n    a: y\n    tags: [Bad Tag]\n", "deck.yaml:5: tag must match"),
-        ("cards:\n  - id: a\n    type: quiz\n    q: x\n", "deck.yaml:2: type must be 'basic' or 'computed'"),
-        ("cards:\n  - id: a\n    type: computed\n", "deck.yaml:2: computed card a is missing 'generator'"),
-        ("cards:\n  - id: a\n    q: x\n    a: y\n    generator: ols\n", "is only for cards with type: computed"),
+        (
+            "cards:\n  - id: a\n    q: x\n    a: y\n    tags: [Bad Tag]\n",
+            "deck.yaml:5: tag must match",
+        ),
+        (
+            "cards:\n  - id: a\n    type: quiz\n    q: x\n",
+            "deck.yaml:2: type must be 'basic' or 'computed'",
+        ),
+        (
+            "cards:\n  - id: a\n    type: computed\n",
+            "deck.yaml:2: computed card a is missing 'generator'",
+        ),
+        (
+            "cards:\n  - id: a\n    q: x\n    a: y\n    generator: ols\n",
+            "is only for cards with type: computed",
+        ),
         ("- just a list\n", "deck.yaml:1: a card file must be a mapping"),
         ("deck: x\n", "deck.yaml:1: missing 'cards:' list"),
         ("cards: 3\n", "deck.yaml:1: 'cards' must be a list, got int"),

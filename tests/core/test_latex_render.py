@@ -40,7 +40,9 @@ def test_markdown_renders_math_and_emphasis_without_markup():
 
 def test_markdown_lists_code_tables_and_display_math():
     text = plain_text(
-        markdown("Intro\n\n- one `x_i`\n- two\n\n$$\\sum_i x_i$$\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"),
+        markdown(
+            "Intro\n\n- one `x_i`\n- two\n\n$$\\sum_i x_i$$\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+        ),
         60,
     )
     assert "• one x_i" in text and "• two" in text

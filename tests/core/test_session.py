@@ -21,7 +21,9 @@ class Clock:
 @pytest.fixture
 def store(tmp_path: Path):
     f = tmp_path / "deck.yaml"
-    f.write_text("cards:\n" + "".join(f"  - {{id: c{i}, q: q{i}, a: a{i}}}\n" for i in range(1, 16)))
+    f.write_text(
+        "cards:\n" + "".join(f"  - {{id: c{i}, q: q{i}, a: a{i}}}\n" for i in range(1, 16))
+    )
     with Store(tmp_path / "db.sqlite") as s:
         s.sync([f])
         yield s

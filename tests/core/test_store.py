@@ -21,7 +21,9 @@ def write(path: Path, text: str, bump: int = 0) -> Path:
 
 
 def deck(*ids: str) -> str:
-    return "cards:\n" + "".join(f"  - id: {i}\n    q: question {i}\n    a: answer {i}\n" for i in ids)
+    return "cards:\n" + "".join(
+        f"  - id: {i}\n    q: question {i}\n    a: answer {i}\n" for i in ids
+    )
 
 
 @pytest.fixture
@@ -98,7 +100,9 @@ def test_removed_file_retires_its_cards(store, tmp_path):
 
 def test_broken_file_skips_only_its_bad_cards(store, tmp_path):
     good = write(tmp_path / "good.yaml", deck("one"))
-    bad = write(tmp_path / "bad.yaml", "cards:\n  - {id: fine, q: x, a: y}\n  - {id: BAD, q: x, a: y}\n")
+    bad = write(
+        tmp_path / "bad.yaml", "cards:\n  - {id: fine, q: x, a: y}\n  - {id: BAD, q: x, a: y}\n"
+    )
     report = store.sync([good, bad])
     assert report.broken_files == [str(bad)]
     assert sorted(c[0] for c in store.new_cards()) == ["fine", "one"]

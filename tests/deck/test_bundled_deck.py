@@ -117,8 +117,12 @@ def test_known_mistakes_of_the_notes_are_corrected(deck):
     assert any(re.search(r"\\arg\s*\\?min", t) for t in linreg)  # the loss is minimised
     assert not any(re.search(r"w\^\*\s*=\s*\\arg\s*\\?max", t) for t in text.values())
     bn = [t for t in text.values() if "BatchNorm" in t and "normali" in t.lower()]
-    assert any("batch" in t.lower() and ("feature" in t.lower() or "channel" in t.lower()) for t in bn)
-    assert any("bias correction" in t.lower() or "bias-corrected" in t.lower() for t in text.values())
+    assert any(
+        "batch" in t.lower() and ("feature" in t.lower() or "channel" in t.lower()) for t in bn
+    )
+    assert any(
+        "bias correction" in t.lower() or "bias-corrected" in t.lower() for t in text.values()
+    )
     assert any("x_2^2" in t or "x_2^{2}" in t for t in text.values())  # the ellipse, fixed
 
 

@@ -86,6 +86,11 @@ def test_drill_wrong_invalid_correct(spawn, tmp_path, isolated_home):
 
 
 def test_drill_needs_a_terminal():
-    out = subprocess.run([sys.executable, "-m", "mlprep", "drill"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    out = subprocess.run(
+        [sys.executable, "-m", "mlprep", "drill"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     assert out.returncode == 2
     assert "needs a terminal" in out.stderr

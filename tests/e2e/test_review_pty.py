@@ -41,7 +41,9 @@ def db_rows(home, sql):
 
 
 def test_answer_three_undo_one_quit(spawn, deck, isolated_home):
-    child = spawn("review", "--cards", str(deck), "--deck", "e2e", env={"MLPREP_NOW": "2026-12-01T09:00"})
+    child = spawn(
+        "review", "--cards", str(deck), "--deck", "e2e", env={"MLPREP_NOW": "2026-12-01T09:00"}
+    )
     see(child, "new 3")
     see(child, "Ridge closed form")
     # Math is rendered as Unicode, with no raw LaTeX left.
