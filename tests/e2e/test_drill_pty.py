@@ -94,3 +94,24 @@ def test_drill_needs_a_terminal():
     )
     assert out.returncode == 2
     assert "needs a terminal" in out.stderr
+
+
+def test_review_shows_computed_cards_through_the_drill_engine(spawn, tmp_path, isolated_home):
+    deck = tmp_path / "drills.yaml"
+    deck.write_text(DECK)
+    child = spawn("review", "--cards", str(deck), "--deck", "e2e-drills")
+    see(child, "Compute the F1 score.")
+    child.expect(r"seed (\d+)")
+    seed = int(child.match.group(1))
+    child.expect("answer> ")
+    child.sendline(f"{f1_from_data(problem(seed, deck)['data']):.3f}")
+    see(child, "Correct! (first try)")
+    see(child, "Worked solution")
+    see(child, "any key: next card")
+    child.send("x")
+    see(child, "Session done: 1 answers on 1 cards")
+    child.expect(__import__("pexpect").EOF)
+    conn = sqlite3.connect(isolated_home / "mlprep.db")
+    rows = conn.execute("SELECT card_id, kind, seed, quality, correct FROM reviews").fetchall()
+    conn.close()
+    assert rows == [("e2e-f1", "drill", seed, 4, 1)]
