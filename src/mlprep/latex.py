@@ -5,6 +5,7 @@ does not know loses its backslash rather than leaking raw commands onto the scre
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 __all__ = ["latex_to_unicode"]
@@ -72,13 +73,14 @@ SUBSCRIPT = dict(zip(
     "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ",
     strict=True,
 ))  # fmt: skip
-SUBSCRIPT.update({"−": "₋", "β": "ᵦ", "γ": "ᵧ", "ρ": "ᵨ", "φ": "ᵩ", "χ": "ᵪ"})
+SUBSCRIPT.update({",": ",", "−": "₋", "β": "ᵦ", "γ": "ᵧ", "ρ": "ᵨ", "φ": "ᵩ", "χ": "ᵪ"})
 
 
 class _Parser:
     def __init__(self, text: str):
         self.s = text
         self.i = 0
+        self.last_named = False  # the previous token was a named operator such as ln
 
     def peek(self) -> str:
         return self.s[self.i] if self.i < len(self.s) else ""
@@ -106,6 +108,10 @@ class _Parser:
             j += 1
         if j < len(self.s) and self.s[j].isalnum():
             self.i = j
+        elif j < len(self.s) and self.s[j] == "\\":
+            word = re.match(r"[A-Za-z]*", self.s[j + 1 :]).group()
+            if word in GREEK or word in FONTS or word in ACCENTS or word in ("mathcal", "mathbb"):
+                self.i = j
 
     def argument(self) -> str:
         """One argument: a {group}, a command, or one character."""
@@ -119,22 +125,6 @@ class _Parser:
             return self.expand(self.command())
         self.i += 1
         return c
-
-    def raw_argument(self) -> str:
-        self.skip_spaces()
-        if self.peek() != "{":
-            return self.argument()
-        depth, start = 0, self.i
-        while self.i < len(self.s):
-            if self.s[self.i] == "{":
-                depth += 1
-            elif self.s[self.i] == "}":
-                depth -= 1
-                if depth == 0:
-                    self.i += 1
-                    return self.s[start + 1 : self.i - 1]
-            self.i += 1
-        return self.s[start + 1 :]
 
     def until(self, close: str) -> str:
         out = []
@@ -152,11 +142,17 @@ class _Parser:
             return "*" if arg == "*" else "′"
         if arg and all(ch in table for ch in arg):
             return "".join(table[ch] for ch in arg)
-        if len(arg) > 1 and not arg.isalnum():
-            return f"{mark}({arg})"
-        return f"{mark}{arg}"
+        if len(arg) == 1 or (arg.isascii() and arg.isalnum()) or _is_group(arg):
+            return f"{mark}{arg}"
+        return f"{mark}({arg})"
 
     def token(self) -> str:
+        text = self._token()
+        if text.strip():
+            self.last_named = text.endswith(NAMED_END)
+        return text
+
+    def _token(self) -> str:
         c = self.s[self.i]
         self.i += 1
         if c == "\\":
@@ -179,6 +175,21 @@ class _Parser:
             return "′"
         return c
 
+    def next_is_factor(self) -> bool:
+        """Whether what follows multiplies the previous term (a letter, group or symbol), so
+        that a fraction before it needs parentheses: (1/n)∑, (1/2)(p − y)²."""
+        j = self.i
+        while j < len(self.s) and self.s[j] == " ":
+            j += 1
+        if j >= len(self.s):
+            return False
+        c = self.s[j]
+        if c == "\\":
+            name = re.match(r"[A-Za-z]+|.", self.s[j + 1 :])
+            word = name.group() if name else ""
+            return word not in OPERATORS and word not in SPACES and word not in ("right", "\\")
+        return c.isalnum() or c in "(["
+
     def expand(self, name: str) -> str:
         if name in ORDINARY:
             if name.isalpha():
@@ -197,6 +208,8 @@ class _Parser:
             if self.peek() == ".":
                 self.i += 1
             return ""
+        if name in ("operatorname", "operatorname*"):
+            return NAMED_START + self.argument() + NAMED_END
         if name in FONTS:
             return self.argument()
         if name == "mathbb":
@@ -209,8 +222,10 @@ class _Parser:
             arg = self.argument()
             return "".join(ch + ACCENTS[name] if ch.isalnum() else ch for ch in arg)
         if name in ("frac", "dfrac", "tfrac"):
+            after_operator = self.last_named
             num, den = self.argument(), self.argument()
-            return f"{_group(num)}/{_denominator(den)}"
+            text = f"{_numerator(num)}/{_denominator(den)}"
+            return f"({text})" if after_operator or self.next_is_factor() else text
         if name == "binom":
             n, k = self.argument(), self.argument()
             return f"C({n}, {k})"
@@ -222,36 +237,94 @@ class _Parser:
                 index = self.until("]")
             arg = self.argument()
             root = {"3": "∛", "4": "∜"}.get(index, "√")
-            return root + (arg if len(arg) == 1 or arg.isalnum() else f"({arg})")
-        if name in ("operatorname*",):
-            return self.argument()
+            return root + (arg if _is_atom(arg) else f"({arg})")
         if name in NAMED or name.lower() in NAMED:
-            return name
+            return NAMED_START + name + NAMED_END
         return name  # unknown: keep the word, drop the backslash
 
 
-def _group(text: str) -> str:
-    """Parenthesise a fraction's part when it is more than one term."""
+_SCRIPTS = set(SUPERSCRIPT.values()) | set(SUBSCRIPT.values()) | {"′", "*"}
+_OPERATOR_CHARS = set(" +−-·×/=<>≤≥,|∣") | set(OPERATORS.values())
+# Named operators (ln, Var, ...) are marked while parsing and spaced at the end: −y ln p.
+NAMED_START, NAMED_END = "\ue000", "\ue001"
+
+
+def _balanced_close(text: str, start: int) -> int:
+    """Index of the bracket closing the one at `start`, or -1."""
+    depth = 0
+    for index in range(start, len(text)):
+        if text[index] in "([":
+            depth += 1
+        elif text[index] in ")]":
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
+
+
+def _is_group(text: str) -> bool:
+    return bool(text) and text[0] in "([" and _balanced_close(text, 0) == len(text) - 1
+
+
+def _top_level(text: str) -> str:
+    """`text` without what is inside brackets."""
+    out, depth = [], 0
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
+def _is_atom(text: str) -> bool:
+    """One factor: a number, a symbol with scripts (σ², xᵢ), a bracketed group, or ∂/√ of one."""
     plain = text.strip()
-    if len(plain) <= 1 or plain.isalnum() or (plain[0] in "(√" and plain[-1] in ")"):
-        return plain
-    if any(op in plain for op in " +−-·×/"):
+    if plain[:1] in ("∂", "√"):
+        plain = plain[1:]
+    if not plain:
+        return False
+    if plain.replace(".", "", 1).isdigit() or _is_group(plain):
+        return True
+    return all(ch in _SCRIPTS for ch in plain[1:])
+
+
+def _numerator(text: str) -> str:
+    plain = text.strip()
+    if any(ch in _OPERATOR_CHARS for ch in _top_level(plain)):
         return f"({plain})"
     return plain
 
 
-_SCRIPTS = set(SUPERSCRIPT.values()) | set(SUBSCRIPT.values()) | {"′"}
-
-
 def _denominator(text: str) -> str:
-    """`1/2σ²` is ambiguous, so a denominator keeps parentheses unless it is a number or one
-    symbol with scripts (`n`, `σ²`, `dₖ`)."""
+    """`1/2σ²` is ambiguous, so a denominator keeps parentheses unless it is one factor or a
+    one-letter function of a group (`Q(x)`)."""
     plain = text.strip()
-    if plain.replace(".", "").isdigit() or (plain and all(ch in _SCRIPTS for ch in plain[1:])):
+    if _is_atom(plain):
         return plain
-    if plain.startswith("(") and plain.endswith(")") or plain.startswith("√"):
+    head = plain.find("(")
+    if head > 0 and _is_atom(plain[:head]) and _is_group(plain[head:]):
         return plain
     return f"({plain})"
+
+
+def _space_named(text: str) -> str:
+    """Put spaces around named operators where they touch a letter or number."""
+    out = []
+    for index, ch in enumerate(text):
+        if ch == NAMED_START:
+            before = out[-1] if out else ""
+            if before and (before.isalnum() or before in ")]′*" or before in _SCRIPTS):
+                out.append(" ")
+        elif ch == NAMED_END:
+            after = text[index + 1 : index + 2]
+            if after and (after.isalnum() or after in "√∂∑∏"):
+                out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def latex_to_unicode(math: str) -> str:
@@ -260,7 +333,7 @@ def latex_to_unicode(math: str) -> str:
     out = []
     while parser.i < len(parser.s):
         out.append(parser.token())
-    text = "".join(out)
+    text = _space_named("".join(out))
     while "  " in text:
         text = text.replace("  ", " ")
     # Precomposed letters (ŷ, x̄ has none) render more reliably than combining accents.

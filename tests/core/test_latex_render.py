@@ -53,3 +53,30 @@ def test_markdown_lists_code_tables_and_display_math():
 
 def test_escaped_dollar_is_literal():
     assert "costs $5" in plain_text(markdown(r"costs \$5"), 40)
+
+
+@pytest.mark.parametrize(
+    ("latex", "expected"),
+    [
+        # A denominator of more than one factor keeps its parentheses.
+        (r"\frac{\eta g}{\sqrt{s} + \epsilon}", "ηg/(√s + ε)"),
+        (r"\frac{1}{2\sigma^2}", "1/(2σ²)"),
+        (r"\frac{\partial L}{\partial z}", "∂L/∂z"),
+        (r"\frac{P(x)}{Q(x)}", "P(x)/Q(x)"),
+        # A fraction that multiplies what follows is bracketed.
+        (r"\frac{1}{n}\sum_i x_i", "(1/n)∑ᵢ xᵢ"),
+        (r"\frac{1-\rho}{B}\sigma^2", "((1−ρ)/B)σ²"),
+        (r"\frac{a}{b} \cdot c", "a/b · c"),
+        # Named operators are spaced from their neighbours.
+        (r"-y\ln p", "−y ln p"),
+        (r"\ln\frac{p}{1-p}", "ln(p/(1−p))"),
+        (r"n_{\text{in}}\operatorname{Var}(w)", "nᵢₙ Var(w)"),
+        # Scripts without a Unicode form stay readable.
+        (r"\sqrt{8d}", "√(8d)"),
+        (r"e^{z_k}", "e^(zₖ)"),
+        (r"\lambda_{1,2}", "λ₁,₂"),
+        (r"\partial \mathcal{L}", "∂ℒ"),
+    ],
+)
+def test_latex_readability_rules(latex, expected):
+    assert latex_to_unicode(latex) == expected
