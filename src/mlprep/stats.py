@@ -1,0 +1,715 @@
+"""Statistics behind `mlprep stats`: one frozen report computed from the review log and state.
+
+The SQL queries aggregate in SQLite (stdlib `sqlite3`, no sqlite-utils, so no numpy import);
+the pure functions below them turn the aggregates into the report. Nothing here prints or reads
+the clock: `today` is passed in.
+
+Definitions (the user-facing wording is in `mlprep stats --help` and the README):
+
+- **Scope.** `deck` / `tag` select cards by their deck and tags as last synced. Activity
+  (heatmap, streaks, time, retention, drills) counts every logged answer of the cards in scope,
+  including cards retired since; without a filter it counts the whole log. Card numbers
+  (counts, forecast, topics, leeches) are about live cards; retired cards are only counted.
+  Answers logged on a day after `today` (time travel backwards) are ignored.
+- **Card states**, mutually exclusive, in this order: *retired* (`cards.retired = 1`);
+  *new* (live, never answered); *learning* (not recalled since it was introduced or last
+  forgotten: SM-2 repetitions = 0, or its latest answer today was below Good, so it is in the
+  same-day relearning loop); *young* (interval < 21 days); *mature* (interval >= 21 days).
+- **True retention** over the last `days` study days (today included): the pass rate
+  (quality >= 3, i.e. Hard or better) of scheduled answers of cards that had been answered
+  before. Young or mature is judged by the interval *before* that answer, i.e. the interval
+  that the card's previous scheduled answer gave it. First answers of new cards and same-day
+  repeats are not counted.
+- **Streaks** count consecutive study days with at least one logged answer. The current
+  streak ends today, or yesterday when nothing was answered today yet.
+- **Time** sums `response_ms`, each answer capped at `RESPONSE_CAP_MS` (60 s) so walking away
+  from a card does not count; "this week" starts on Monday. Untimed answers count 0.
+- **Heatmap**: every logged answer (same-day repeats and drills included) per study day,
+  from the Monday 25 weeks before this week's Monday up to today; days are shaded by the
+  quartiles (nearest rank) of the counts on study days, see `heatmap_levels`.
+- **Forecast**: live cards by `state.due` for today and the next 29 days; overdue cards count
+  on today. New cards are not in it.
+- **Topics** are tags of live cards (cards without a tag form "(untagged)"), sorted weakest
+  first: lowest retention first (same definition, all intervals), then most lapses; topics
+  with no counted review in the window come last.
+- **Drill accuracy** per generator: every logged answer of a computed card that was a drill
+  (`kind = 'drill'`) or was checked (`correct` not NULL), share with `correct = 1`; all time
+  and over the last `days` days.
+- **Leeches**: live cards with `lapses >= leech_threshold`; a threshold of 0 turns them off.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from .scheduler.sm2 import PASSING_QUALITY
+
+__all__ = [
+    "DEFAULT_DAYS",
+    "FORECAST_DAYS",
+    "GOOD_QUALITY",
+    "HEATMAP_WEEKS",
+    "MATURE_INTERVAL",
+    "RESPONSE_CAP_MS",
+    "UNTAGGED",
+    "CardCounts",
+    "DayCount",
+    "DrillRow",
+    "Forecast",
+    "Heatmap",
+    "Leech",
+    "PassRate",
+    "Retention",
+    "StatsReport",
+    "Streaks",
+    "TimeSpent",
+    "TopicRow",
+    "build_forecast",
+    "build_heatmap",
+    "build_streaks",
+    "compute_report",
+    "heatmap_levels",
+    "heatmap_thresholds",
+    "known_decks",
+    "known_tags",
+    "sort_topics",
+]
+
+HEATMAP_WEEKS = 26
+FORECAST_DAYS = 30
+DEFAULT_DAYS = 30
+MATURE_INTERVAL = 21
+GOOD_QUALITY = 4
+RESPONSE_CAP_MS = 60_000
+HEATMAP_LEVELS = 4
+UNTAGGED = "(untagged)"
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PassRate:
+    """Answers counted and how many of them passed (quality >= 3)."""
+
+    reviews: int = 0
+    passed: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.passed / self.reviews if self.reviews else None
+
+    def __add__(self, other: PassRate) -> PassRate:
+        return PassRate(self.reviews + other.reviews, self.passed + other.passed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reviews": self.reviews, "passed": self.passed, "rate": self.rate}
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    count: int
+    level: int  # 0 (no answer) .. HEATMAP_LEVELS, by quartile among the study days
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"day": self.day.isoformat(), "count": self.count, "level": self.level}
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """Answers per study day from the Monday `weeks - 1` weeks before this week up to today."""
+
+    start: date
+    end: date
+    weeks: int
+    days: tuple[DayCount, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(d.count for d in self.days)
+
+    @property
+    def max_count(self) -> int:
+        return max((d.count for d in self.days), default=0)
+
+    def level_ranges(self) -> tuple[tuple[int, int] | None, ...]:
+        """(lowest, highest) count shown at each level 1..HEATMAP_LEVELS, None when unused."""
+        out: list[tuple[int, int] | None] = []
+        for level in range(1, HEATMAP_LEVELS + 1):
+            counts = [d.count for d in self.days if d.level == level]
+            out.append((min(counts), max(counts)) if counts else None)
+        return tuple(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "weeks": self.weeks,
+            "total": self.total,
+            "max": self.max_count,
+            "thresholds": list(heatmap_thresholds([d.count for d in self.days])),
+            "level_ranges": [list(r) if r else None for r in self.level_ranges()],
+            "days": [d.to_dict() for d in self.days],
+        }
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Live cards due on each day from today (index 0, overdue included) onwards."""
+
+    start: date
+    due: tuple[int, ...]
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.due)
+
+    def days(self) -> list[tuple[date, int]]:
+        return [(self.start + timedelta(days=i), n) for i, n in enumerate(self.due)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(),
+            "overdue": self.overdue,
+            "total": self.total,
+            "days": [{"day": d.isoformat(), "due": n} for d, n in self.days()],
+        }
+
+
+@dataclass(frozen=True)
+class CardCounts:
+    new: int = 0
+    learning: int = 0
+    young: int = 0
+    mature: int = 0
+    retired: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.young + self.mature + self.retired
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "new": self.new,
+            "learning": self.learning,
+            "young": self.young,
+            "mature": self.mature,
+            "retired": self.retired,
+            "total": self.total,
+        }
+
+
+@dataclass(frozen=True)
+class Retention:
+    days: int
+    since: date
+    young: PassRate
+    mature: PassRate
+
+    @property
+    def all(self) -> PassRate:
+        return self.young + self.mature
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "days": self.days,
+            "since": self.since.isoformat(),
+            "mature_interval": MATURE_INTERVAL,
+            "young": self.young.to_dict(),
+            "mature": self.mature.to_dict(),
+            "all": self.all.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Streaks:
+    current: int = 0
+    longest: int = 0
+    longest_start: date | None = None
+    longest_end: date | None = None
+    studied_today: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "current": self.current,
+            "longest": self.longest,
+            "longest_start": _iso(self.longest_start),
+            "longest_end": _iso(self.longest_end),
+            "studied_today": self.studied_today,
+        }
+
+
+@dataclass(frozen=True)
+class TimeSpent:
+    """Milliseconds spent answering, each answer capped at `cap_ms`."""
+
+    today_ms: int = 0
+    week_ms: int = 0
+    total_ms: int = 0
+    week_start: date | None = None
+    cap_ms: int = RESPONSE_CAP_MS
+    capped: int = 0  # answers (all time) that took longer than the cap
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "today_ms": self.today_ms,
+            "week_ms": self.week_ms,
+            "total_ms": self.total_ms,
+            "week_start": _iso(self.week_start),
+            "cap_ms": self.cap_ms,
+            "capped_answers": self.capped,
+        }
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    tag: str
+    cards: int
+    retention: PassRate
+    lapses: int
+    average_ease: float | None
+    due: int
+    new: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "cards": self.cards,
+            "reviews": self.retention.reviews,
+            "passed": self.retention.passed,
+            "retention": self.retention.rate,
+            "lapses": self.lapses,
+            "average_ease": self.average_ease,
+            "due": self.due,
+            "new": self.new,
+        }
+
+
+@dataclass(frozen=True)
+class DrillRow:
+    generator: str
+    attempts: int
+    correct: int
+    recent_attempts: int
+    recent_correct: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.attempts if self.attempts else None
+
+    @property
+    def recent_accuracy(self) -> float | None:
+        return self.recent_correct / self.recent_attempts if self.recent_attempts else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "generator": self.generator,
+            "attempts": self.attempts,
+            "correct": self.correct,
+            "accuracy": self.accuracy,
+            "recent_attempts": self.recent_attempts,
+            "recent_correct": self.recent_correct,
+            "recent_accuracy": self.recent_accuracy,
+        }
+
+
+@dataclass(frozen=True)
+class Leech:
+    id: str
+    deck: str
+    lapses: int
+    easiness: float
+    due: date
+    path: str
+    line: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "deck": self.deck,
+            "lapses": self.lapses,
+            "easiness": self.easiness,
+            "due": self.due.isoformat(),
+            "path": self.path,
+            "line": self.line,
+        }
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    today: date
+    deck: str | None
+    tag: str | None
+    days: int
+    total_reviews: int
+    days_studied: int
+    first_day: date | None
+    heatmap: Heatmap
+    forecast: Forecast
+    counts: CardCounts
+    retention: Retention
+    streaks: Streaks
+    time: TimeSpent
+    topics: tuple[TopicRow, ...]
+    drills: tuple[DrillRow, ...]
+    leech_threshold: int
+    leeches: tuple[Leech, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        """No answer logged yet (in scope): show the first-run message instead of charts."""
+        return self.total_reviews == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "today": self.today.isoformat(),
+            "filters": {"deck": self.deck, "tag": self.tag, "days": self.days},
+            "total_reviews": self.total_reviews,
+            "days_studied": self.days_studied,
+            "first_day": _iso(self.first_day),
+            "heatmap": self.heatmap.to_dict(),
+            "forecast": self.forecast.to_dict(),
+            "counts": self.counts.to_dict(),
+            "retention": self.retention.to_dict(),
+            "streaks": self.streaks.to_dict(),
+            "time": self.time.to_dict(),
+            "topics": [t.to_dict() for t in self.topics],
+            "drills": [d.to_dict() for d in self.drills],
+            "leeches": {
+                "threshold": self.leech_threshold,
+                "cards": [leech.to_dict() for leech in self.leeches],
+            },
+        }
+
+
+# -- pure pieces -----------------------------------------------------------------------------
+
+
+def heatmap_thresholds(counts: Sequence[int]) -> tuple[int, ...]:
+    """The quartiles (nearest rank) of the non-zero counts: 25th, 50th and 75th percentile;
+    empty when there is no non-zero count."""
+    nonzero = sorted(c for c in counts if c > 0)
+    n = len(nonzero)
+    if not n:
+        return ()
+    return tuple(nonzero[-(-k * n // HEATMAP_LEVELS) - 1] for k in range(1, HEATMAP_LEVELS))
+
+
+def heatmap_levels(counts: Sequence[int]) -> list[int]:
+    """Shade each day by the quartiles of the study days (days with an answer): 0 for no
+    answer; 1 up to the 25th percentile, 2 up to the median, 3 up to the 75th percentile,
+    4 above it. The quietest study days are always level 1."""
+    thresholds = heatmap_thresholds(counts)
+    return [0 if c <= 0 else 1 + sum(c > t for t in thresholds) for c in counts]
+
+
+def build_heatmap(daily: Mapping[date, int], today: date, weeks: int = HEATMAP_WEEKS) -> Heatmap:
+    start = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    days = [start + timedelta(days=i) for i in range((today - start).days + 1)]
+    counts = [daily.get(d, 0) for d in days]
+    levels = heatmap_levels(counts)
+    return Heatmap(
+        start,
+        today,
+        weeks,
+        tuple(DayCount(d, c, lv) for d, c, lv in zip(days, counts, levels, strict=True)),
+    )
+
+
+def build_streaks(study_days: Iterable[date], today: date) -> Streaks:
+    days = sorted({d for d in study_days if d <= today})
+    longest, longest_start, longest_end = 0, None, None
+    run_start: date | None = None
+    prev: date | None = None
+    for d in days:
+        if prev is None or d - prev != timedelta(days=1):
+            run_start = d
+        length = (d - run_start).days + 1  # type: ignore[operator]
+        if length > longest:
+            longest, longest_start, longest_end = length, run_start, d
+        prev = d
+    present = set(days)
+    studied_today = today in present
+    cursor = today if studied_today else today - timedelta(days=1)
+    current = 0
+    while cursor in present:
+        current += 1
+        cursor -= timedelta(days=1)
+    return Streaks(current, longest, longest_start, longest_end, studied_today)
+
+
+def build_forecast(due_days: Iterable[date], today: date, n: int = FORECAST_DAYS) -> Forecast:
+    counts = [0] * n
+    overdue = 0
+    for d in due_days:
+        offset = (d - today).days
+        if offset < 0:
+            overdue += 1
+            offset = 0
+        if offset < n:
+            counts[offset] += 1
+    return Forecast(today, tuple(counts), overdue)
+
+
+def sort_topics(rows: Iterable[TopicRow]) -> tuple[TopicRow, ...]:
+    """Weakest first: lowest retention, then most lapses, then name; no retention last."""
+
+    def key(row: TopicRow) -> tuple:
+        rate = row.retention.rate
+        return (rate is None, rate if rate is not None else 0.0, -row.lapses, row.tag)
+
+    return tuple(sorted(rows, key=key))
+
+
+# -- SQL -------------------------------------------------------------------------------------
+
+
+def _review_scope(deck: str | None, tag: str | None) -> tuple[str, list[Any]]:
+    sql, args = "", []
+    if deck:
+        sql += " AND r.card_id IN (SELECT id FROM cards WHERE deck = ?)"
+        args.append(deck)
+    if tag:
+        sql += " AND r.card_id IN (SELECT card_id FROM card_tags WHERE tag = ?)"
+        args.append(tag)
+    return sql, args
+
+
+def _card_scope(deck: str | None, tag: str | None) -> tuple[str, list[Any]]:
+    sql, args = "", []
+    if deck:
+        sql += " AND c.deck = ?"
+        args.append(deck)
+    if tag:
+        sql += " AND c.id IN (SELECT card_id FROM card_tags WHERE tag = ?)"
+        args.append(tag)
+    return sql, args
+
+
+def compute_report(
+    conn: sqlite3.Connection,
+    today: date,
+    *,
+    deck: str | None = None,
+    tag: str | None = None,
+    days: int = DEFAULT_DAYS,
+    leech_threshold: int = 8,
+    weeks: int = HEATMAP_WEEKS,
+) -> StatsReport:
+    """Read the log and state through `conn` (a `Store.conn`) and build the report.
+
+    Five queries, each one pass: answers and time per day; the scheduled answers in the
+    window with the interval before each (index (card_id, id)); the cards in scope with their
+    state; the latest answer today per card; drill answers of computed cards. ISO dates are
+    compared as strings, which orders them correctly."""
+    if days < 1:
+        raise ValueError(f"days must be at least 1, got {days}")
+    today_iso = today.isoformat()
+    since = today - timedelta(days=days - 1)
+    since_iso = since.isoformat()
+    week_start = today - timedelta(days=today.weekday())
+    week_iso = week_start.isoformat()
+    rscope, rargs = _review_scope(deck, tag)
+    cscope, cargs = _card_scope(deck, tag)
+
+    # Answers and capped time per study day. `+r.day` scans the table: it reads every row
+    # anyway, and the day index would only add a lookup per row.
+    daily: dict[date, int] = {}
+    today_ms = week_ms = total_ms = capped = 0
+    for day_text, count, ms, over in conn.execute(
+        f"""SELECT r.day, COUNT(*),
+                   TOTAL(MAX(0, MIN(COALESCE(r.response_ms, 0), {RESPONSE_CAP_MS}))),
+                   TOTAL(r.response_ms > {RESPONSE_CAP_MS})
+            FROM reviews r WHERE +r.day <= ?{rscope} GROUP BY r.day""",
+        (today_iso, *rargs),
+    ):
+        daily[date.fromisoformat(day_text)] = count
+        total_ms += int(ms)
+        capped += int(over)
+        if day_text >= week_iso:
+            week_ms += int(ms)
+        if day_text == today_iso:
+            today_ms += int(ms)
+
+    # Scheduled answers in the window, with the interval the previous scheduled answer gave
+    # (NULL for a new card's first answer, which does not count).
+    young_n = young_p = mature_n = mature_p = 0
+    by_card: dict[str, list[int]] = {}  # card -> [answers, passed]
+    for card_id, passed, prev in conn.execute(
+        f"""SELECT r.card_id, r.quality >= {PASSING_QUALITY},
+                (SELECT p.interval FROM reviews p
+                 WHERE p.card_id = r.card_id AND p.scheduled = 1 AND p.id < r.id
+                 ORDER BY p.id DESC LIMIT 1)
+            FROM reviews r
+            WHERE r.scheduled = 1 AND r.day >= ? AND r.day <= ?{rscope}""",
+        (since_iso, today_iso, *rargs),
+    ):
+        if prev is None:
+            continue
+        if prev >= MATURE_INTERVAL:
+            mature_n += 1
+            mature_p += passed
+        else:
+            young_n += 1
+            young_p += passed
+        slot = by_card.setdefault(card_id, [0, 0])
+        slot[0] += 1
+        slot[1] += passed
+
+    relearning = {
+        cid
+        for cid, quality, _ in conn.execute(
+            "SELECT card_id, quality, MAX(id) FROM reviews WHERE day = ? GROUP BY card_id",
+            (today_iso,),
+        )
+        if quality < GOOD_QUALITY
+    }
+
+    # Cards in scope with their state: counts, forecast, topics and leeches in one pass.
+    new = learning = young_cards = mature_cards = retired = 0
+    forecast_end = (today + timedelta(days=FORECAST_DAYS)).isoformat()
+    due_by_day: dict[str, int] = defaultdict(int)
+    topics: dict[
+        str, list[Any]
+    ] = {}  # tag -> [cards, n, passed, lapses, ease sum, eases, due, new]
+    flagged = []
+    for (
+        cid,
+        card_deck,
+        is_retired,
+        tags,
+        path,
+        line,
+        reps,
+        ease,
+        interval,
+        due,
+        lapses,
+    ) in conn.execute(
+        f"""SELECT c.id, c.deck, c.retired, c.tags, c.path, c.line, s.repetitions,
+                       s.easiness, s.interval, s.due, s.lapses
+                FROM cards c LEFT JOIN state s ON s.card_id = c.id
+                WHERE 1 = 1{cscope}""",
+        cargs,
+    ):
+        if is_retired:
+            retired += 1
+            continue
+        if due is None:
+            new += 1
+        elif reps == 0 or cid in relearning:
+            learning += 1
+        elif interval < MATURE_INTERVAL:
+            young_cards += 1
+        else:
+            mature_cards += 1
+        if due is not None and due < forecast_end:
+            due_by_day[due] += 1
+        if due is not None and leech_threshold > 0 and lapses >= leech_threshold:
+            flagged.append((cid, card_deck, lapses, ease, due, path, line))
+        rate = by_card.get(cid)
+        for t in tags.split() if tags else (UNTAGGED,):
+            row = topics.get(t)
+            if row is None:
+                row = topics[t] = [0, 0, 0, 0, 0.0, 0, 0, 0]
+            row[0] += 1
+            if rate is not None:
+                row[1] += rate[0]
+                row[2] += rate[1]
+            if due is None:
+                row[7] += 1
+                continue
+            row[3] += lapses
+            row[4] += ease
+            row[5] += 1
+            row[6] += due <= today_iso
+
+    # Drill accuracy, from the computed cards in scope (few) through the (card_id, id) index.
+    drill_acc: dict[str, list[int]] = {}
+    for generator, recent, n, correct in conn.execute(
+        f"""SELECT c.generator, r.day >= ?, COUNT(*), TOTAL(r.correct = 1)
+            FROM cards c CROSS JOIN reviews r ON r.card_id = c.id
+            WHERE c.generator IS NOT NULL AND (r.kind = 'drill' OR r.correct IS NOT NULL)
+              AND r.day <= ?{cscope}
+            GROUP BY c.generator, r.day >= ?""",
+        (since_iso, today_iso, *cargs, since_iso),
+    ):
+        acc = drill_acc.setdefault(generator, [0, 0, 0, 0])
+        acc[0] += n
+        acc[1] += int(correct)
+        if recent:
+            acc[2] += n
+            acc[3] += int(correct)
+
+    flagged.sort(key=lambda f: (-f[2], f[0]))
+    study_days = sorted(daily)
+    return StatsReport(
+        today=today,
+        deck=deck,
+        tag=tag,
+        days=days,
+        total_reviews=sum(daily.values()),
+        days_studied=len(study_days),
+        first_day=study_days[0] if study_days else None,
+        heatmap=build_heatmap(daily, today, weeks),
+        forecast=_forecast_from_counts(due_by_day, today),
+        counts=CardCounts(new, learning, young_cards, mature_cards, retired),
+        retention=Retention(days, since, PassRate(young_n, young_p), PassRate(mature_n, mature_p)),
+        streaks=build_streaks(study_days, today),
+        time=TimeSpent(today_ms, week_ms, total_ms, week_start, RESPONSE_CAP_MS, capped),
+        topics=sort_topics(
+            TopicRow(
+                tag=t,
+                cards=row[0],
+                retention=PassRate(row[1], row[2]),
+                lapses=row[3],
+                average_ease=row[4] / row[5] if row[5] else None,
+                due=row[6],
+                new=row[7],
+            )
+            for t, row in topics.items()
+        ),
+        drills=tuple(DrillRow(g, *drill_acc[g]) for g in sorted(drill_acc)),
+        leech_threshold=leech_threshold,
+        leeches=tuple(
+            Leech(cid, d, lapses, ease, date.fromisoformat(due), path, line)
+            for cid, d, lapses, ease, due, path, line in flagged
+        ),
+    )
+
+
+def _forecast_from_counts(due_by_day: Mapping[str, int], today: date) -> Forecast:
+    """`build_forecast` from counts per ISO due date (overdue dates included)."""
+    counts = [0] * FORECAST_DAYS
+    overdue = 0
+    today_iso = today.isoformat()
+    for due, n in due_by_day.items():
+        if due < today_iso:
+            overdue += n
+            counts[0] += n
+        else:
+            offset = (date.fromisoformat(due) - today).days
+            if offset < FORECAST_DAYS:
+                counts[offset] += n
+    return Forecast(today, tuple(counts), overdue)
+
+
+def known_decks(conn: sqlite3.Connection) -> list[str]:
+    """Every deck name the store knows, retired cards included."""
+    return [r[0] for r in conn.execute("SELECT DISTINCT deck FROM cards ORDER BY deck")]
+
+
+def known_tags(conn: sqlite3.Connection) -> list[str]:
+    """Every tag the store knows, retired cards included."""
+    return [r[0] for r in conn.execute("SELECT DISTINCT tag FROM card_tags ORDER BY tag")]

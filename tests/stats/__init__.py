@@ -1,0 +1,1 @@
+"""Tests of `mlprep stats` and leech detection."""
