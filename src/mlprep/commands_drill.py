@@ -16,8 +16,7 @@ import typer
 from .cli import CardsOption, JsonOption, app, fail, open_library
 
 if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.text import Text
+    from rich.console import Console, RenderableType
 
     from .deck import Card
     from .session import ReviewSession
@@ -288,7 +287,7 @@ def _ask_and_teach(problem, lead_in: str, console: Console, read_line):
 
 
 def review_computed(
-    session: ReviewSession, card: Card, header: Text, console: Console, keys
+    session: ReviewSession, card: Card, header: RenderableType, console: Console, keys
 ) -> bool:
     """Show a computed card inside `mlprep review`; False means the user quit."""
     import readline  # noqa: F401

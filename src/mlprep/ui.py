@@ -137,14 +137,14 @@ def run_review(
     keys: KeyReader,
     *,
     expert: bool = False,
-    show_computed: Callable[[ReviewSession, Card, Text], bool] | None = None,
+    show_computed: Callable[[ReviewSession, Card, RenderableType], bool] | None = None,
     on_answered: Callable[[str], Text | None] | None = None,
 ) -> SessionSummary:
     """Drive a session from the keyboard until the queue is empty or the user quits.
 
     `show_computed` runs a computed card through the drill engine and records it; it returns
     False when the user quit. `on_answered` may return a notice to show (e.g. a leech)."""
-    notice: Text | None = None
+    notice: Text | None = None  # about the previous answer (a new leech), shown once
     try:
         with keys.raw():
             while session.current is not None:
@@ -154,19 +154,18 @@ def run_review(
                     session.queue.pop(0)
                     continue
                 header = card_header(session.answered + 1, session.counts(), card)
+                first_screen: RenderableType = header
+                if notice is not None:
+                    first_screen, notice = Group(header, notice), None
                 if card.is_computed and show_computed is not None:
-                    if not show_computed(session, card, header):
+                    answered = session.answered
+                    if not show_computed(session, card, first_screen):
                         break
+                    if on_answered is not None and session.answered > answered:
+                        notice = on_answered(card.id)
                     continue
                 hint = Text(" space/enter: show answer · u undo · q quit", style="dim")
-                _screen(
-                    console,
-                    header,
-                    card_panel(card.q, "Question", "blue"),
-                    *(n for n in [notice] if n),
-                    hint,
-                )
-                notice = None
+                _screen(console, first_screen, card_panel(card.q, "Question", "blue"), hint)
                 started = time.monotonic()
                 key = keys.key()
                 while key not in (" ", *ENTER, "q", "u", CTRL_C):
@@ -195,6 +194,8 @@ def run_review(
                     notice = on_answered(card.id)
     except KeyboardInterrupt:
         pass
+    if notice is not None:  # the last answer made a leech: say so before the summary
+        console.print(notice)
     return session.summary()
 
 
