@@ -203,6 +203,7 @@ def main() -> None:
             "NO_COLOR": "1",
         }
         env.pop("MLPREP_CARDS", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # users run from compiled bytecode
         floor = wall([MLPREP, "--version"], env, args.repeat)
         text = wall([MLPREP, "stats"], env, args.repeat)
         as_json = wall([MLPREP, "stats", "--json"], env, args.repeat)
