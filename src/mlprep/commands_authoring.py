@@ -1,0 +1,925 @@
+"""Authoring commands: `mlprep add`, `show`, `list` and `rename`.
+
+The file work (YAML text, ids, the atomic write) lives in `mlprep.authoring`; this module asks
+the questions, opens the store and prints. Writes take a lock in the data dir
+(`authoring.lock`) around "sync, check ids, write", so concurrent runs queue up."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
+import typer
+
+from .cli import CardsOption, DeckOption, JsonOption, TagOption, app, fail, open_library, warn
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from .cli import Library
+    from .deck import Card
+    from .store import Review, Store
+
+LOCK_NAME = "authoring.lock"
+SAMPLE_SEED = 0  # the sample problem shown for a computed card
+GRADE_NAMES = {1: "Again", 3: "Hard", 4: "Good", 5: "Easy"}
+
+
+# -- shared pieces -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """What `add` needs to know about the cards that exist."""
+
+    folder: Path
+    files: list[Path]
+    counts: dict[Path, int] = field(default_factory=dict)  # live cards per file (resolved)
+    declared: dict[Path, str] = field(default_factory=dict)  # deck name per file
+    tags: list[str] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
+    known: set[str] = field(default_factory=set)
+
+
+def _in_bundled(path: Path) -> bool:
+    from .config import bundled_cards_dir
+
+    bundled = bundled_cards_dir().resolve()
+    resolved = path.expanduser().resolve()
+    return resolved == bundled or bundled in resolved.parents
+
+
+def _target_folder(cards_dir: Path | None) -> tuple[Any, Path]:
+    from .config import Paths
+
+    paths = Paths.from_env()
+    folder = cards_dir.expanduser() if cards_dir is not None else paths.user_cards
+    if _in_bundled(folder):
+        fail(
+            f"refusing to write into the bundled deck ({folder}): it belongs to the installed "
+            f"mlprep. Your cards go to {paths.user_cards} (the default) or to a folder given "
+            "with --cards DIR."
+        )
+    if folder.exists() and not folder.is_dir():
+        fail(f"--cards must be a folder to write into, but {folder} is a file")
+    return paths, folder
+
+
+def _store(lib: Library) -> Store:
+    return cast("Store", lib.store)  # cli.Library types it as object
+
+
+def _open(folder: Path) -> Library:
+    return open_library([folder] if folder.is_dir() else None, quiet=True)
+
+
+def _context(lib: Library, folder: Path) -> _Context:
+    from .deck import Card, deck_files
+
+    store = _store(lib)
+    files = deck_files([folder])[0] if folder.is_dir() else []
+    ctx = _Context(folder, files, known=store.known_ids())
+    resolved: dict[str, Path] = {}
+    rows = store.conn.execute(
+        "SELECT id, deck, q, type, path, line FROM cards WHERE retired = 0 ORDER BY path, line"
+    )
+    for card_id, deck, q, kind, path, line in rows:
+        key = resolved.setdefault(path, Path(path).resolve())
+        ctx.counts[key] = ctx.counts.get(key, 0) + 1
+        ctx.declared.setdefault(key, deck)
+        ctx.cards.append(Card(id=card_id, deck=deck, q=q or "", type=kind, path=path, line=line))
+    ctx.tags = [
+        row[0]
+        for row in store.conn.execute(
+            """SELECT DISTINCT t.tag FROM card_tags t JOIN cards c ON c.id = t.card_id
+               WHERE c.retired = 0 ORDER BY t.tag"""
+        )
+    ]
+    return ctx
+
+
+def _load_context(folder: Path, lock: Path) -> _Context:
+    """Sync and read what exists, under the lock (which also serialises creating the DB)."""
+    from .authoring import AuthoringError, file_lock
+
+    try:
+        with file_lock(lock):
+            lib = _open(folder)
+            try:
+                return _context(lib, folder)
+            finally:
+                lib.close()
+    except AuthoringError as exc:
+        fail(str(exc))
+
+
+def _deck_file(ctx: _Context, name: str) -> Path:
+    from .authoring import deck_file_for
+
+    declared = {f: ctx.declared[f.resolve()] for f in ctx.files if f.resolve() in ctx.declared}
+    return deck_file_for(ctx.folder, name, ctx.files, declared)
+
+
+def _clash_message(store: Store, card_id: str) -> str:
+    card = store.card(card_id)
+    live = card if card is not None and not store.is_retired(card_id) else None
+    return _clash_text(card_id, live, card is not None or card_id in store.known_ids())
+
+
+def _clash_text(card_id: str, live: Card | None, known: bool) -> str:
+    if live is not None:
+        return (
+            f"id {card_id!r} is already used by a card in {live.path}:{live.line}; "
+            "choose another with --id"
+        )
+    if known:
+        return (
+            f"id {card_id!r} belonged to a card that is retired but keeps its review history, "
+            "and ids are never reused; choose another with --id"
+        )
+    return f"id {card_id!r} is used by more than one of the new cards"
+
+
+def _short(text: str, width: int = 60) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _split_tags(values: list[str] | None) -> list[str]:
+    return [t for value in values or [] for t in value.replace(",", " ").split()]
+
+
+def _fmt(value: Any) -> str:
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _problem_markdown(problem: Any) -> str:
+    data = "\n".join(f"- `{name}` = {_fmt(value)}" for name, value in problem.data.items())
+    return problem.prompt + ("\n\n" + data if data else "")
+
+
+def _card_panels(card: Any, problem: Any = None) -> list[RenderableType]:
+    """The panels `review` shows for a card (a computed card: a sample problem)."""
+    from .ui import card_panel
+
+    get = card.get if isinstance(card, dict) else lambda key, default=None: getattr(card, key)
+    q = get("q") or ""
+    if get("type") == "computed" or get("generator"):
+        if problem is None:
+            return [card_panel(q or "(no lead-in text)", "Question", "blue")]
+        text = (q + "\n\n" if q else "") + _problem_markdown(problem)
+        return [card_panel(text, f"Question (sample problem, seed {problem.seed})", "blue")]
+    return [card_panel(q, "Question", "blue"), card_panel(get("a") or "", "Answer", "green")]
+
+
+def _header(card_id: str, deck: str, tags: Any, where: str) -> Any:
+    from rich.text import Text
+
+    line = Text()
+    line.append(f" {card_id}", style="bold")
+    line.append("  ·  ")
+    line.append(f"deck {deck}", style="bold")
+    if tags:
+        line.append("  tags " + ", ".join(tags), style="dim")
+    line.append(f"  ·  {where}", style="dim")
+    return line
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _computed_problems(cards: list[dict[str, Any]]) -> tuple[list[str], list[Any]]:
+    """Generator and params checks of computed cards, by generating a sample problem each."""
+    problems: list[str] = []
+    samples: list[Any] = [None] * len(cards)
+    if not any(card.get("type") == "computed" for card in cards):
+        return problems, samples
+    from .drills import ParamsError, UnknownGeneratorError, generate, get_generator
+
+    for n, card in enumerate(cards):
+        if card.get("type") != "computed":
+            continue
+        prefix = f"card {n + 1}: " if len(cards) > 1 else ""
+        name, params = str(card.get("generator")), card.get("params") or {}
+        try:
+            get_generator(name).validate_params(params)
+            samples[n] = generate(name, SAMPLE_SEED, params)
+        except UnknownGeneratorError as exc:
+            problems.append(prefix + str(exc))
+        except ParamsError as exc:
+            problems.append(f"{prefix}bad params: {exc}")
+        except Exception as exc:  # a generator bug must not lose the user's input
+            problems.append(f"{prefix}generator {name!r} failed on a sample problem: {exc}")
+    return problems, samples
+
+
+def _problems(cards: list[dict[str, Any]], ctx: _Context) -> tuple[list[str], list[Any]]:
+    from .authoring import check_cards
+
+    problems = check_cards(cards)
+    live = {card.id: card for card in ctx.cards}
+    for n, card in enumerate(cards, 1):
+        card_id = card.get("id")
+        if isinstance(card_id, str) and card_id in ctx.known:
+            prefix = f"card {n}: " if len(cards) > 1 else ""
+            problems.append(prefix + _clash_text(card_id, live.get(card_id), True))
+    more, samples = _computed_problems(cards) if not problems else ([], [None] * len(cards))
+    return problems + more, samples
+
+
+def _fail_problems(problems: list[str], what: str = "cannot add the card") -> None:
+    if problems:
+        fail(f"{what}:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def _near_duplicates_ok(cards: list[dict[str, Any]], ctx: _Context, force: bool, ask: bool) -> bool:
+    """Warn about near-duplicate questions; True if the cards may be added."""
+    from .authoring import near_duplicates
+
+    for card in cards:
+        q = card.get("q")
+        matches = near_duplicates(q, ctx.cards) if isinstance(q, str) else []
+        if not matches:
+            continue
+        best, ratio = matches[0]
+        where = f"card {best.id} ({best.path}:{best.line})"
+        if ratio == 1.0:
+            message = f'"{_short(q)}" duplicates the question of {where}'
+        else:
+            message = (
+                f'"{_short(q)}" is {ratio:.0%} similar to the question of {where}: '
+                f'"{_short(best.q)}"'
+            )
+        if force:
+            warn(message + "; adding it anyway (--force)")
+        elif ask:
+            warn(message)
+            if not _confirm("Add it anyway?", default=False):
+                return False
+        else:
+            fail(message + ". Use --force to add it anyway.")
+    return True
+
+
+def _commit(folder: Path, lock: Path, target: Path, cards: list[dict[str, Any]]) -> list[Card]:
+    """Under the lock: sync, give ids (a clash is an error), append, write."""
+    from .authoring import AuthoringError, IdClashError, add_cards_to_file, assign_ids, file_lock
+
+    if _in_bundled(target):
+        fail(f"refusing to write into the bundled deck ({target.resolve()})")
+    try:
+        with file_lock(lock):
+            lib = _open(folder)
+            try:
+                try:
+                    cards = assign_ids(cards, _store(lib).known_ids())
+                except IdClashError as exc:
+                    fail(_clash_message(_store(lib), exc.card_id))
+                added = add_cards_to_file(target, cards)
+            finally:
+                lib.close()
+    except AuthoringError as exc:
+        fail(str(exc))
+    for card in added:
+        typer.echo(f"Added {card.id} to {card.path}:{card.line}")
+    return added
+
+
+# -- prompts -----------------------------------------------------------------------------------
+
+
+def _ask(prompt: str, default: str = "") -> str:
+    try:
+        reply = input(f"{prompt} [{default}]: " if default else f"{prompt}: ")
+    except EOFError:
+        typer.echo()
+        fail("Nothing added.")
+    return reply.strip() or default
+
+
+def _confirm(prompt: str, default: bool) -> bool:
+    while True:
+        reply = _ask(f"{prompt} [{'Y/n' if default else 'y/N'}]").lower()
+        if not reply:
+            return default
+        if reply in ("y", "yes"):
+            return True
+        if reply in ("n", "no"):
+            return False
+        typer.echo("Please answer y or n.")
+
+
+def _ask_deck(ctx: _Context) -> Path:
+    from .authoring import DEFAULT_DECK, AuthoringError
+
+    files = ctx.files
+    if files:
+        typer.echo(f"Deck files in {ctx.folder}:")
+        for n, f in enumerate(files, 1):
+            count = ctx.counts.get(f.resolve(), 0)
+            name = f.relative_to(ctx.folder).as_posix()
+            typer.echo(f"  {n}) {name} ({count} card{'s' * (count != 1)})")
+        latest = max(range(len(files)), key=lambda i: files[i].stat().st_mtime_ns)
+        prompt, default = "Deck: a number, or a name for a new file", str(latest + 1)
+    else:
+        typer.echo(f"No deck files in {ctx.folder} yet: name your first one.")
+        prompt, default = "Deck name", DEFAULT_DECK
+    while True:
+        reply = _ask(prompt, default)
+        if reply.isdigit() and files:
+            if 1 <= int(reply) <= len(files):
+                return files[int(reply) - 1]
+            typer.echo(f"Choose 1 to {len(files)}, or type a name.")
+            continue
+        try:
+            return _deck_file(ctx, reply)
+        except AuthoringError as exc:
+            typer.echo(str(exc))
+
+
+def _ask_text(prompt: str, what: str) -> str:
+    while True:
+        reply = _ask(prompt)
+        if reply:
+            return reply
+        typer.echo(f"{what} is needed.")
+
+
+def _ask_answer() -> str:
+    typer.echo("Answer (Markdown; finish with an empty line or Ctrl-D):")
+    while True:
+        lines = []
+        while True:
+            try:
+                line = input("> ")
+            except EOFError:
+                typer.echo()
+                break
+            if not line.strip():
+                break
+            lines.append(line)
+        if lines:
+            return "\n".join(lines)
+        typer.echo("An answer is needed (type it, then an empty line):")
+
+
+def _ask_tags(in_use: list[str], preset: list[str]) -> list[str]:
+    import shutil
+    import textwrap
+
+    from .deck import ID_PATTERN
+
+    width = min(shutil.get_terminal_size().columns, 100)
+    typer.echo(textwrap.fill("Tags in use: " + (", ".join(in_use) or "(none yet)"), width))
+    while True:
+        tags = _split_tags([_ask("Tags (space-separated, optional)", " ".join(preset))])
+        bad = [t for t in tags if not ID_PATTERN.match(t)]
+        if not bad:
+            return tags
+        typer.echo(f"Not a valid tag: {', '.join(bad)} (use lowercase letters, digits and '-').")
+
+
+# -- add ---------------------------------------------------------------------------------------
+
+ADD_HELP = """Add your own card(s) to a deck file in your deck folder.
+
+In a terminal, with no options, it asks for the deck file, the question, the answer and the
+tags, shows the card as review will show it, and asks to confirm. Files are only ever appended
+to: comments, quoting and layout already in them stay byte for byte. Ids are slugs of the
+question (a suffix on a clash); an id in any deck or in your history is never reused.
+
+\b
+Examples:
+  mlprep add
+  mlprep add --q "Why scale features for ridge?" --a "The penalty is scale-dependent." -t ridge
+  mlprep add --editor
+  mlprep add --stdin < new-cards.yaml
+  mlprep add --generator ridge --params '{"level": 1}' --deck drills
+"""
+
+
+@app.command(help=ADD_HELP)
+def add(
+    question: Annotated[
+        str | None, typer.Option("--q", help="The question (Markdown; math as $...$).")
+    ] = None,
+    answer: Annotated[str | None, typer.Option("--a", help="The answer (Markdown).")] = None,
+    tags: Annotated[
+        list[str] | None,
+        typer.Option("--tag", "-t", help="A tag (repeatable, or comma-separated).", metavar="TAG"),
+    ] = None,
+    deck: Annotated[
+        str | None,
+        typer.Option(
+            "--deck",
+            "-d",
+            help="Deck file to add to: its name (an existing file, or a new NAME.yaml). "
+            "Default: asked in a terminal, else my-cards.",
+            metavar="NAME",
+        ),
+    ] = None,
+    card_id: Annotated[
+        str | None, typer.Option("--id", help="The card's id (default: a slug of the question).")
+    ] = None,
+    from_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--stdin",
+            help="Read cards as YAML from stdin: a card mapping, a list of cards, or a mapping "
+            "with cards: (and optionally deck:).",
+        ),
+    ] = False,
+    generator: Annotated[
+        str | None,
+        typer.Option("--generator", "-g", help="Add a computed card using this generator."),
+    ] = None,
+    params: Annotated[
+        str | None,
+        typer.Option("--params", help="The generator's params as JSON, e.g. '{\"level\": 1}'."),
+    ] = None,
+    editor: Annotated[
+        bool,
+        typer.Option("--editor", "-e", help="Write the card in $VISUAL or $EDITOR instead."),
+    ] = False,
+    cards_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cards", "-c", help="Folder to write into (default: your deck folder).", metavar="DIR"
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Add even if a near-duplicate question exists.")
+    ] = False,
+) -> None:
+    from .authoring import DEFAULT_DECK, AuthoringError, make_card, parse_snippet
+
+    paths, folder = _target_folder(cards_dir)
+    lock = paths.data_dir / LOCK_NAME
+    tag_list = _split_tags(tags)
+    flags = (question, answer, card_id, generator, params)
+    if from_stdin and (editor or any(v is not None for v in flags)):
+        fail(
+            "--stdin reads whole cards from standard input; it cannot be combined with --q, "
+            "--a, --id, --generator, --params or --editor",
+            2,
+        )
+    if params is not None and generator is None:
+        fail("--params needs --generator NAME, e.g. --generator ridge --params '{\"level\": 1}'", 2)
+    if generator is not None and answer is not None:
+        fail("a computed card has no --a: its generator computes the answer", 2)
+    param_values = _parse_params(params)
+    preset = make_card(
+        question, answer, tags=tag_list, card_id=card_id, generator=generator, params=param_values
+    )
+
+    if editor:
+        _add_with_editor(paths, folder, lock, deck, preset, force)
+        return
+    if from_stdin or question is not None or answer is not None or generator is not None:
+        if not from_stdin and generator is None and (question is None or answer is None):
+            fail("give both --q and --a (or run `mlprep add` in a terminal to be asked)", 2)
+        ctx = _load_context(folder, lock)
+        if from_stdin:
+            snippet = parse_snippet(sys.stdin.read())
+            _fail_problems(snippet.problems, "cannot read the cards from stdin")
+            new_cards = [
+                {**c, "tags": list(dict.fromkeys([*(c.get("tags") or []), *tag_list]))}
+                if tag_list
+                else c
+                for c in snippet.cards
+            ]
+            deck = deck or snippet.deck
+        else:
+            new_cards = [preset]
+        problems, samples = _problems(new_cards, ctx)
+        _fail_problems(
+            problems, "cannot add the cards" if len(new_cards) > 1 else "cannot add the card"
+        )
+        try:
+            target = _deck_file(ctx, deck or DEFAULT_DECK)
+        except AuthoringError as exc:
+            fail(str(exc))
+        for card, sample in zip(new_cards, samples, strict=True):
+            if sample is not None:
+                _console().print(*_card_panels(card, sample))
+        _near_duplicates_ok(new_cards, ctx, force, ask=False)
+        _commit(folder, lock, target, new_cards)
+        return
+    if not sys.stdin.isatty():
+        fail(
+            "nothing to add: give --q and --a, or --stdin with YAML, or --editor; "
+            "or run `mlprep add` in a terminal to be asked for the card",
+            2,
+        )
+    _add_interactively(folder, lock, deck, preset, force)
+
+
+def _parse_params(params: str | None) -> dict[str, Any] | None:
+    if params is None:
+        return None
+    import json
+
+    try:
+        value = json.loads(params)
+    except json.JSONDecodeError as exc:
+        fail(f"--params is not valid JSON ({exc.msg}); example: --params '{{\"level\": 1}}'", 2)
+    if not isinstance(value, dict):
+        fail("--params must be a JSON object, e.g. '{\"level\": 1}'", 2)
+    return value
+
+
+def _add_interactively(
+    folder: Path, lock: Path, deck: str | None, preset: dict[str, Any], force: bool
+) -> None:
+    from .authoring import AuthoringError, assign_ids, make_card
+
+    ctx = _load_context(folder, lock)
+    typer.echo(f"New card (Ctrl-C to cancel). Your deck folder: {folder}")
+    if deck is None:
+        target = _ask_deck(ctx)
+    else:
+        try:
+            target = _deck_file(ctx, deck)
+        except AuthoringError as exc:
+            fail(str(exc))
+    computed = preset.get("type") == "computed"
+    if computed:
+        q = _ask("Lead-in text shown above the problem (optional)")
+    else:
+        q = _ask_text("Question (Markdown; math as $...$)", "A question")
+        if not _near_duplicates_ok([{"q": q}], ctx, force, ask=True):
+            fail("Nothing added.")
+    a = None if computed else _ask_answer()
+    tag_list = _ask_tags(ctx.tags, list(preset.get("tags") or []))
+    card = make_card(
+        q,
+        a,
+        tags=tag_list,
+        card_id=preset.get("id"),
+        generator=preset.get("generator"),
+        params=preset.get("params"),
+    )
+    problems, samples = _problems([card], ctx)
+    _fail_problems(problems)
+    shown = assign_ids([card], ctx.known)[0]
+    deck_name = ctx.declared.get(target.resolve(), target.stem)
+    console = _console()
+    typer.echo("\nPreview (as review will show it):")
+    console.print(
+        _header(shown["id"], deck_name, tag_list, target.name), *_card_panels(card, samples[0])
+    )
+    if not _confirm(f"Add this card to {target.name}?", default=True):
+        fail("Nothing added.")
+    _commit(folder, lock, target, [card])
+
+
+def _add_with_editor(
+    paths: Any, folder: Path, lock: Path, deck: str | None, preset: dict[str, Any], force: bool
+) -> None:
+    import shlex
+    import subprocess
+    from datetime import datetime
+
+    from .authoring import (
+        DEFAULT_DECK,
+        AuthoringError,
+        editor_template,
+        parse_snippet,
+        significant_text,
+        strip_problems,
+        with_problems,
+    )
+
+    command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not command:
+        fail("--editor needs $VISUAL or $EDITOR to name your editor, e.g. `export EDITOR=nano`", 2)
+    ctx = _load_context(folder, lock)
+    drafts = paths.data_dir / "drafts"
+    drafts.mkdir(parents=True, exist_ok=True)
+    draft = drafts / f"add-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.yaml"
+    template = editor_template(deck or DEFAULT_DECK, preset, ctx.tags, str(folder))
+    draft.write_text(template, encoding="utf-8")
+    kept = f"Your text is kept in {draft} (add it later with `mlprep add --stdin < {draft}`)."
+    baseline, previous = significant_text(template), None
+    try:
+        while True:
+            try:
+                status = subprocess.run([*shlex.split(command), str(draft)], check=False).returncode
+            except OSError as exc:
+                fail(f"cannot run the editor {command!r}: {exc.strerror}")
+            if status != 0:
+                fail(f"the editor {command!r} exited with status {status}; nothing added")
+            body = strip_problems(draft.read_text(encoding="utf-8"))
+            text = significant_text(body)
+            if not text or text == baseline:
+                draft.unlink()
+                fail("Nothing added: the card was left empty.")
+            if text == previous:
+                fail("Nothing added: the text still has the problems listed at its top.")
+            snippet = parse_snippet(body)
+            problems, samples = snippet.problems, []
+            if not problems:
+                problems, samples = _problems(snippet.cards, ctx)
+            if not problems:
+                try:
+                    target = _deck_file(ctx, deck or snippet.deck or DEFAULT_DECK)
+                except AuthoringError as exc:
+                    problems = [str(exc)]
+            if not problems:
+                break
+            previous = text
+            draft.write_text(with_problems(body, problems), encoding="utf-8")
+            typer.echo(
+                f"The card has problems; reopening the editor ({len(problems)} listed at the top).",
+                err=True,
+            )
+        for card, sample in zip(snippet.cards, samples, strict=True):
+            if sample is not None:
+                _console().print(*_card_panels(card, sample))
+        if not _near_duplicates_ok(snippet.cards, ctx, force, ask=sys.stdin.isatty()):
+            fail("Nothing added.")
+        _commit(folder, lock, target, snippet.cards)
+    except (typer.Exit, KeyboardInterrupt) as exc:
+        if draft.exists():
+            typer.echo(kept, err=True)
+        if isinstance(exc, KeyboardInterrupt):
+            raise typer.Exit(130) from None
+        raise
+    draft.unlink()
+
+
+# -- show --------------------------------------------------------------------------------------
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' * (n != 1)}"
+
+
+def card_status(retired: bool, repetitions: int | None, relearning: bool) -> str:
+    """new (never reviewed), learning (fewer than 2 successful reviews in a row, or relearning
+    today), review, or retired (in no deck file any more)."""
+    if retired:
+        return "retired"
+    if repetitions is None:
+        return "new"
+    if relearning or repetitions < 2:
+        return "learning"
+    return "review"
+
+
+def history_table(reviews: list[Review]) -> Any:
+    """The review log of one card: date, grade, resulting interval and due date."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        box=box.SIMPLE_HEAD, title="History", title_justify="left", show_edge=False, pad_edge=False
+    )
+    for name in ("date", "grade", "interval", "due"):
+        table.add_column(name)
+    for review in reviews:
+        grade = f"{review.quality} {GRADE_NAMES.get(review.quality, '')}".strip()
+        if review.kind == "drill":
+            grade += " (drill" + {True: ", right)", False: ", wrong)"}.get(review.correct, ")")
+        if review.scheduled and review.interval is not None:
+            interval, due = _days(review.interval), str(review.due or "")
+        else:
+            interval, due = "same-day repeat", ""
+        table.add_row(review.day.isoformat(), grade, interval, due)
+    return table
+
+
+def _status_line(status: str, state: Any, today: date) -> str:
+    if status == "retired":
+        return (
+            "Status: retired: no deck file has this id any more. Its history is kept and comes "
+            "back with the id."
+        )
+    if state is None:
+        return "Status: new: not reviewed yet."
+    days = (state.due - today).days
+    when = (
+        "today" if days == 0 else (f"in {_days(days)}" if days > 0 else f"{_days(-days)} overdue")
+    )
+    lapses = f", {state.lapses} lapse{'s' * (state.lapses != 1)}"
+    return (
+        f"Status: {status} · ease {state.sm2.easiness:.2f} · interval {_days(state.sm2.interval)}"
+        f" · due {state.due.isoformat()} ({when}) · {state.reviews} review"
+        f"{'s' * (state.reviews != 1)}{lapses}"
+    )
+
+
+def _unknown_id(store: Any, card_id: str) -> str:
+    import difflib
+
+    known = sorted(store.known_ids() - {card_id})
+    close = difflib.get_close_matches(card_id, known, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; `mlprep list` shows every id"
+    return f"no card with id {card_id!r}{hint}"
+
+
+@app.command()
+def show(
+    card_id: Annotated[str, typer.Argument(help="The card's id.", metavar="ID")],
+    cards: CardsOption = None,
+) -> None:
+    """Show a card as review shows it, then its history and schedule.
+
+    The history lists each review's date, grade and resulting interval; then the current
+    ease, interval and due date (or that the card is new or retired).
+
+    Example: mlprep show adam-update-rule
+    """
+    lib = open_library(cards, quiet=True)
+    try:
+        store = _store(lib)
+        card = store.card(card_id)
+        reviews = store.reviews(card_id)
+        if card is None and not reviews:
+            fail(_unknown_id(store, card_id))
+        state = store.state(card_id)
+        retired = card is None or store.is_retired(card_id)
+        relearning = any(r[0] == card_id for r in store.relearning_cards(lib.today))
+    finally:
+        lib.close()
+    status = card_status(retired, state.sm2.repetitions if state else None, relearning)
+    console = _console()
+    if card is not None:
+        problem = None
+        if card.is_computed:
+            problem = _computed_problems([card.to_dict()])[1][0]
+        where = f"{card.path}:{card.line}"
+        console.print(_header(card.id, card.deck, card.tags, where), *_card_panels(card, problem))
+        if card.is_computed:
+            console.print(f"Computed card: generator {card.generator}, params {card.params or {}}")
+    else:
+        console.print(f" {card_id}  ·  (no card text: the id is only in the review history)")
+    if reviews:
+        console.print(history_table(reviews))
+    console.print(_status_line(status, state, lib.today))
+
+
+# -- list --------------------------------------------------------------------------------------
+
+
+@app.command("list")
+def list_cards(
+    cards: CardsOption = None,
+    deck: DeckOption = None,
+    tag: TagOption = None,
+    due: Annotated[
+        bool, typer.Option("--due", help="Only cards due today (including same-day relearning).")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """List cards with their status (new, learning, review, retired) and due date.
+
+    learning = fewer than two successful reviews in a row, or relearning today.
+
+    Example: mlprep list --tag ridge --due
+    """
+    lib = open_library(cards, quiet=as_json)
+    try:
+        rows = _list_rows(lib, deck, tag)
+    finally:
+        lib.close()
+    if due:
+        today = lib.today.isoformat()
+        rows = [
+            r
+            for r in rows
+            if r["status"] in ("learning", "review") and (r["due"] <= today or r["relearning"])
+        ]
+    for row in rows:
+        del row["relearning"]
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo("No cards match." if (deck or tag or due) else "No cards yet.")
+        return
+    from collections import Counter
+
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for name in ("id", "deck", "status", "due", "tags"):
+        table.add_column(name, overflow="fold")
+    styles = {"new": "blue", "learning": "red", "review": "green", "retired": "dim"}
+    for row in rows:
+        table.add_row(
+            row["id"],
+            row["deck"],
+            f"[{styles[row['status']]}]{row['status']}[/]",
+            row["due"] or "-",
+            " ".join(row["tags"]),
+        )
+    console = _console()
+    console.print(table)
+    counts = Counter(r["status"] for r in rows)
+    summary = ", ".join(
+        f"{counts[s]} {s}" for s in ("new", "learning", "review", "retired") if counts[s]
+    )
+    console.print(f"{len(rows)} card{'s' * (len(rows) != 1)}: {summary}")
+
+
+def _list_rows(lib: Library, deck: str | None, tag: str | None) -> list[dict[str, Any]]:
+    store = _store(lib)
+    sql = """SELECT c.id, c.deck, c.type, c.tags, c.path, c.line, c.retired, s.repetitions, s.due
+             FROM cards c LEFT JOIN state s ON s.card_id = c.id WHERE 1 = 1"""
+    args: list[Any] = []
+    if deck:
+        sql += " AND c.deck = ?"
+        args.append(deck)
+    if tag:
+        sql += " AND c.id IN (SELECT card_id FROM card_tags WHERE tag = ?)"
+        args.append(tag)
+    relearning = {r[0] for r in store.relearning_cards(lib.today, deck, tag)}
+    out = []
+    for card_id, card_deck, kind, tags, path, line, retired, reps, due_day in store.conn.execute(
+        sql + " ORDER BY c.retired, c.deck, c.path, c.line", args
+    ):
+        status = card_status(bool(retired), reps, card_id in relearning)
+        out.append(
+            {
+                "id": card_id,
+                "deck": card_deck,
+                "type": kind,
+                "status": status,
+                "due": due_day if status in ("learning", "review") else None,
+                "tags": tags.split() if tags else [],
+                "path": path,
+                "line": line,
+                "relearning": card_id in relearning,
+            }
+        )
+    return out
+
+
+# -- rename ------------------------------------------------------------------------------------
+
+
+@app.command()
+def rename(
+    old: Annotated[str, typer.Argument(help="The card's current id.", metavar="OLD")],
+    new: Annotated[str, typer.Argument(help="Its new id.", metavar="NEW")],
+    cards: CardsOption = None,
+) -> None:
+    """Change a card's id in its YAML file and move its review history to the new id.
+
+    Only the id changes in the file: comments, quoting and layout stay byte for byte. The new
+    id must be unused in every deck and in the history. Bundled cards cannot be renamed.
+
+    Example: mlprep rename adam-1 adam-bias-correction
+    """
+    from .authoring import AuthoringError, file_lock, rename_id
+    from .config import Paths
+    from .deck import ID_PATTERN
+
+    if not ID_PATTERN.match(new):
+        fail(f"new id {new!r} must match [a-z0-9][a-z0-9-]* (lowercase letters, digits and '-')")
+    if old == new:
+        fail(f"the old and new ids are the same ({old!r})")
+    try:
+        with file_lock(Paths.from_env().data_dir / LOCK_NAME):
+            lib = open_library(cards, quiet=True)
+            try:
+                store = _store(lib)
+                card = store.card(old)
+                known = old in store.known_ids()
+                if card is None and not known:
+                    fail(_unknown_id(store, old))
+                if card is None or store.is_retired(old):
+                    fail(
+                        f"card {old!r} is retired: no deck file has it any more, so there is "
+                        "nothing to rename (its history stays under that id)"
+                    )
+                if _in_bundled(Path(card.path)):
+                    fail(
+                        f"{old!r} is in the bundled deck ({card.path}); only your own cards "
+                        "can be renamed"
+                    )
+                if new in store.known_ids():
+                    fail(_clash_message(store, new).replace("with --id", "for NEW"))
+                rename_id(Path(card.path), old, new)
+                moved = store.rename_card(old, new)
+            finally:
+                lib.close()
+    except AuthoringError as exc:
+        fail(str(exc))
+    typer.echo(f"Renamed {old} to {new} in {card.path}; moved {moved} review{'s' * (moved != 1)}.")
