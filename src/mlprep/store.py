@@ -220,6 +220,8 @@ class Store:
 
         db = sqlite_utils.Database(self.conn)
         with self.transaction():
+            # Read again under the write lock: another process may have migrated meanwhile.
+            version = self.schema_version
             for step in MIGRATIONS[version:]:
                 step(db)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -175,3 +175,19 @@ def test_queue_order_and_filters(store, tmp_path):
     assert [r[0] for r in store.due_cards(DAY, tag="t1")] == ["c3"]
     assert [r[0] for r in store.new_cards()] == ["c1"]
     assert store.due_cards(DAY, deck="other") == []
+
+
+def test_concurrent_first_opens_migrate_once(tmp_path):
+    """Several processes opening a fresh database at once must not race on the schema."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "fresh.sqlite"
+    code = f"from mlprep.store import Store; Store(__import__('pathlib').Path({str(db)!r})).close()"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE) for _ in range(4)
+    ]
+    errors = [p.communicate()[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    with Store(db) as store:
+        assert store.schema_version == SCHEMA_VERSION
