@@ -8,11 +8,11 @@ Data keys (public contract, issue 3 and notes/deck-spec.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
+from .common import make_problem, redraw
 from .format import fmt_array, fmt_num
 from .problem import Problem
 from .registry import LEVEL, generator
@@ -25,47 +25,10 @@ LABEL_COUNT = {1: 8, 2: 12, 3: 20}  # examples per problem, by level
 AUC_COUNT = {1: 6, 2: 8, 3: 12}
 MODEL_COUNT = {1: 4, 2: 5, 3: 8}  # m, the number of fitted models in bias_variance
 MIN_VARIANCE = 0.1  # keeps the variance component well above the tolerance
-MAX_TRIES = 10_000
-
-T = TypeVar("T")
 
 
-def _redraw(draw: Callable[[], T | None]) -> T:
-    """Call `draw` until it returns a well-posed value (not None)."""
-    for _ in range(MAX_TRIES):
-        value = draw()
-        if value is not None:
-            return value
-    raise RuntimeError("no well-posed draw found")  # pragma: no cover - probability ~0
-
-
-def _problem(
-    name: str,
-    topic: str,
-    seed: int,
-    level: int,
-    *,
-    prompt: str,
-    data: dict[str, Any],
-    answer: Any,
-    solution: list[str],
-    answer_format: str,
-) -> Problem:
-    shape = () if isinstance(answer, float) else tuple(answer.shape)
-    return Problem(
-        generator=name,
-        seed=seed,
-        params={"level": level},
-        topic=topic,
-        prompt=prompt,
-        data=data,
-        answer=answer,
-        shape=shape,
-        solution=tuple(solution),
-        rtol=1e-2,
-        atol=ATOL,
-        answer_format=answer_format,
-    )
+def _problem(name: str, topic: str, seed: int, level: int, **fields: Any) -> Problem:
+    return make_problem(name, topic, seed, level, atol=ATOL, **fields)
 
 
 def _ratio(num: float, den: float) -> str:
@@ -100,7 +63,7 @@ def _draw_labels(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarr
             return None
         return y_true, y_pred
 
-    return _redraw(draw)
+    return redraw(draw)
 
 
 def _labels_prompt(question: str) -> str:
@@ -208,7 +171,7 @@ def roc_auc(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
             return None  # AUC = 0 would be an exact-zero answer
         return y_true, scores
 
-    y_true, scores = _redraw(draw)
+    y_true, scores = redraw(draw)
     pos, neg = scores[y_true == 1], scores[y_true == 0]
     wins = _auc_pairs(pos, neg)
     pairs = len(pos) * len(neg)
@@ -261,7 +224,7 @@ def bias_variance(rng: np.random.Generator, *, seed: int, level: int) -> Problem
             return None
         return dev
 
-    dev = _redraw(draw_deviations) * scale
+    dev = redraw(draw_deviations) * scale
     if level == 1:
         mean = float(rng.integers(2, 9))
         bias = float(rng.choice([-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]))

@@ -10,11 +10,11 @@ Data keys (public contract, issue 3 and notes/deck-spec.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
+from .common import block, make_problem, matrix_format, redraw
 from .format import fmt_array, fmt_num
 from .problem import Problem
 from .registry import LEVEL, generator
@@ -33,7 +33,6 @@ ATOL = 1e-3  # the prompts ask for 3 decimals; a correctly rounded answer is wit
 ROUND_3 = "Round to 3 decimals."
 EPS = 1e-5  # PyTorch's default; its effect is far below the rounding asked for
 EPS_TEXT = "1e-5"
-MAX_TRIES = 10_000
 
 BATCHNORM_SHAPE = {1: (5, 2), 2: (6, 3), 3: (8, 4)}  # (batch, features) of X by level
 LAYERNORM_SHAPE = {1: (2, 5), 2: (3, 6), 3: (4, 8)}  # (rows, features) of X by level
@@ -44,54 +43,9 @@ LOGISTIC_DIM = {1: 2, 2: 3, 3: 4}
 ATTENTION_SIZES = {1: (2, 2, 2), 2: (2, 3, 3), 3: (3, 4, 3)}  # (n_q, n_k, d_v)
 D_K = 4
 
-T = TypeVar("T")
 
-
-def _redraw(draw: Callable[[], T | None]) -> T:
-    """Call `draw` until it returns a well-posed value (not None)."""
-    for _ in range(MAX_TRIES):
-        value = draw()
-        if value is not None:
-            return value
-    raise RuntimeError("no well-posed draw found")  # pragma: no cover - probability ~0
-
-
-def _problem(
-    name: str,
-    topic: str,
-    seed: int,
-    level: int,
-    *,
-    prompt: str,
-    data: dict[str, Any],
-    answer: Any,
-    solution: list[str],
-    answer_format: str,
-) -> Problem:
-    shape = () if isinstance(answer, float) else tuple(answer.shape)
-    return Problem(
-        generator=name,
-        seed=seed,
-        params={"level": level},
-        topic=topic,
-        prompt=prompt,
-        data=data,
-        answer=answer,
-        shape=shape,
-        solution=tuple(solution),
-        rtol=1e-2,
-        atol=ATOL,
-        answer_format=answer_format,
-    )
-
-
-def _block(title: str, value: np.ndarray) -> str:
-    """A Markdown step with a matrix in a fenced code block."""
-    return f"{title}\n```\n{fmt_array(value)}\n```"
-
-
-def _matrix_format(shape: tuple[int, ...]) -> str:
-    return f"a {shape[0]}×{shape[1]} matrix, rows as `1 2; 3 4` or `[[1, 2], [3, 4]]`"
+def _problem(name: str, topic: str, seed: int, level: int, **fields: Any) -> Problem:
+    return make_problem(name, topic, seed, level, atol=ATOL, **fields)
 
 
 def _vector_format(n: int) -> str:
@@ -151,11 +105,11 @@ def _norm_solution(X: np.ndarray, eps: float, axis: int) -> tuple[np.ndarray, li
     what = "Column (per-feature) means over the batch" if axis == 0 else "Row means"
     steps = [
         f"{what}: μ = {fmt_array(mu.ravel())}",
-        _block("Centred X − μ:", centred),
+        block("Centred X − μ:", centred),
         "Biased variances (mean of the squared deviations, divide by "
         f"{X.shape[axis]}): σ² = {fmt_array(var.ravel())}",
         f"√(σ² + eps) = {fmt_array(denom.ravel())} (eps = {EPS_TEXT} only moves the 6th decimal)",
-        _block("Divide each centred entry by its σ:", out),
+        block("Divide each centred entry by its σ:", out),
     ]
     return out, steps
 
@@ -186,7 +140,7 @@ def batchnorm(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
         data={"X": X, "eps": EPS},
         answer=out,
         solution=steps,
-        answer_format=_matrix_format(out.shape),
+        answer_format=matrix_format(out.shape),
     )
 
 
@@ -215,7 +169,7 @@ def layernorm(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
         data={"X": X, "eps": EPS},
         answer=out,
         solution=steps,
-        answer_format=_matrix_format(out.shape),
+        answer_format=matrix_format(out.shape),
     )
 
 
@@ -236,7 +190,7 @@ def _draw_logits(rng: np.random.Generator, level: int) -> tuple[np.ndarray, int]
             return None  # the loss and the gradient would be too close to 0
         return logits, label
 
-    return _redraw(draw)
+    return redraw(draw)
 
 
 def _softmax_steps(logits: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -338,7 +292,7 @@ def logistic_grad(rng: np.random.Generator, *, seed: int, level: int) -> Problem
             return None  # keep z small so σ(z) is far from 0 and 1
         return w, x
 
-    w, x = _redraw(draw)
+    w, x = redraw(draw)
     y = int(rng.integers(0, 2))
     z = float(w @ x)
     sig = 1.0 / (1.0 + np.exp(-z))
@@ -392,7 +346,7 @@ def attention(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
             return None
         return Q, K, V
 
-    Q, K, V = _redraw(draw)
+    Q, K, V = redraw(draw)
     scores = Q @ K.T
     scaled = scores / np.sqrt(D_K)
     weights = softmax(scaled, axis=1)
@@ -412,13 +366,13 @@ def attention(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
         data={"Q": Q, "K": K, "V": V},
         answer=out,
         solution=[
-            _block("Scores QKᵀ:", scores),
-            _block(f"Scaled by 1/√{D_K} = 1/2:", scaled),
-            _block("exp of the scaled scores:", np.exp(scaled)),
-            _block(
+            block("Scores QKᵀ:", scores),
+            block(f"Scaled by 1/√{D_K} = 1/2:", scaled),
+            block("exp of the scaled scores:", np.exp(scaled)),
+            block(
                 "Row-wise softmax (divide each row by its sum), the attention weights A:", weights
             ),
-            _block("Output A·V:", out),
+            block("Output A·V:", out),
         ],
-        answer_format=_matrix_format(out.shape),
+        answer_format=matrix_format(out.shape),
     )

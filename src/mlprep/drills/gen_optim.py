@@ -21,12 +21,12 @@ unchanged is wrong; momentum and weight decay also make the μv / λw term at le
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from .answers import describe_shape
+from .common import redraw
 from .format import fmt_array, fmt_num
 from .problem import Problem
 from .registry import LEVEL, generator
@@ -40,7 +40,6 @@ __all__ = [
     "weight_decay_step",
 ]
 
-MAX_TRIES = 10_000
 DECIMALS = 4  # optimiser answers are asked to 4 decimals ...
 ATOL = 1e-4  # ... and a correctly rounded answer is within 5e-5 of the exact one
 MIN_STEP = 10 * ATOL  # smallest per-component change, so no term can be forgotten unnoticed
@@ -48,17 +47,6 @@ DIMENSION = {1: 2, 2: 3, 3: 4}  # parameter vector length by level
 EXAMPLE_VALUES = ("1.25", "-0.3", "0.5", "2", "-1.05")
 PRECISION = f"{DECIMALS} decimals"
 ROUND = f"Round to {DECIMALS} decimals."
-
-T = TypeVar("T")
-
-
-def _redraw(draw: Callable[[], T | None]) -> T:
-    """Call `draw` until it returns a well-posed value (not None)."""
-    for _ in range(MAX_TRIES):
-        value = draw()
-        if value is not None:
-            return value
-    raise RuntimeError("no well-posed draw found")  # pragma: no cover - probability ~0
 
 
 def _tenths(rng: np.random.Generator, low: int, high: int, size: int) -> np.ndarray:
@@ -175,7 +163,7 @@ def _draw_adam(rng: np.random.Generator, level: int) -> dict[str, Any] | None:
 def adam_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     """Data `theta`, `grad`, `m`, `v`, `t`, `lr`, `beta1`, `beta2`, `eps`; answer θ after one
     Adam update: m, v are the moments before it, t this update's number (from 1)."""
-    data = _redraw(lambda: _draw_adam(rng, level))
+    data = redraw(lambda: _draw_adam(rng, level))
     parts = _adam(**data)
     theta_new = data["theta"] - parts["step"]
     t, b1, b2 = data["t"], data["beta1"], data["beta2"]
@@ -258,7 +246,7 @@ def _draw_momentum(rng: np.random.Generator, level: int) -> dict[str, Any] | Non
 def momentum_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     """Data `theta`, `grad`, `velocity`, `lr`, `momentum`; answer θ' = θ − lr·v' with
     v' = momentum·velocity + grad (PyTorch's form: no (1 − μ) factor, lr outside)."""
-    data = _redraw(lambda: _draw_momentum(rng, level))
+    data = redraw(lambda: _draw_momentum(rng, level))
     mu, lr = data["momentum"], data["lr"]
     v_new = mu * data["velocity"] + data["grad"]
     theta_new = data["theta"] - lr * v_new
@@ -325,7 +313,7 @@ def rmsprop_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     """Data `theta`, `grad`, `v` (running mean of g² before the update), `lr`, `rho`, `eps`;
     answer θ' = θ − lr·g/(√v' + ε) with v' = ρv + (1−ρ)g² (PyTorch's default RMSprop:
     not centred, no momentum)."""
-    data = _redraw(lambda: _draw_rmsprop(rng, level))
+    data = redraw(lambda: _draw_rmsprop(rng, level))
     v_new, theta_new = _rmsprop(**data)
     rho, lr = data["rho"], data["lr"]
     prompt = (
@@ -390,7 +378,7 @@ def _draw_weight_decay(rng: np.random.Generator, level: int) -> dict[str, Any] |
 def weight_decay_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     """Data `w`, `grad` (∇L(w) of the unregularised loss), `lr`, `lam`; answer
     w' = w − lr·(grad + lam·w), one gradient step on L(w) + (lam/2)‖w‖²."""
-    data = _redraw(lambda: _draw_weight_decay(rng, level))
+    data = redraw(lambda: _draw_weight_decay(rng, level))
     w, grad, lr, lam = data["w"], data["grad"], data["lr"], data["lam"]
     full_grad = grad + lam * w
     w_new = w - lr * full_grad
@@ -450,7 +438,7 @@ def _draw_clip(rng: np.random.Generator, level: int) -> dict[str, Any] | None:
 )
 def clip_grad_norm(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     """Data `grad`, `max_norm`; answer grad · min(1, max_norm / ‖grad‖₂) (no ε)."""
-    data = _redraw(lambda: _draw_clip(rng, level))
+    data = redraw(lambda: _draw_clip(rng, level))
     grad, max_norm = data["grad"], data["max_norm"]
     norm = float(np.sqrt(grad @ grad))
     scale = min(1.0, max_norm / norm)
@@ -520,7 +508,7 @@ def _draw_chain(rng: np.random.Generator, level: int) -> dict[str, Any] | None:
 def sigmoid_chain_grad(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     """Data `x` (a number), `w` (k weights); answer dh_k/dx = Π w_i σ'(z_i) for the chain
     h_0 = x, z_i = w_i h_{i−1}, h_i = σ(z_i)."""
-    data = _redraw(lambda: _draw_chain(rng, level))
+    data = redraw(lambda: _draw_chain(rng, level))
     x, w = data["x"], data["w"]
     z, h, grad = _sigmoid_chain(x, w)
     k = w.size

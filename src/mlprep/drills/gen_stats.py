@@ -11,10 +11,11 @@ Data keys (notes/deck-spec.md leaves them to this module):
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
+from .common import block, make_problem, redraw
 from .format import fmt_array, fmt_num
 from .problem import Problem
 from .registry import LEVEL, generator
@@ -33,7 +34,6 @@ __all__ = [
 
 ATOL = 1e-3  # the prompts ask for 3 decimals; a correctly rounded answer is within 5e-4
 ROUND_3 = "Round to 3 decimals (a fraction such as `2/3` is also accepted)."
-MAX_TRIES = 10_000
 
 SPLIT_SHAPE = {1: (2, 2), 2: (2, 3), 3: (3, 3)}  # (children, classes) by level
 SPLIT_MAX_COUNT = {1: 5, 2: 6, 3: 8}  # largest count in one cell
@@ -43,53 +43,11 @@ MIN_CLUSTER = 2  # points per cluster after the assignment step
 # Unit eigenvector directions (a, b)/√(a² + b²) that give short decimals in C = Λ₂I + Δvvᵀ.
 EIGEN_DIRECTIONS = ((1, 1), (1, 2), (2, 1), (1, 3), (3, 1), (3, 4), (4, 3))
 
-T = TypeVar("T")
-
-
-def _redraw(draw: Callable[[], T | None]) -> T:
-    """Call `draw` until it returns a well-posed value (not None)."""
-    for _ in range(MAX_TRIES):
-        value = draw()
-        if value is not None:
-            return value
-    raise RuntimeError("no well-posed draw found")  # pragma: no cover - probability ~0
-
-
-def _problem(
-    name: str,
-    topic: str,
-    seed: int,
-    level: int,
-    *,
-    prompt: str,
-    data: dict[str, Any],
-    answer: Any,
-    solution: list[str],
-    answer_format: str,
-) -> Problem:
-    shape = () if isinstance(answer, float) else tuple(answer.shape)
-    return Problem(
-        generator=name,
-        seed=seed,
-        params={"level": level},
-        topic=topic,
-        prompt=prompt,
-        data=data,
-        answer=answer,
-        shape=shape,
-        solution=tuple(solution),
-        rtol=1e-2,
-        atol=ATOL,
-        answer_format=answer_format,
-    )
-
-
-def _block(title: str, value: np.ndarray) -> str:
-    """A Markdown step with a matrix in a fenced code block."""
-    return f"{title}\n```\n{fmt_array(value)}\n```"
-
-
 # --- decision-tree splits -----------------------------------------------------------------
+
+
+def _problem(name: str, topic: str, seed: int, level: int, **fields: Any) -> Problem:
+    return make_problem(name, topic, seed, level, atol=ATOL, **fields)
 
 
 def gini(counts: np.ndarray) -> float:
@@ -116,7 +74,7 @@ def _draw_counts(
             return None
         return counts if score(counts) >= floor else None
 
-    return _redraw(draw)
+    return redraw(draw)
 
 
 SPLIT_PROMPT = (
@@ -245,7 +203,7 @@ def kl_divergence(rng: np.random.Generator, *, seed: int, level: int) -> Problem
         kl = float(np.sum(p[mask] * np.log(p[mask] / q[mask])))
         return (p, q) if kl >= 0.02 else None
 
-    p, q = _redraw(draw)
+    p, q = redraw(draw)
     mask = p > 0
     terms = np.zeros_like(p)
     terms[mask] = p[mask] * np.log(p[mask] / q[mask])
@@ -299,7 +257,7 @@ def _random_covariance(rng: np.random.Generator) -> np.ndarray:
             return None
         return np.array([[c11, c12], [c12, c22]], dtype=float)
 
-    return _redraw(draw)
+    return redraw(draw)
 
 
 @generator(
@@ -374,7 +332,7 @@ def kmeans_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
             return None  # no empty (or single-point) cluster
         return X, centroids
 
-    X, centroids = _redraw(draw)
+    X, centroids = redraw(draw)
     dist = _sq_distances(X, centroids)
     labels = dist.argmin(axis=1)
     new = np.array([X[labels == j].mean(axis=0) for j in range(k)])
@@ -404,7 +362,7 @@ def kmeans_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
         solution=[
             "Squared distances to each centroid and the nearest one:\n```\n" + rows + "\n```",
             *members,
-            _block("New centroids:", new),
+            block("New centroids:", new),
         ],
         answer_format=f"a {k}×{d} matrix, rows as `1 2; 3 4` or `[[1, 2], [3, 4]]`",
     )
