@@ -120,11 +120,11 @@ def test_interactive_add(spawn):
 def test_interactive_near_duplicate_can_be_declined(spawn):
     cards = Paths.from_env().user_cards
     cards.mkdir(parents=True)
-    original = "cards:\n  - id: old\n    q: What is the kernel trick?\n    a: Old.\n"
+    original = "cards:\n  - id: old\n    q: Which test question is this one?\n    a: Old.\n"
     (cards / "k.yaml").write_text(original)
     child = spawn("add", "--deck", "k")
     child.expect("Question")
-    child.sendline("What is the kernel trick")
+    child.sendline("Which test question is this one")
     child.expect("duplicates the question of card old")
     child.expect(r"Add it anyway\? \[y/N\]: ")
     child.sendline("")

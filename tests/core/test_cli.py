@@ -99,7 +99,9 @@ def test_due_json(deck_file):
 def test_due_table_and_broken_file_warning(deck_file, tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("cards:\n  - id: [\n")
-    result = runner.invoke(app, ["due", "--cards", str(deck_file), "--cards", str(broken)])
+    result = runner.invoke(
+        app, ["due", "--cards", str(deck_file), "--cards", str(broken), "--deck", "tiny"]
+    )
     assert result.exit_code == 0
     assert "tiny" in result.output
     assert f"warning: {broken} has 1 problem; its broken cards are skipped." in result.output
