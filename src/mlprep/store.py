@@ -401,12 +401,16 @@ class Store:
     def new_cards(
         self, deck: str | None = None, tag: str | None = None, limit: int = -1
     ) -> list[tuple[str, str, str]]:
-        """Cards never reviewed, in file order."""
+        """Cards never reviewed: the first new card of every file, then the second, and so on,
+        so a day's new cards span topics while each file keeps its basics-first order."""
         where, args = self._filters(deck, tag)
         rows = self.conn.execute(
-            f"""SELECT c.id, c.deck, c.type FROM cards c WHERE {where}
-                AND NOT EXISTS (SELECT 1 FROM state s WHERE s.card_id = c.id)
-                ORDER BY c.path, c.line LIMIT ?""",
+            f"""SELECT id, deck, type FROM (
+                  SELECT c.id, c.deck, c.type, c.path,
+                         ROW_NUMBER() OVER (PARTITION BY c.path ORDER BY c.line) AS rank
+                  FROM cards c WHERE {where}
+                  AND NOT EXISTS (SELECT 1 FROM state s WHERE s.card_id = c.id))
+                ORDER BY rank, path LIMIT ?""",
             (*args, limit),
         )
         return rows.fetchall()

@@ -114,3 +114,12 @@ def test_summary(store):
     summary = session.summary()
     assert summary.answered == 2 and summary.accuracy == 0.5
     assert summary.due_tomorrow == 2
+
+
+def test_new_cards_take_turns_across_files(tmp_path):
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("cards:\n" + "".join(f"  - {{id: a{i}, q: q, a: a}}\n" for i in range(1, 4)))
+    b.write_text("cards:\n" + "".join(f"  - {{id: b{i}, q: q, a: a}}\n" for i in range(1, 3)))
+    with Store(tmp_path / "db.sqlite") as store:
+        store.sync([a, b])
+        assert ids(build_queue(store, DAY, new_per_day=10)) == ["a1", "b1", "a2", "b2", "a3"]

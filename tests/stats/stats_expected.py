@@ -117,7 +117,11 @@ def expected_report(
 
     # Nearest-rank quartiles of the study days' counts.
     nonzero.sort()
-    quartiles = [nonzero[math.ceil(Fraction(k * len(nonzero), 4)) - 1] for k in (1, 2, 3)]
+    quartiles = (
+        [nonzero[math.ceil(Fraction(k * len(nonzero), 4)) - 1] for k in (1, 2, 3)]
+        if nonzero
+        else []
+    )
 
     def level(c: int) -> int:
         if c == 0:

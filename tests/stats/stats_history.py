@@ -54,9 +54,9 @@ BETA = [
     ("brier", ("metrics", "probability")),
 ]
 BETA_COMPUTED = [("auc-drill", "roc_auc", ("metrics", "drills"))]
-# A deck added six days before TODAY: some of its cards are still new.
+# A deck added on TODAY, after the due reviews: its topic has no counted answer yet.
 GAMMA = [(f"gpu-{i:02d}", ("systems",)) for i in range(16)]
-GAMMA_ADDED = date(2026, 11, 14)
+GAMMA_ADDED = TODAY
 
 
 def _yaml(deck: str, basic, computed, skip=()) -> str:
@@ -201,12 +201,13 @@ def build_history(base: Path) -> dict[str, Path]:
         if gap or (not recent and rng.random() < 0.2):
             day += timedelta(days=1)
             continue
-        # Stop early yesterday (its leftovers are overdue today) and today (cards left due,
-        # one possibly in the relearning loop).
-        stop = {TODAY: 2, TODAY - timedelta(days=1): 1}.get(day)
+        # No session the two days before today (their cards are overdue today) and a short
+        # one today (cards left due).
+        stop = {TODAY: 1, TODAY - timedelta(days=1): 0, TODAY - timedelta(days=2): 0}.get(day)
         study_day_session(store, day, rng, stop_after=stop)
-        # Now and then a `mlprep drill` answer outside the queue, on top of the session.
-        if rng.random() < 0.3:
+        # Now and then a `mlprep drill` answer outside the queue, on top of the session
+        # (always on the last two days before today, which had no session: the streak goes on).
+        if rng.random() < 0.3 or TODAY - timedelta(days=2) <= day < TODAY:
             cid = rng.choice(["ols-drill", "ridge-drill", "auc-drill"])
             correct = rng.random() < 0.6
             when = datetime.combine(day, time(20, 0)).astimezone()
@@ -222,5 +223,18 @@ def build_history(base: Path) -> dict[str, Path]:
                 correct=None if rng.random() < 0.1 else correct,
             )
         day += timedelta(days=1)
+    # Make sure one learned card is in today's relearning loop, whatever the queue order.
+    relearn = next(
+        cid
+        for cid in sorted(card_defs())
+        if (st := store.state(cid)) is not None
+        and st.last_day < TODAY
+        and st.sm2.repetitions > 1
+        and not store.is_retired(cid)
+        and not store.card(cid).is_computed
+    )
+    store.record(
+        relearn, 1, datetime.combine(TODAY, time(21, 0)).astimezone(), TODAY, response_ms=4000
+    )
     store.close()
     return {"home": home, "cards": cards_dir}
