@@ -402,18 +402,28 @@ class Store:
         self, deck: str | None = None, tag: str | None = None, limit: int = -1
     ) -> list[tuple[str, str, str]]:
         """Cards never reviewed: the first new card of every file, then the second, and so on,
-        so a day's new cards span topics while each file keeps its basics-first order."""
+        so a day's new cards span topics while each file keeps its basics-first order.
+
+        One small indexed query per deck file: a window over every new card costs ~0.1 s at
+        100k cards, and only the first `limit` of each file can be needed."""
         where, args = self._filters(deck, tag)
-        rows = self.conn.execute(
-            f"""SELECT id, deck, type FROM (
-                  SELECT c.id, c.deck, c.type, c.path,
-                         ROW_NUMBER() OVER (PARTITION BY c.path ORDER BY c.line) AS rank
-                  FROM cards c WHERE {where}
-                  AND NOT EXISTS (SELECT 1 FROM state s WHERE s.card_id = c.id))
-                ORDER BY rank, path LIMIT ?""",
-            (*args, limit),
-        )
-        return rows.fetchall()
+        per_file = []
+        for (path,) in self.conn.execute("SELECT path FROM deck_files ORDER BY path").fetchall():
+            rows = self.conn.execute(
+                f"""SELECT c.id, c.deck, c.type FROM cards c WHERE c.path = ? AND {where}
+                    AND NOT EXISTS (SELECT 1 FROM state s WHERE s.card_id = c.id)
+                    ORDER BY c.line LIMIT ?""",
+                (path, *args, limit),
+            ).fetchall()
+            if rows:
+                per_file.append(rows)
+        turns = [
+            rows[rank]
+            for rank in range(max(map(len, per_file), default=0))
+            for rows in per_file
+            if rank < len(rows)
+        ]
+        return turns if limit < 0 else turns[:limit]
 
     def computed_cards(
         self, today: date, tag: str | None = None, generator: str | None = None
