@@ -1,6 +1,6 @@
 """Generators for linear models, feature maps and kernels.
 
-Data keys (public contract, issue 3 and notes/deck-spec.md) and answers:
+Data keys (a public contract: see README, "mlprep drill") and answers:
 - `ols` (linear-regression): `X` (n×d), `y` (n); w minimising ‖Xw − y‖², no intercept.
 - `ridge` (ridge): `X`, `y`, `lam`; w = (XᵀX + lam·I)⁻¹Xᵀy, every coefficient penalised.
 - `monomial_count` (features): `d` (variables), `p` (max degree); C(d+p, p), constant included.

@@ -1,6 +1,6 @@
 """Generators for evaluation metrics: precision/recall, F1, ROC-AUC and bias-variance.
 
-Data keys (public contract, issue 3 and notes/deck-spec.md):
+Data keys (a public contract: see README, "mlprep drill"):
 - `precision_recall`, `f1`: `y_true`, `y_pred` — 0/1 label vectors, class 1 is positive.
 - `roc_auc`: `y_true` (0/1), `scores` — a tie between a positive and a negative counts 1/2.
 - `bias_variance`: `preds` (m models' predictions at one point), `truth`.

@@ -1,7 +1,7 @@
 """Generators for neural-network building blocks: normalisation, softmax cross-entropy,
 logistic-regression gradient and scaled dot-product attention.
 
-Data keys (public contract, issue 3 and notes/deck-spec.md):
+Data keys (a public contract: see README, "mlprep drill"):
 - `batchnorm`, `layernorm`: `X` (2-D), `eps`.
 - `softmax_xent`, `xent_grad`: `logits` (k), `label` (index into logits, from 0).
 - `logistic_grad`: `w` (d), `x` (d), `y` (0 or 1); no bias term.

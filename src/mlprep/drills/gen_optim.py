@@ -1,6 +1,6 @@
 """Generators for optimiser steps and gradients.
 
-Data keys (public contract, issue 3 and notes/deck-spec.md) and answers:
+Data keys (a public contract: see README, "mlprep drill") and answers:
 - `adam_step` (optimizers): `theta`, `grad`, `m`, `v`, `t`, `lr`, `beta1`, `beta2`, `eps`;
   θ after one Adam update. m, v are the moments before it, t is its number (from 1) and bias
   correction uses t; ε is added outside the square root.

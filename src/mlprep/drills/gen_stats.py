@@ -1,6 +1,6 @@
 """Generators for decision trees, information theory, PCA and k-means.
 
-Data keys (notes/deck-spec.md leaves them to this module):
+Data keys (a public contract: see README, "mlprep drill"):
 - `gini_split`, `info_gain`: `counts` (children × classes) — `counts[i, j]` is the number of
   examples of class j sent to child i.
 - `kl_divergence`: `p`, `q` — two discrete distributions over the same k outcomes, all q > 0.
