@@ -98,3 +98,16 @@ def test_problem_round_trips_to_json():
     data = json.loads(json.dumps(problem.to_dict()))
     assert data["generator"] == "ridge" and data["seed"] == 5
     assert isinstance(problem, Problem)
+
+
+def test_readme_documents_every_generator_and_its_data_keys():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    documented = {
+        m.group(1): re.findall(r"`(\w+)`", m.group(2))
+        for m in re.finditer(r"^\| `(\w+)` \| [\w-]+ \| ([^|]+) \|", readme, flags=re.M)
+    }
+    for gen in all_generators():
+        assert documented.get(gen.name) == list(generate(gen.name, 0).data), gen.name
