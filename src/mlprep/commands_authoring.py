@@ -818,8 +818,9 @@ def list_cards(
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for name in ("id", "deck", "status", "due", "tags"):
-        table.add_column(name, overflow="fold")
+    for name in ("id", "deck", "status", "due"):
+        table.add_column(name, no_wrap=True)  # ids are copied from here: never split them
+    table.add_column("tags", overflow="fold")
     styles = {"new": "blue", "learning": "red", "review": "green", "retired": "dim"}
     for row in rows:
         table.add_row(

@@ -283,7 +283,7 @@ def build_heatmap(report: StatsReport) -> RenderableType:
     return _section(
         f"Answers per day, last {hm.weeks} weeks",
         _Sized(lambda width: _heatmap_text(report, width)),
-        f"{hm.total} answers · busiest day {hm.max_count}",
+        f"{hm.total} answer{'s' * (hm.total != 1)} · busiest day {hm.max_count}",
     )
 
 

@@ -107,7 +107,10 @@ def summary_text(summary: SessionSummary) -> Text:
     minutes, seconds = divmod(int(round(summary.seconds)), 60)
     text = Text()
     text.append("Session done: ", style="bold")
-    text.append(f"{summary.answered} answers on {len(summary.cards)} cards")
+    cards = len(summary.cards)
+    text.append(
+        f"{summary.answered} answer{'s' * (summary.answered != 1)} on {cards} card{'s' * (cards != 1)}"
+    )
     text.append(f" · {minutes}m {seconds:02d}s")
     if summary.accuracy is not None:
         text.append(f" · accuracy {summary.accuracy:.0%}")

@@ -109,7 +109,7 @@ def test_review_shows_computed_cards_through_the_drill_engine(spawn, tmp_path, i
     see(child, "Worked solution")
     see(child, "any key: next card")
     child.send("x")
-    see(child, "Session done: 1 answers on 1 cards")
+    see(child, "Session done: 1 answer on 1 card")
     child.expect(__import__("pexpect").EOF)
     conn = sqlite3.connect(isolated_home / "mlprep.db")
     rows = conn.execute("SELECT card_id, kind, seed, quality, correct FROM reviews").fetchall()

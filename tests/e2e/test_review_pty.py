@@ -102,7 +102,7 @@ def test_ctrl_c_quits_cleanly(spawn, deck, isolated_home):
     child.send("3")
     see(child, "Second question")
     child.sendintr()
-    see(child, "Session done: 1 answers")
+    see(child, "Session done: 1 answer on 1 card")
     child.expect(pexpect_eof())
     child.close()
     assert child.exitstatus == 0
