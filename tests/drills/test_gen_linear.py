@@ -4,21 +4,19 @@ determinism, level sizes and params. Expected values are computed here from `pro
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import re
 from collections.abc import Callable
-from functools import cache
 
 import numpy as np
 import pytest
 
-from mlprep.drills import ParamsError, Problem, generate, get_generator
+from mlprep.drills import Problem
 from mlprep.drills.answers import check_answer, format_answer
 from mlprep.drills.format import fmt_array
 
-SEEDS = range(200)
-LEVELS = (1, 2, 3)
+from .generated import LEVELS, all_levels, assert_matches, problems
+
 NAMES = ("ols", "ridge", "monomial_count", "feature_row", "poly_kernel", "kernel_ridge")
 TOPICS = {
     "ols": "linear-regression",
@@ -36,23 +34,6 @@ DATA_KEYS = {
     "poly_kernel": ["x", "z", "c", "degree"],
     "kernel_ridge": ["X", "y", "x_star", "lam", "c", "degree"],
 }
-
-
-@cache
-def problems(name: str, level: int = 1) -> tuple[Problem, ...]:
-    return tuple(generate(name, seed, {"level": level}) for seed in SEEDS)
-
-
-def all_levels(name: str) -> list[Problem]:
-    return [p for level in LEVELS for p in problems(name, level)]
-
-
-def assert_matches(problem: Problem, expected: object) -> None:
-    """The answer equals the independent computation within 1e-9 (and has its shape)."""
-    expected = np.asarray(expected, dtype=float)
-    assert np.shape(problem.answer) == expected.shape
-    error = float(np.max(np.abs(problem.answer - expected)))
-    assert error <= 1e-9, f"{problem.generator} seed {problem.seed}: off by {error}"
 
 
 # --- answers vs independent computations -------------------------------------------------------
@@ -176,14 +157,6 @@ def test_kernel_ridge_matches_dual_and_primal_computations() -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_registered_with_topic_and_level_param(name: str) -> None:
-    gen = get_generator(name)
-    assert gen.topic == TOPICS[name]
-    assert gen.description
-    assert set(gen.params) == {"level"}
-
-
-@pytest.mark.parametrize("name", NAMES)
 def test_data_keys_and_shapes(name: str) -> None:
     for p in all_levels(name):
         assert list(p.data) == DATA_KEYS[name]
@@ -234,19 +207,6 @@ def test_prompt_and_solution(name: str) -> None:
             assert not re.search(r"\de-\d", step), step  # no float noise such as 2.8e-16
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_same_seed_same_problem(name: str) -> None:
-    for seed in SEEDS:
-        assert generate(name, seed).to_dict() == problems(name)[seed].to_dict()
-
-
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("level", LEVELS)
-def test_different_seeds_differ(name: str, level: int) -> None:
-    texts = {json.dumps(p.to_dict()["data"], sort_keys=True) for p in problems(name, level)}
-    assert len(texts) >= 10
-
-
 SIZE: dict[str, Callable[[Problem], float]] = {
     "ols": lambda p: p.data["X"].size,
     "ridge": lambda p: p.data["X"].size,
@@ -271,21 +231,3 @@ def test_level_one_is_hand_solvable() -> None:
                 assert np.abs(value).max() <= 100
     for p in problems("feature_row"):
         np.testing.assert_array_equal(p.data["x"], np.round(p.data["x"]))
-
-
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize(
-    ("params", "message"),
-    [
-        ({"level": 0}, "param 'level' must be in [1, 3], got 0"),
-        ({"level": 4}, "param 'level' must be in [1, 3], got 4"),
-        ({"level": "2"}, "param 'level' must be int, got str '2'"),
-        ({"level": True}, "param 'level' must be int"),
-        ({"size": 3}, "unknown param 'size'"),
-    ],
-)
-def test_bad_params_raise(name: str, params: dict[str, object], message: str) -> None:
-    with pytest.raises(ParamsError) as excinfo:
-        generate(name, 0, params)
-    assert message in str(excinfo.value)
-    assert str(excinfo.value).startswith(f"{name}: ")
