@@ -102,6 +102,15 @@ def open_library(
     )
 
 
+def check_filters(lib: Library, deck: str | None = None, tag: str | None = None) -> None:
+    """Fail with the known names when --deck or --tag names nothing (a typo, usually)."""
+    store = lib.store
+    if deck and deck not in (decks := store.deck_names()):  # type: ignore[attr-defined]
+        fail(f"no deck named {deck!r}; decks: {', '.join(decks) or '(none)'}")
+    if tag and tag not in (tags := store.tag_names()):  # type: ignore[attr-defined]
+        fail(f"no tag named {tag!r}; tags: {', '.join(tags) or '(none)'}")
+
+
 def version_callback(value: bool) -> None:
     if value:
         typer.echo(f"mlprep {__version__}")
@@ -155,14 +164,15 @@ def review(
 
     Example: mlprep review --tag ridge --new 5
     """
-    if not sys.stdin.isatty():
-        fail(
-            "mlprep review needs an interactive terminal, but stdin is not a TTY. "
-            "Run it in a terminal, or use `mlprep due --json` in scripts.",
-            2,
-        )
     lib = open_library(cards)
     try:
+        check_filters(lib, deck, tag)
+        if not sys.stdin.isatty():
+            fail(
+                "mlprep review needs an interactive terminal, but stdin is not a TTY. "
+                "Run it in a terminal, or use `mlprep due --json` in scripts.",
+                2,
+            )
         _run_review(lib, deck, tag, new, max_reviews, expert)
     finally:
         lib.close()
@@ -237,6 +247,7 @@ def due(
 
     lib = open_library(cards, quiet=as_json)
     try:
+        check_filters(lib, deck, tag)
         store = lib.store
         queue = build_queue(
             store,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .cli import CardsOption, JsonOption, app, fail, open_library
+from .cli import CardsOption, JsonOption, app, check_filters, fail, open_library
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -104,12 +104,6 @@ def drill(
     if as_json or answer is not None:
         _scripted(generator, card_id, seed, level, answer, record, cards)
         return
-    if not sys.stdin.isatty():
-        fail(
-            "an interactive drill needs a terminal, but stdin is not a TTY. For scripts use "
-            "`mlprep drill --generator NAME --seed S --json` and `--answer TEXT`.",
-            2,
-        )
     _session(count, topic, generator, seed, level, card_id, cards)
 
 
@@ -207,6 +201,13 @@ def _session(count, topic, generator, seed, level, card_id, cards) -> None:
     lib = open_library(cards)
     console = Console(highlight=False, markup=False)
     try:
+        check_filters(lib, tag=topic)
+        if not sys.stdin.isatty():
+            fail(
+                "an interactive drill needs a terminal, but stdin is not a TTY. For scripts use "
+                "`mlprep drill --generator NAME --seed S --json` and `--answer TEXT`.",
+                2,
+            )
         if card_id is not None:
             items = [_scripted_item(lib, generator, card_id, False)]
         else:

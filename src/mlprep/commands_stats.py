@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .cli import CardsOption, DeckOption, JsonOption, TagOption, app, fail, open_library
+from .cli import (
+    CardsOption,
+    DeckOption,
+    JsonOption,
+    TagOption,
+    app,
+    check_filters,
+    open_library,
+)
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -72,15 +80,12 @@ def stats(
 
     Example: mlprep stats --tag ridge --days 14
     """
-    from .stats import compute_report, known_decks, known_tags
+    from .stats import compute_report
 
     lib = open_library(cards, quiet=as_json)
     try:
         conn = lib.store.conn  # type: ignore[attr-defined]
-        if deck and deck not in (decks := known_decks(conn)):
-            fail(f"no deck named {deck!r}; decks: {', '.join(decks) or '(none)'}")
-        if tag and tag not in (tags := known_tags(conn)):
-            fail(f"no tag named {tag!r}; tags: {', '.join(tags) or '(none)'}")
+        check_filters(lib, deck, tag)
         report = compute_report(
             conn,
             lib.today,

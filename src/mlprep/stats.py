@@ -75,8 +75,6 @@ __all__ = [
     "compute_report",
     "heatmap_levels",
     "heatmap_thresholds",
-    "known_decks",
-    "known_tags",
     "sort_topics",
 ]
 
@@ -703,13 +701,3 @@ def _forecast_from_counts(due_by_day: Mapping[str, int], today: date) -> Forecas
             if offset < FORECAST_DAYS:
                 counts[offset] += n
     return Forecast(today, tuple(counts), overdue)
-
-
-def known_decks(conn: sqlite3.Connection) -> list[str]:
-    """Every deck name the store knows, retired cards included."""
-    return [r[0] for r in conn.execute("SELECT DISTINCT deck FROM cards ORDER BY deck")]
-
-
-def known_tags(conn: sqlite3.Connection) -> list[str]:
-    """Every tag the store knows, retired cards included."""
-    return [r[0] for r in conn.execute("SELECT DISTINCT tag FROM card_tags ORDER BY tag")]

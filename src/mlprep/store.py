@@ -366,6 +366,14 @@ class Store:
         row = self.conn.execute("SELECT retired FROM cards WHERE id = ?", (card_id,)).fetchone()
         return bool(row and row[0])
 
+    def deck_names(self) -> list[str]:
+        """Every deck name the store knows, retired cards included."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT deck FROM cards ORDER BY deck")]
+
+    def tag_names(self) -> list[str]:
+        """Every tag the store knows, retired cards included."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT tag FROM card_tags ORDER BY tag")]
+
     def known_ids(self) -> set[str]:
         """Every id the store has seen: live cards, retired cards and ids in the review log."""
         ids = {r[0] for r in self.conn.execute("SELECT id FROM cards")}

@@ -146,3 +146,14 @@ def test_python_dash_m(deck_file):
         [sys.executable, "-m", "mlprep", "--version"], capture_output=True, text=True
     )
     assert out.returncode == 0 and out.stdout.startswith("mlprep ")
+
+
+@pytest.mark.parametrize("command", [["due"], ["review"], ["stats"], ["drill", "-n", "1"]])
+def test_an_unknown_deck_or_tag_is_named_with_the_known_ones(command, deck_file):
+    option = ["--topic", "ridg"] if command[0] == "drill" else ["--tag", "ridg"]
+    result = runner.invoke(app, [*command, "--cards", str(deck_file), *option])
+    assert result.exit_code == 1
+    assert "no tag named 'ridg'; tags: " in result.output and "ridge" in result.output
+    if command[0] != "drill":
+        result = runner.invoke(app, [*command, "--cards", str(deck_file), "--deck", "tinny"])
+        assert "no deck named 'tinny'; decks: " in result.output and "tiny" in result.output
