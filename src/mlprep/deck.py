@@ -123,12 +123,22 @@ def _kind(node: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def _mapping(node: Any) -> list[tuple[str, Any, Any]]:
-    """(key, key node, value node) for a mapping node with scalar keys."""
+def _mapping(node: Any, path: str, issues: list[DeckIssue]) -> list[tuple[str, Any, Any]]:
+    """(key, key node, value node) for a mapping node; a repeated key is an issue, since YAML
+    loaders would silently keep only the last one (a second `cards:` hides the first list)."""
     out = []
+    seen: dict[str, int] = {}
     for key_node, value_node in node.value:
-        key = _scalar(key_node) if key_node.tag != "tag:yaml.org,2002:merge" else "<<"
-        out.append((str(key), key_node, value_node))
+        key = str(_scalar(key_node) if key_node.tag != "tag:yaml.org,2002:merge" else "<<")
+        if key in seen:
+            issues.append(
+                DeckIssue(
+                    path, _line(key_node), f"duplicate key {key!r} (first at line {seen[key]})"
+                )
+            )
+            continue
+        seen[key] = _line(key_node)
+        out.append((key, key_node, value_node))
     return out
 
 
@@ -195,7 +205,7 @@ def parse_text(text: str, path: str, default_deck: str) -> LoadResult:
         return result
 
     deck, file_tags, cards_node = default_deck, (), None
-    for key, key_node, value in _mapping(root):
+    for key, key_node, value in _mapping(root, path, issues):
         if key == "deck":
             deck = _string(value, "'deck'", path, issues) or deck
         elif key == "tags":
@@ -241,7 +251,7 @@ def _parse_card(
         return None
     before = len(issues)
     values: dict[str, Any] = {}
-    for key, key_node, value in _mapping(node):
+    for key, key_node, value in _mapping(node, path, issues):
         if key not in CARD_KEYS:
             issues.append(
                 DeckIssue(
@@ -321,7 +331,14 @@ def deck_files(sources: Iterable[Path]) -> tuple[list[Path], list[DeckIssue]]:
     for source in sources:
         if source.is_dir():
             files.extend(
-                sorted(p for p in source.rglob("*") if p.suffix in DECK_SUFFIXES and p.is_file())
+                sorted(
+                    p
+                    for p in source.rglob("*")
+                    if p.suffix in DECK_SUFFIXES
+                    and p.is_file()
+                    # .github/, .pre-commit-config.yaml...: a deck folder kept in git has them
+                    and not any(part.startswith(".") for part in p.relative_to(source).parts)
+                )
             )
         elif source.is_file():
             files.append(source)

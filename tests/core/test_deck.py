@@ -119,3 +119,19 @@ def test_non_utf8_file(tmp_path: Path):
     bad.write_bytes(b"cards:\n  - id: a\n    q: \xff\n")
     (issue,) = parse_file(bad).issues
     assert "not UTF-8" in issue.message
+
+
+def test_a_repeated_key_is_reported_not_silently_dropped():
+    twice = "cards:\n  - {id: a, q: x, a: y}\ncards:\n  - {id: b, q: x, a: y}\n"
+    assert issues_of(twice) == ["deck.yaml:3: duplicate key 'cards' (first at line 1)"]
+    card = "cards:\n  - id: b\n    q: x\n    q: z\n    a: y\n"
+    assert issues_of(card) == ["deck.yaml:4: duplicate key 'q' (first at line 3)"]
+
+
+def test_hidden_files_and_folders_are_not_decks(tmp_path: Path):
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text("on: push\n")
+    (tmp_path / ".pre-commit-config.yaml").write_text("repos: []\n")
+    (tmp_path / "deck.yaml").write_text("cards: []\n")
+    files, _ = deck_files([tmp_path])
+    assert [f.name for f in files] == ["deck.yaml"]
