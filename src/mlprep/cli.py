@@ -164,15 +164,15 @@ def review(
 
     Example: mlprep review --tag ridge --new 5
     """
+    if not sys.stdin.isatty():
+        fail(
+            "mlprep review needs an interactive terminal, but stdin is not a TTY. "
+            "Run it in a terminal, or use `mlprep due --json` in scripts.",
+            2,
+        )
     lib = open_library(cards)
     try:
         check_filters(lib, deck, tag)
-        if not sys.stdin.isatty():
-            fail(
-                "mlprep review needs an interactive terminal, but stdin is not a TTY. "
-                "Run it in a terminal, or use `mlprep due --json` in scripts.",
-                2,
-            )
         _run_review(lib, deck, tag, new, max_reviews, expert)
     finally:
         lib.close()

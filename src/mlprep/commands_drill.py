@@ -104,6 +104,12 @@ def drill(
     if as_json or answer is not None:
         _scripted(generator, card_id, seed, level, answer, record, cards)
         return
+    if not sys.stdin.isatty():
+        fail(
+            "an interactive drill needs a terminal, but stdin is not a TTY. For scripts use "
+            "`mlprep drill --generator NAME --seed S --json` and `--answer TEXT`.",
+            2,
+        )
     _session(count, topic, generator, seed, level, card_id, cards)
 
 
@@ -202,12 +208,6 @@ def _session(count, topic, generator, seed, level, card_id, cards) -> None:
     console = Console(highlight=False, markup=False)
     try:
         check_filters(lib, tag=topic)
-        if not sys.stdin.isatty():
-            fail(
-                "an interactive drill needs a terminal, but stdin is not a TTY. For scripts use "
-                "`mlprep drill --generator NAME --seed S --json` and `--answer TEXT`.",
-                2,
-            )
         if card_id is not None:
             items = [_scripted_item(lib, generator, card_id, False)]
         else:

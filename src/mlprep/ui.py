@@ -93,11 +93,15 @@ def card_panel(text: str, title: str, style: str) -> Panel:
     )
 
 
-def grade_bar(preview: dict[int, str]) -> Text:
+EXPERT_KEYS = {str(q): (f"q={q}", q) for q in range(6)}
+
+
+def grade_bar(preview: dict[int, str], expert: bool = False) -> Text:
+    """The keys with what each would do; in expert mode the keys are SM-2 qualities 0-5."""
     bar = Text(" ")
-    colors = {"1": "red", "2": "yellow", "3": "green", "4": "cyan"}
-    for key, (label, quality) in GRADE_KEYS.items():
-        bar.append(f"[{key}] {label} ", style=f"bold {colors[key]}")
+    for key, (label, quality) in (EXPERT_KEYS if expert else GRADE_KEYS).items():
+        color = "red" if quality < 3 else "yellow" if quality == 3 else "green"
+        bar.append(f"[{key}] {label} ", style=f"bold {color}")
         bar.append(f"{preview[quality]}   ", style="dim")
     bar.append("· enter = Good · u undo · q quit", style="dim")
     return bar
@@ -184,7 +188,7 @@ def run_review(
                     header,
                     card_panel(card.q, "Question", "blue"),
                     card_panel(card.a, "Answer", "green"),
-                    grade_bar(preview),
+                    grade_bar(preview, expert),
                 )
                 quality = _read_grade(keys, expert)
                 if quality == "quit":
@@ -211,7 +215,6 @@ def _read_grade(keys: KeyReader, expert: bool) -> int | str:
             return "undo"
         if key in ENTER:
             return GOOD
-        if expert and key in "012345" and len(key) == 1:
-            return int(key)
-        if not expert and key in GRADE_KEYS:
-            return GRADE_KEYS[key][1]
+        grades = EXPERT_KEYS if expert else GRADE_KEYS
+        if key in grades:
+            return grades[key][1]

@@ -113,3 +113,24 @@ def pexpect_eof():
     import pexpect
 
     return pexpect.EOF
+
+
+def test_expert_mode_grades_with_sm2_quality(spawn, deck, isolated_home):
+    child = spawn("review", "--cards", str(deck), "--deck", "e2e", "--expert")
+    see(child, "Ridge closed form")
+    child.send(" ")
+    see(child, "[2] q=2 1d ↻")  # a fail: resets, comes back today
+    see(child, "[5] q=5 1d")
+    child.send("2")
+    see(child, "Second question")
+    child.send("q")
+    child.expect(pexpect_eof())
+    assert db_rows(isolated_home, "SELECT card_id, quality FROM reviews") == [("e2e-ridge", 2)]
+
+
+def test_unknown_tag_in_a_terminal(spawn, deck):
+    child = spawn("review", "--cards", str(deck), "--tag", "ridg")
+    see(child, "no tag named 'ridg'; tags: ")
+    child.expect(pexpect_eof())
+    child.close()
+    assert child.exitstatus == 1
