@@ -10,11 +10,19 @@ import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .config import Paths, Settings
+    from .deck import DeckIssue
+    from .store import Store
+    from .ui import KeyReader
 
 app = typer.Typer(
     name="mlprep",
@@ -53,20 +61,18 @@ def warn(message: str) -> None:
 class Library:
     """What most commands need: paths, settings, the clock, and the synced store."""
 
-    paths: object
-    settings: object
-    store: object
+    paths: Paths
+    settings: Settings
+    store: Store
     now: datetime
     today: date
-    issues: list
+    issues: list[DeckIssue]
 
     def close(self) -> None:
-        self.store.close()  # type: ignore[attr-defined]
+        self.store.close()
 
 
-def open_library(
-    cards: list[Path] | None = None, *, sync: bool = True, quiet: bool = False
-) -> Library:
+def open_library(cards: list[Path] | None = None, *, quiet: bool = False) -> Library:
     """Open the store and sync the deck files into it; warn once per broken file."""
     from .config import ConfigError, Paths, card_sources, load_settings, now, study_day
     from .deck import deck_files
@@ -82,32 +88,29 @@ def open_library(
         store = Store(paths.db)
     except StoreError as exc:
         fail(str(exc))
-    issues: list = []
-    if sync:
-        files, missing = deck_files(card_sources(paths, cards or []))
-        for issue in missing:
-            if issue.path != str(paths.user_cards):
-                warn(f"{issue.path}: {issue.message}")
-        report = store.sync(files)
-        issues = report.issues
-        if not quiet:
-            for path in report.broken_files:
-                n = sum(i.path == path for i in issues)
-                warn(
-                    f"{path} has {n} problem{'s' * (n != 1)}; its broken cards are skipped. "
-                    f"Run `mlprep check {path}` for details."
-                )
+    files, missing = deck_files(card_sources(paths, cards or []))
+    for issue in missing:
+        if issue.path != str(paths.user_cards):
+            warn(f"{issue.path}: {issue.message}")
+    report = store.sync(files)
+    if not quiet:
+        for path in report.broken_files:
+            n = sum(i.path == path for i in report.issues)
+            warn(
+                f"{path} has {n} problem{'s' * (n != 1)}; its broken cards are skipped. "
+                f"Run `mlprep check {path}` for details."
+            )
     return Library(
-        paths, settings, store, moment, study_day(moment, settings.day_starts_at), issues
+        paths, settings, store, moment, study_day(moment, settings.day_starts_at), report.issues
     )
 
 
 def check_filters(lib: Library, deck: str | None = None, tag: str | None = None) -> None:
     """Fail with the known names when --deck or --tag names nothing (a typo, usually)."""
     store = lib.store
-    if deck and deck not in (decks := store.deck_names()):  # type: ignore[attr-defined]
+    if deck and deck not in (decks := store.deck_names()):
         fail(f"no deck named {deck!r}; decks: {', '.join(decks) or '(none)'}")
-    if tag and tag not in (tags := store.tag_names()):  # type: ignore[attr-defined]
+    if tag and tag not in (tags := store.tag_names()):
         fail(f"no tag named {tag!r}; tags: {', '.join(tags) or '(none)'}")
 
 
@@ -209,19 +212,22 @@ def _run_review(lib: Library, deck, tag, new, max_reviews, expert: bool) -> None
 
     session = ReviewSession(store, queue, lib.today, now)
     keys = KeyReader()
-    hooks = _review_hooks(lib, console, keys)
+    skipped: list[str] = []
+    hooks = _review_hooks(lib, console, keys, skipped)
     summary = run_review(session, console, keys, expert=expert, **hooks)
     console.print(summary_text(summary))
+    for problem in skipped:
+        warn(f"skipped: {problem}; run `mlprep check`")
 
 
-def _review_hooks(lib: Library, console, keys) -> dict:
+def _review_hooks(lib: Library, console: Console, keys: KeyReader, skipped: list[str]) -> dict:
     """The pieces of a review session that other command modules provide."""
     from .commands_drill import review_computed
     from .leech import leech_notice
 
     return {
         "show_computed": lambda session, card, header: review_computed(
-            session, card, header, console, keys
+            session, card, header, console, keys, skipped
         ),
         "on_answered": lambda card_id: leech_notice(
             lib.store, card_id, lib.settings.leech_threshold

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -69,10 +69,6 @@ def _target_folder(cards_dir: Path | None) -> tuple[Any, Path]:
     return paths, folder
 
 
-def _store(lib: Library) -> Store:
-    return cast("Store", lib.store)  # cli.Library types it as object
-
-
 def _open(folder: Path) -> Library:
     return open_library([folder] if folder.is_dir() else None, quiet=True)
 
@@ -80,7 +76,7 @@ def _open(folder: Path) -> Library:
 def _context(lib: Library, folder: Path) -> _Context:
     from .deck import Card, deck_files
 
-    store = _store(lib)
+    store = lib.store
     files = deck_files([folder])[0] if folder.is_dir() else []
     ctx = _Context(folder, files, known=store.known_ids())
     resolved: dict[str, Path] = {}
@@ -285,9 +281,9 @@ def _commit(folder: Path, lock: Path, target: Path, cards: list[dict[str, Any]])
             lib = _open(folder)
             try:
                 try:
-                    cards = assign_ids(cards, _store(lib).known_ids())
+                    cards = assign_ids(cards, lib.store.known_ids())
                 except IdClashError as exc:
-                    fail(_clash_message(_store(lib), exc.card_id))
+                    fail(_clash_message(lib.store, exc.card_id))
                 added = add_cards_to_file(target, cards)
             finally:
                 lib.close()
@@ -745,7 +741,7 @@ def show(
     """
     lib = open_library(cards, quiet=True)
     try:
-        store = _store(lib)
+        store = lib.store
         card = store.card(card_id)
         reviews = store.reviews(card_id)
         if card is None and not reviews:
@@ -840,7 +836,7 @@ def list_cards(
 
 
 def _list_rows(lib: Library, deck: str | None, tag: str | None) -> list[dict[str, Any]]:
-    store = _store(lib)
+    store = lib.store
     sql = """SELECT c.id, c.deck, c.type, c.tags, c.path, c.line, c.retired, s.repetitions, s.due
              FROM cards c LEFT JOIN state s ON s.card_id = c.id WHERE 1 = 1"""
     args: list[Any] = []
@@ -900,7 +896,7 @@ def rename(
         with file_lock(Paths.from_env().data_dir / LOCK_NAME):
             lib = open_library(cards, quiet=True)
             try:
-                store = _store(lib)
+                store = lib.store
                 card = store.card(old)
                 known = old in store.known_ids()
                 if card is None and not known:

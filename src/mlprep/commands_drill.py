@@ -13,15 +13,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .cli import CardsOption, JsonOption, app, check_filters, fail, open_library
+from .cli import CardsOption, JsonOption, app, check_filters, fail, open_library, warn
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
     from .deck import Card
+    from .drills import Problem
     from .session import ReviewSession
+    from .ui import KeyReader
 
-# Exit codes of `mlprep drill --answer`: 0 correct, 1 wrong, 3 unreadable or wrong shape.
+# Exit codes of `mlprep drill --answer`: 0 correct, 1 wrong, 3 unreadable or wrong shape;
+# 2 is a usage error (unknown generator or card), never a verdict.
 EXIT_WRONG, EXIT_INVALID = 1, 3
 PUBLIC_KEYS = ("generator", "seed", "params", "topic", "prompt", "data", "answer", "rtol", "atol")
 
@@ -37,8 +40,15 @@ class DrillItem:
     card: Card | None = None
 
 
-def make_problem(item: DrillItem, seed: int, level: int | None = None):
-    """Generate the item's problem; a bad generator or params exits with a clear error."""
+class DrillSetupError(ValueError):
+    """A computed card names an unknown generator or params it rejects."""
+
+
+def problem_for(item: DrillItem, seed: int, level: int | None = None) -> Problem:
+    """Generate the item's problem, or raise DrillSetupError saying which card is broken.
+
+    Sync does not run the generators (start-up stays fast), so a user's computed card can
+    reach here with a bad generator name or params: `mlprep check` reports the same."""
     from .drills import ParamsError, UnknownGeneratorError, get_generator
 
     params = dict(item.params)
@@ -48,7 +58,7 @@ def make_problem(item: DrillItem, seed: int, level: int | None = None):
         return get_generator(item.generator).generate(seed, params)
     except (UnknownGeneratorError, ParamsError) as exc:
         where = f" (card {item.card.id} at {item.card.path}:{item.card.line})" if item.card else ""
-        fail(f"{exc}{where}")
+        raise DrillSetupError(f"{exc}{where}") from None
 
 
 @app.command()
@@ -148,7 +158,10 @@ def _scripted(generator, card_id, seed, level, answer, record, cards) -> None:
     try:
         item = _scripted_item(lib, generator, card_id, record)
         seed = random_seed() if seed is None else seed
-        problem = make_problem(item, seed, level)
+        try:
+            problem = problem_for(item, seed, level)
+        except DrillSetupError as exc:
+            fail(str(exc), 2)
         if answer is None:
             data = problem.to_dict()
             typer.echo(json.dumps({k: data[k] for k in PUBLIC_KEYS}, indent=2))
@@ -181,9 +194,9 @@ def _scripted_item(lib, generator: str | None, card_id: str | None, record: bool
     if card_id is not None:
         card = lib.store.card(card_id)
         if card is None or not card.is_computed:
-            fail(f"no computed card with id {card_id!r} (see `mlprep list`)")
+            fail(f"no computed card with id {card_id!r} (see `mlprep list`)", 2)
         if generator is not None and generator != card.generator:
-            fail(f"card {card_id} uses generator {card.generator!r}, not {generator!r}")
+            fail(f"card {card_id} uses generator {card.generator!r}, not {generator!r}", 2)
         return DrillItem(card.generator, card.params, card)
     if generator is None:
         fail("say which problem: --generator NAME (see `mlprep drill --list`) or --card ID", 2)
@@ -224,10 +237,11 @@ def _session(count, topic, generator, seed, level, card_id, cards) -> None:
         tally = {"first": 0, "retry": 0, "missed": 0}
         started = time.monotonic()
         done = 0
+        items = _runnable(items, level)
         for index in range(count):
             item = items[index % len(items)]
             problem_seed = random_seed() if seed is None else seed + index
-            problem = make_problem(item, problem_seed, level)
+            problem = problem_for(item, problem_seed, level)
             console.clear()
             label = item.card.id if item.card else "practice (not recorded)"
             console.print(
@@ -272,6 +286,21 @@ def _session(count, topic, generator, seed, level, card_id, cards) -> None:
     )
 
 
+def _runnable(items: list[DrillItem], level: int | None) -> list[DrillItem]:
+    """The items whose generator and params work; warn once about each broken card."""
+    good = []
+    for item in items:
+        try:
+            problem_for(item, 0, level)
+        except DrillSetupError as exc:
+            warn(f"skipped: {exc}; run `mlprep check`")
+        else:
+            good.append(item)
+    if not good:
+        fail("no runnable computed card; run `mlprep check` for details")
+    return good
+
+
 def _ask_and_teach(problem, lead_in: str, console: Console, read_line):
     """Show the problem, read answers, then always show the worked solution."""
     from rich.text import Text
@@ -288,9 +317,15 @@ def _ask_and_teach(problem, lead_in: str, console: Console, read_line):
 
 
 def review_computed(
-    session: ReviewSession, card: Card, header: RenderableType, console: Console, keys
+    session: ReviewSession,
+    card: Card,
+    header: RenderableType,
+    console: Console,
+    keys: KeyReader,
+    skipped: list[str],
 ) -> bool:
-    """Show a computed card inside `mlprep review`; False means the user quit."""
+    """Show a computed card inside `mlprep review`; False means the user quit. A broken card
+    is left out and described in `skipped`, for the caller to report after the session."""
     import readline  # noqa: F401
 
     from rich.text import Text
@@ -298,9 +333,10 @@ def review_computed(
     item = DrillItem(card.generator or "", card.params, card)
     problem_seed = random_seed()
     try:
-        problem = make_problem(item, problem_seed)
-    except typer.Exit:
+        problem = problem_for(item, problem_seed)
+    except DrillSetupError as exc:
         session.queue.pop(0)  # a broken computed card must not end the session
+        skipped.append(str(exc))
         return True
     console.clear()
     console.print(header)

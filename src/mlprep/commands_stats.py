@@ -84,7 +84,7 @@ def stats(
 
     lib = open_library(cards, quiet=as_json)
     try:
-        conn = lib.store.conn  # type: ignore[attr-defined]
+        conn = lib.store.conn
         check_filters(lib, deck, tag)
         report = compute_report(
             conn,
@@ -92,7 +92,7 @@ def stats(
             deck=deck,
             tag=tag,
             days=days,
-            leech_threshold=lib.settings.leech_threshold,  # type: ignore[attr-defined]
+            leech_threshold=lib.settings.leech_threshold,
         )
     finally:
         lib.close()

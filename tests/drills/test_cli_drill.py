@@ -87,10 +87,33 @@ def test_invalid_answer_is_not_recorded():
 
 def test_errors_are_clear():
     unknown = run("--generator", "nope", "--json")
-    assert unknown.exit_code == 1 and "unknown generator 'nope'" in unknown.output
+    assert unknown.exit_code == 2 and "unknown generator 'nope'" in unknown.output
     bad_level = run("--generator", "ols", "--level", "7", "--json")
     assert bad_level.exit_code == 2
     missing = run("--json")
     assert missing.exit_code == 2 and "--generator NAME" in missing.output
     record_alone = run("--generator", "ols", "--record")
     assert record_alone.exit_code == 2 and "--record needs --answer" in record_alone.output
+
+
+def test_broken_computed_cards_are_skipped_with_a_warning(capsys):
+    from mlprep.commands_drill import DrillItem, _runnable
+    from mlprep.deck import Card
+
+    def card(cid, gen, params):
+        return Card(
+            cid, "d", "", type="computed", generator=gen, params=params, path="d.yaml", line=3
+        )
+
+    good = DrillItem("f1", {}, card("ok", "f1", {}))
+    items = [good, DrillItem("nope", {}, card("bad-gen", "nope", {}))]
+    items.append(DrillItem("ridge", {"level": 9}, card("bad-level", "ridge", {"level": 9})))
+    assert _runnable(items, None) == [good]
+    err = capsys.readouterr().err
+    assert "skipped: unknown generator 'nope'" in err and "(card bad-gen at d.yaml:3)" in err
+    assert "(card bad-level at d.yaml:3)" in err
+
+
+def test_usage_errors_are_not_verdicts():
+    missing = run("--card", "no-such-card", "--answer", "1")
+    assert missing.exit_code == 2 and "no computed card with id 'no-such-card'" in missing.output

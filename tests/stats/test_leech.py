@@ -130,7 +130,7 @@ def test_review_shows_the_notice_once(deck: Path, monkeypatch):
             console = Console(file=io.StringIO(), width=80, color_system=None)
             queue = build_queue(lib.store, lib.today)
             session = ReviewSession(lib.store, queue, lib.today, now)
-            summary = run_review(session, console, keys, **_review_hooks(lib, console, keys))
+            summary = run_review(session, console, keys, **_review_hooks(lib, console, keys, []))
             assert summary.answered == (2 if step == "again" else 1)
             screens.append(console.file.getvalue())  # type: ignore[attr-defined]
         finally:
