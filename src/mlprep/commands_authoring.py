@@ -194,7 +194,8 @@ def _header(card_id: str, deck: str, tags: Any, where: str) -> Any:
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(highlight=False)
+    # Card text, deck names and paths are the user's: never read them as rich markup.
+    return Console(highlight=False, markup=False)
 
 
 def _computed_problems(cards: list[dict[str, Any]]) -> tuple[list[str], list[Any]]:
@@ -812,6 +813,7 @@ def list_cards(
     from collections import Counter
 
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for name in ("id", "deck", "status", "due"):
@@ -822,7 +824,7 @@ def list_cards(
         table.add_row(
             row["id"],
             row["deck"],
-            f"[{styles[row['status']]}]{row['status']}[/]",
+            Text(row["status"], style=styles[row["status"]]),
             row["due"] or "-",
             " ".join(row["tags"]),
         )

@@ -582,7 +582,7 @@ def build_leeches(report: StatsReport) -> RenderableType:
     table.add_column("file", overflow="fold", style="dim")
     for leech in report.leeches[:MAX_LEECH_ROWS]:
         where = f"{leech.path}:{leech.line}" if leech.line else leech.path
-        table.add_row(leech.id, str(leech.lapses), f"{leech.easiness:.2f}", where)
+        table.add_row(leech.id, str(leech.lapses), f"{leech.easiness:.2f}", Text(where))
     return table
 
 

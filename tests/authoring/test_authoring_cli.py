@@ -599,3 +599,11 @@ def test_help_has_an_example(command):
     result = run(command, "--help")
     assert result.exit_code == 0
     assert f"mlprep {command}" in result.stdout.split("Example")[1]
+
+
+def test_list_shows_deck_names_with_brackets_verbatim(tmp_path):
+    deck = tmp_path / "wip.yaml"
+    deck.write_text('deck: "[/] draft [wip]"\ncards:\n  - {id: bracket-card, q: Q?, a: A.}\n')
+    result = CliRunner().invoke(app, ["list", "--cards", str(deck), "--deck", "[/] draft [wip]"])
+    assert result.exit_code == 0, result.output
+    assert "[/] draft [wip]" in result.output
