@@ -210,7 +210,7 @@ def _run_review(lib: Library, deck, tag, new, max_reviews, expert: bool) -> None
         return
     from .config import now
 
-    session = ReviewSession(store, queue, lib.today, now)
+    session = ReviewSession(store, queue, lib.today, now, deck=deck, tag=tag)
     keys = KeyReader()
     skipped: list[str] = []
     hooks = _review_hooks(lib, console, keys, skipped)
@@ -320,9 +320,12 @@ def check(
     from .config import Paths, card_sources
     from .deck import check_generators, load_paths
 
-    sources = list(paths) if paths else card_sources(Paths.from_env(), cards or [])
-    if not paths:
-        sources = [s for s in sources if s.exists() or s in (cards or [])]
+    if paths:
+        sources = list(paths)
+    else:
+        home = Paths.from_env()
+        # Every source is checked; only the default user folder may be missing (no cards yet).
+        sources = [s for s in card_sources(home, cards or []) if s.exists() or s != home.user_cards]
     result = load_paths(sources)
     issues = sorted(result.issues + check_generators(result.cards))
     for issue in issues:

@@ -149,21 +149,6 @@ def _split_tags(values: list[str] | None) -> list[str]:
     return [t for value in values or [] for t in value.replace(",", " ").split()]
 
 
-def _fmt(value: Any) -> str:
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-def _problem_markdown(problem: Any) -> str:
-    data = "\n".join(f"- `{name}` = {_fmt(value)}" for name, value in problem.data.items())
-    return problem.prompt + ("\n\n" + data if data else "")
-
-
 def _card_panels(card: Any, problem: Any = None) -> list[RenderableType]:
     """The panels `review` shows for a card (a computed card: a sample problem)."""
     from .ui import card_panel
@@ -173,8 +158,9 @@ def _card_panels(card: Any, problem: Any = None) -> list[RenderableType]:
     if get("type") == "computed" or get("generator"):
         if problem is None:
             return [card_panel(q or "(no lead-in text)", "Question", "blue")]
-        text = (q + "\n\n" if q else "") + _problem_markdown(problem)
-        return [card_panel(text, f"Question (sample problem, seed {problem.seed})", "blue")]
+        from .drill_ui import problem_panel
+
+        return [problem_panel(problem, q, title="Question (sample problem)")]
     return [card_panel(q, "Question", "blue"), card_panel(get("a") or "", "Answer", "green")]
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 # Exit codes of `mlprep drill --answer`: 0 correct, 1 wrong, 3 unreadable or wrong shape;
 # 2 is a usage error (unknown generator or card), never a verdict.
 EXIT_WRONG, EXIT_INVALID = 1, 3
+MAX_SEED = 2**62  # seeds are logged as SQLite integers; leave room for seed + index
 PUBLIC_KEYS = ("generator", "seed", "params", "topic", "prompt", "data", "answer", "rtol", "atol")
 
 
@@ -72,7 +73,9 @@ def drill(
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", help="Seed of the (first) problem, to reproduce it.", min=0),
+        typer.Option(
+            "--seed", help="Seed of the (first) problem, to reproduce it.", min=0, max=MAX_SEED
+        ),
     ] = None,
     level: Annotated[
         int | None,
@@ -104,6 +107,7 @@ def drill(
     3 unreadable); --record also logs and schedules it.
 
     Example: mlprep drill --topic optimizers -n 3
+
     Example: mlprep drill --generator ridge --seed 7 --json
     """
     if list_generators:

@@ -78,6 +78,9 @@ def card_sources(paths: Paths, extra: list[Path] | tuple[Path, ...] = ()) -> lis
     return unique
 
 
+MAX_SETTING = 100_000  # far above any sensible daily limit; keeps values SQLite-sized
+
+
 @dataclass(frozen=True)
 class Settings:
     """User settings, from `settings.toml` in the data dir; every key is optional."""
@@ -91,8 +94,14 @@ class Settings:
         problems = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                problems.append(f"{f.name} must be a non-negative integer, got {value!r}")
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or not 0 <= value <= MAX_SETTING
+            ):
+                problems.append(
+                    f"{f.name} must be an integer from 0 to {MAX_SETTING:,}, got {value!r}"
+                )
         if isinstance(self.day_starts_at, int) and self.day_starts_at > 23:
             problems.append(f"day_starts_at must be an hour 0..23, got {self.day_starts_at}")
         if problems:

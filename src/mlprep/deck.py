@@ -74,7 +74,8 @@ class DeckIssue:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        where = f"{self.path}:{self.line}" if self.line else self.path  # 0: the file as a whole
+        return f"{where}: {self.message}"
 
 
 @dataclass

@@ -97,7 +97,14 @@ class ReviewSession:
     """The queue for one sitting. `answer` records a grade; `undo` takes the last one back."""
 
     def __init__(
-        self, store: Store, queue: list[QueueItem], today: date, clock: Callable[[], datetime]
+        self,
+        store: Store,
+        queue: list[QueueItem],
+        today: date,
+        clock: Callable[[], datetime],
+        *,
+        deck: str | None = None,
+        tag: str | None = None,
     ):
         self.store = store
         self.queue = list(queue)
@@ -105,6 +112,7 @@ class ReviewSession:
         self.clock = clock
         self.started = clock()
         self.history: list[_Snapshot] = []
+        self.filters = (deck, tag)  # the summary counts tomorrow's cards within them
 
     @property
     def current(self) -> QueueItem | None:
@@ -180,7 +188,7 @@ class ReviewSession:
             answered=len(self.history),
             passed=sum(s.passed for s in self.history),
             seconds=(self.clock() - self.started).total_seconds(),
-            due_tomorrow=self.store.count_due_on(self.today + timedelta(days=1)),
+            due_tomorrow=self.store.count_due_on(self.today + timedelta(days=1), *self.filters),
             cards={s.queue[0].card_id for s in self.history},
         )
 

@@ -125,7 +125,7 @@ def summary_text(summary: SessionSummary) -> Text:
 def nothing_due_text(next_due: date | None, today: date, tomorrow_count: int) -> Text:
     text = Text("Nothing is due right now. ", style="bold green")
     if next_due is None:
-        text.append("No card is scheduled yet: new cards arrive as the daily limit allows.")
+        text.append("No card is scheduled yet: new cards arrive as the daily limit allows. ")
     else:
         days = (next_due - today).days
         text.append(f"Next card is due {next_due.isoformat()} (in {days} day{'s' * (days != 1)}). ")

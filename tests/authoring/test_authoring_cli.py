@@ -320,7 +320,7 @@ def test_add_a_computed_card_shows_a_sample(user_cards):
         "add", "--generator", "ridge", "--params", '{"level": 1}', "--deck", "drills", "-t", "ridge"
     )
     assert result.exit_code == 0, result.output
-    assert "Question (sample problem, seed 0)" in result.stdout
+    assert "Question (sample problem)" in result.stdout and "ridge · seed 0" in result.stdout
     assert "Ridge regression" in result.stdout
     added = result.stdout.splitlines()[-1]
     assert added.startswith("Added ridge-drill") and added.endswith("drills.yaml:5")

@@ -119,7 +119,7 @@ def test_bad_settings_file_is_an_error(isolated_home, deck_file):
     (isolated_home / "settings.toml").write_text("new_per_day = -3\n")
     result = runner.invoke(app, ["due", "--cards", str(deck_file)])
     assert result.exit_code == 1
-    assert "new_per_day must be a non-negative integer" in result.output
+    assert "new_per_day must be an integer from 0 to 100,000, got -3" in result.output
 
 
 def test_bad_clock_is_an_error(monkeypatch, deck_file):
@@ -155,3 +155,12 @@ def test_an_unknown_deck_or_tag_is_named_with_the_known_ones(command, deck_file)
     assert "no tag named 'ridg'; tags: " in result.output and "ridge" in result.output
     result = runner.invoke(app, [*command, "--cards", str(deck_file), "--deck", "tinny"])
     assert "no deck named 'tinny'; decks: " in result.output and "tiny" in result.output
+
+
+def test_check_reports_missing_sources(monkeypatch, tmp_path):
+    missing = tmp_path / "nowhere"
+    monkeypatch.setenv("MLPREP_CARDS", str(missing))
+    result = runner.invoke(app, ["check", "--cards", "~/definitely-not-here-mlprep"])
+    assert result.exit_code == 1
+    assert f"{missing}: no such file or folder" in result.output
+    assert "definitely-not-here-mlprep: no such file or folder" in result.output

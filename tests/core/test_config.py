@@ -47,7 +47,8 @@ def test_settings_defaults_and_file(isolated_home):
     ("text", "message"),
     [
         ("new_per_dya = 3\n", "unknown setting(s) new_per_dya"),
-        ("new_per_day = 'ten'\n", "new_per_day must be a non-negative integer"),
+        ("new_per_day = 'ten'\n", "new_per_day must be an integer from 0 to 100,000"),
+        ("new_per_day = 99999999999999999999\n", "new_per_day must be an integer from 0"),
         ("day_starts_at = 25\n", "day_starts_at must be an hour 0..23"),
         ("new_per_day = \n", "settings.toml"),
     ],

@@ -191,3 +191,10 @@ def test_concurrent_first_opens_migrate_once(tmp_path):
     assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
     with Store(db) as store:
         assert store.schema_version == SCHEMA_VERSION
+
+
+def test_data_dir_that_is_a_file_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "home"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="cannot create the data dir"):
+        Store(blocker / "mlprep.db")
