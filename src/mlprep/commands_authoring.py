@@ -651,16 +651,14 @@ def _days(n: int) -> str:
     return f"{n} day{'s' * (n != 1)}"
 
 
-def card_status(retired: bool, repetitions: int | None, relearning: bool) -> str:
-    """new (never reviewed), learning (fewer than 2 successful reviews in a row, or relearning
-    today), review, or retired (in no deck file any more)."""
-    if retired:
-        return "retired"
-    if repetitions is None:
-        return "new"
-    if relearning or repetitions < 2:
-        return "learning"
-    return "review"
+def card_status(
+    retired: bool, repetitions: int | None, interval: int | None, relearning: bool
+) -> str:
+    """The state `list` shows: new, learning, review (young or mature in `stats`) or retired."""
+    from .session import card_state
+
+    state = card_state(retired, repetitions, interval, relearning)
+    return "review" if state in ("young", "mature") else state
 
 
 def history_table(reviews: list[Review]) -> Any:
@@ -738,7 +736,12 @@ def show(
         relearning = any(r[0] == card_id for r in store.relearning_cards(lib.today))
     finally:
         lib.close()
-    status = card_status(retired, state.sm2.repetitions if state else None, relearning)
+    status = card_status(
+        retired,
+        state.sm2.repetitions if state else None,
+        state.sm2.interval if state else None,
+        relearning,
+    )
     console = _console()
     if card is not None:
         problem = None
@@ -770,7 +773,7 @@ def list_cards(
 ) -> None:
     """List cards with their status (new, learning, review, retired) and due date.
 
-    learning = fewer than two successful reviews in a row, or relearning today.
+    learning = failed and not yet recalled, or answered below Good today (as in stats).
 
     Example: mlprep list --tag ridge --due
     """
@@ -825,7 +828,7 @@ def list_cards(
 
 def _list_rows(lib: Library, deck: str | None, tag: str | None) -> list[dict[str, Any]]:
     store = lib.store
-    sql = """SELECT c.id, c.deck, c.type, c.tags, c.path, c.line, c.retired, s.repetitions, s.due
+    sql = """SELECT c.id, c.deck, c.type, c.tags, c.path, c.line, c.retired, s.repetitions, s.interval, s.due
              FROM cards c LEFT JOIN state s ON s.card_id = c.id WHERE 1 = 1"""
     args: list[Any] = []
     if deck:
@@ -836,10 +839,19 @@ def _list_rows(lib: Library, deck: str | None, tag: str | None) -> list[dict[str
         args.append(tag)
     relearning = {r[0] for r in store.relearning_cards(lib.today, deck, tag)}
     out = []
-    for card_id, card_deck, kind, tags, path, line, retired, reps, due_day in store.conn.execute(
-        sql + " ORDER BY c.retired, c.deck, c.path, c.line", args
-    ):
-        status = card_status(bool(retired), reps, card_id in relearning)
+    for (
+        card_id,
+        card_deck,
+        kind,
+        tags,
+        path,
+        line,
+        retired,
+        reps,
+        interval,
+        due_day,
+    ) in store.conn.execute(sql + " ORDER BY c.retired, c.deck, c.path, c.line", args):
+        status = card_status(bool(retired), reps, interval, card_id in relearning)
         out.append(
             {
                 "id": card_id,

@@ -13,12 +13,14 @@ from .store import CardState, Recorded, Store
 
 __all__ = [
     "GRADE_KEYS",
+    "MATURE_INTERVAL",
     "RELEARN_GAP",
     "Counts",
     "QueueItem",
     "ReviewSession",
     "SessionSummary",
     "build_queue",
+    "card_state",
 ]
 
 # One key per grade: Again, Hard, Good, Easy -> SM-2 quality.
@@ -26,6 +28,23 @@ GRADE_KEYS = {"1": ("Again", 1), "2": ("Hard", 3), "3": ("Good", 4), "4": ("Easy
 GOOD = 4
 # A card answered below Good comes back after this many other cards (or at the end).
 RELEARN_GAP = 3
+# Cards with an interval of this many days or more are "mature" (Anki's convention).
+MATURE_INTERVAL = 21
+
+
+def card_state(
+    retired: bool, repetitions: int | None, interval: int | None, relearning: bool
+) -> str:
+    """One definition, for `list` and `stats`: retired (in no deck file), new (never answered),
+    learning (failed and not yet recalled, or answered below Good today), young (interval under
+    21 days) or mature."""
+    if retired:
+        return "retired"
+    if repetitions is None:
+        return "new"
+    if repetitions == 0 or relearning:
+        return "learning"
+    return "young" if (interval or 0) < MATURE_INTERVAL else "mature"
 
 
 @dataclass(frozen=True)

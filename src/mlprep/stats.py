@@ -48,6 +48,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .scheduler.sm2 import PASSING_QUALITY
+from .session import MATURE_INTERVAL, card_state
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -81,7 +82,6 @@ __all__ = [
 HEATMAP_WEEKS = 26
 FORECAST_DAYS = 30
 DEFAULT_DAYS = 30
-MATURE_INTERVAL = 21
 GOOD_QUALITY = 4
 RESPONSE_CAP_MS = 60_000
 HEATMAP_LEVELS = 4
@@ -601,14 +601,17 @@ def compute_report(
                 WHERE 1 = 1{cscope}""",
         cargs,
     ):
-        if is_retired:
+        state = card_state(
+            bool(is_retired), None if due is None else reps, interval, cid in relearning
+        )
+        if state == "retired":
             retired += 1
             continue
-        if due is None:
+        if state == "new":
             new += 1
-        elif reps == 0 or cid in relearning:
+        elif state == "learning":
             learning += 1
-        elif interval < MATURE_INTERVAL:
+        elif state == "young":
             young_cards += 1
         else:
             mature_cards += 1
