@@ -322,9 +322,10 @@ def parse_snippet(text: str) -> Snippet:
             continue
         # An empty `q:` or `a:` (null) counts as missing: check_cards says it is empty.
         card = {str(k): v for k, v in item.items() if not (k in ("q", "a") and v is None)}
-        if file_tags:
-            own = card.get("tags")
-            own = own if isinstance(own, list) else ([] if own is None else [own])
+        own = card.get("tags")
+        # `tags: ridge` means one tag, as in a deck file; always hand a list on.
+        own = own if isinstance(own, list) else ([] if own is None else [own])
+        if file_tags or own:
             card["tags"] = list(dict.fromkeys([*file_tags, *own]))
         out.cards.append(card)
     return out

@@ -607,3 +607,12 @@ def test_list_shows_deck_names_with_brackets_verbatim(tmp_path):
     result = CliRunner().invoke(app, ["list", "--cards", str(deck), "--deck", "[/] draft [wip]"])
     assert result.exit_code == 0, result.output
     assert "[/] draft [wip]" in result.output
+
+
+def test_stdin_card_with_a_one_word_tags_value():
+    result = CliRunner().invoke(
+        app, ["add", "--stdin"], input="q: hello there\na: world\ntags: ridge\n"
+    )
+    assert result.exit_code == 0, result.output
+    listed = CliRunner().invoke(app, ["list", "--tag", "ridge", "--json"])
+    assert "hello-there" in {row["id"] for row in json.loads(listed.output)}
