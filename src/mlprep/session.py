@@ -5,7 +5,7 @@ It talks to the store but never prints or reads keys; the UI drives it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from .scheduler.sm2 import Sm2State, review
@@ -52,7 +52,6 @@ class QueueItem:
     card_id: str
     kind: str  # "review", "new" or "relearn"
     deck: str = ""
-    computed: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,9 +85,9 @@ def build_queue(
     new_left = max(0, new_per_day - store.new_seen_on(today))
     new = store.new_cards(deck, tag, new_left) if new_left else []
     return [
-        QueueItem(card_id, kind, card_deck, card_type == "computed")
+        QueueItem(card_id, kind, card_deck)
         for kind, rows in (("relearn", relearn), ("review", due), ("new", new))
-        for card_id, card_deck, card_type in rows
+        for card_id, card_deck in rows
     ]
 
 
@@ -190,7 +189,7 @@ class ReviewSession:
         self.history.append(_Snapshot(before, recorded.review_id, quality >= 3))
         self.queue.pop(0)
         if quality < GOOD:
-            self.queue.insert(min(RELEARN_GAP, len(self.queue)), QueueItem(item.card_id, "relearn"))
+            self.queue.insert(min(RELEARN_GAP, len(self.queue)), replace(item, kind="relearn"))
         return recorded
 
     def undo(self) -> QueueItem | None:

@@ -447,16 +447,17 @@ def build_streaks(study_days: Iterable[date], today: date) -> Streaks:
     return Streaks(current, longest, longest_start, longest_end, studied_today)
 
 
-def build_forecast(due_days: Iterable[date], today: date, n: int = FORECAST_DAYS) -> Forecast:
+def build_forecast(due_counts: Mapping[date, int], today: date, n: int = FORECAST_DAYS) -> Forecast:
+    """Cards due per day for `n` days from `today`; overdue cards count on today."""
     counts = [0] * n
     overdue = 0
-    for d in due_days:
-        offset = (d - today).days
+    for day, cards in due_counts.items():
+        offset = (day - today).days
         if offset < 0:
-            overdue += 1
+            overdue += cards
             offset = 0
         if offset < n:
-            counts[offset] += 1
+            counts[offset] += cards
     return Forecast(today, tuple(counts), overdue)
 
 
@@ -664,7 +665,7 @@ def compute_report(
         days_studied=len(study_days),
         first_day=study_days[0] if study_days else None,
         heatmap=build_heatmap(daily, today, weeks),
-        forecast=_forecast_from_counts(due_by_day, today),
+        forecast=build_forecast({date.fromisoformat(d): n for d, n in due_by_day.items()}, today),
         counts=CardCounts(new, learning, young_cards, mature_cards, retired),
         retention=Retention(days, since, PassRate(young_n, young_p), PassRate(mature_n, mature_p)),
         streaks=build_streaks(study_days, today),
@@ -688,19 +689,3 @@ def compute_report(
             for cid, d, lapses, ease, due, path, line in flagged
         ),
     )
-
-
-def _forecast_from_counts(due_by_day: Mapping[str, int], today: date) -> Forecast:
-    """`build_forecast` from counts per ISO due date (overdue dates included)."""
-    counts = [0] * FORECAST_DAYS
-    overdue = 0
-    today_iso = today.isoformat()
-    for due, n in due_by_day.items():
-        if due < today_iso:
-            overdue += n
-            counts[0] += n
-        else:
-            offset = (date.fromisoformat(due) - today).days
-            if offset < FORECAST_DAYS:
-                counts[offset] += n
-    return Forecast(today, tuple(counts), overdue)

@@ -399,11 +399,11 @@ class Store:
 
     def due_cards(
         self, today: date, deck: str | None = None, tag: str | None = None, limit: int = -1
-    ) -> list[tuple[str, str, str]]:
+    ) -> list[tuple[str, str]]:
         """Review cards due on or before `today`, most overdue first."""
         where, args = self._filters(deck, tag)
         rows = self.conn.execute(
-            f"""SELECT c.id, c.deck, c.type FROM state s JOIN cards c ON c.id = s.card_id
+            f"""SELECT c.id, c.deck FROM state s JOIN cards c ON c.id = s.card_id
                 WHERE {where} AND s.due <= ?
                 ORDER BY s.due, c.path, c.line LIMIT ?""",
             (*args, today.isoformat(), limit),
@@ -412,7 +412,7 @@ class Store:
 
     def new_cards(
         self, deck: str | None = None, tag: str | None = None, limit: int = -1
-    ) -> list[tuple[str, str, str]]:
+    ) -> list[tuple[str, str]]:
         """Cards never reviewed: the first new card of every file, then the second, and so on,
         so a day's new cards span topics while each file keeps its basics-first order.
 
@@ -422,7 +422,7 @@ class Store:
         per_file = []
         for (path,) in self.conn.execute("SELECT path FROM deck_files ORDER BY path").fetchall():
             rows = self.conn.execute(
-                f"""SELECT c.id, c.deck, c.type FROM cards c WHERE c.path = ? AND {where}
+                f"""SELECT c.id, c.deck FROM cards c WHERE c.path = ? AND {where}
                     AND NOT EXISTS (SELECT 1 FROM state s WHERE s.card_id = c.id)
                     ORDER BY c.line LIMIT ?""",
                 (path, *args, limit),
@@ -456,11 +456,11 @@ class Store:
 
     def relearning_cards(
         self, today: date, deck: str | None = None, tag: str | None = None
-    ) -> list[tuple[str, str, str]]:
+    ) -> list[tuple[str, str]]:
         """Cards whose latest answer today was below Good: they come back the same day."""
         where, args = self._filters(deck, tag)
         rows = self.conn.execute(
-            f"""SELECT c.id, c.deck, c.type FROM cards c JOIN (
+            f"""SELECT c.id, c.deck FROM cards c JOIN (
                   SELECT card_id, quality, MAX(id) AS last FROM reviews WHERE day = ? GROUP BY card_id
                 ) r ON r.card_id = c.id
                 WHERE {where} AND r.quality < 4 ORDER BY r.last""",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -228,7 +229,7 @@ def test_streaks():
 def test_forecast_puts_overdue_cards_on_today():
     today = date(2026, 8, 1)
     dues = [today - timedelta(days=3), today, today + timedelta(days=2), today + timedelta(30)]
-    fc = build_forecast(dues, today)
+    fc = build_forecast(Counter(dues), today)
     assert fc.due[:3] == (2, 0, 1) and fc.overdue == 1 and fc.total == 3 and len(fc.due) == 30
 
 
