@@ -16,8 +16,11 @@ import typer
 from .cli import CardsOption, JsonOption, app, check_filters, fail, open_library, warn
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rich.console import Console, RenderableType
 
+    from .cli import Library
     from .deck import Card
     from .drills import Problem
     from .session import ReviewSession
@@ -155,12 +158,31 @@ def _list_generators(as_json: bool) -> None:
     Console(highlight=False, markup=False).print(table)
 
 
-def _scripted(generator, card_id, seed, level, answer, record, cards) -> None:
+def _scripted(
+    generator: str | None,
+    card_id: str | None,
+    seed: int | None,
+    level: int | None,
+    answer: str | None,
+    record: bool,
+    cards: list[Path] | None,
+) -> None:
+    """`--json` / `--answer` / `--record`: one problem, no session. Only a card or a record
+    needs the store; a bare generator and seed is pure computation."""
     from .drills.answers import check_answer
 
-    lib = open_library(cards, quiet=True)
+    needs_store = card_id is not None or record
+    lib = open_library(cards, quiet=True) if needs_store else None
     try:
-        item = _scripted_item(lib, generator, card_id, record)
+        if lib is None:
+            if generator is None:
+                fail(
+                    "say which problem: --generator NAME (see `mlprep drill --list`) or --card ID",
+                    2,
+                )
+            item = DrillItem(generator, {})
+        else:
+            item = _scripted_item(lib, generator, card_id, record)
         seed = random_seed() if seed is None else seed
         try:
             problem = problem_for(item, seed, level)
@@ -172,7 +194,7 @@ def _scripted(generator, card_id, seed, level, answer, record, cards) -> None:
             return
         result = check_answer(problem, answer)
         payload = result.to_dict()
-        if record and result.status != "invalid":
+        if lib is not None and record and result.status != "invalid":
             quality = 4 if result.correct else 1
             lib.store.record(
                 item.card.id,
@@ -187,14 +209,19 @@ def _scripted(generator, card_id, seed, level, answer, record, cards) -> None:
             payload["recorded"] = {"card": item.card.id, "quality": quality}
         typer.echo(json.dumps(payload, indent=2))
     finally:
-        lib.close()
+        if lib is not None:
+            lib.close()
     if result.status == "wrong":
         raise typer.Exit(EXIT_WRONG)
     if result.status == "invalid":
         raise typer.Exit(EXIT_INVALID)
 
 
-def _scripted_item(lib, generator: str | None, card_id: str | None, record: bool) -> DrillItem:
+def _scripted_item(
+    lib: Library, generator: str | None, card_id: str | None, record: bool
+) -> DrillItem:
+    """The card a scripted answer is for: `--card ID`, or with `--record` the first computed
+    card using the generator."""
     if card_id is not None:
         card = lib.store.card(card_id)
         if card is None or not card.is_computed:
@@ -204,15 +231,14 @@ def _scripted_item(lib, generator: str | None, card_id: str | None, record: bool
         return DrillItem(card.generator, card.params, card)
     if generator is None:
         fail("say which problem: --generator NAME (see `mlprep drill --list`) or --card ID", 2)
-    if record:
-        ids = lib.store.computed_cards(lib.today, generator=generator)
-        if not ids:
-            fail(
-                f"no computed card uses generator {generator!r}, so there is nothing to record against"
-            )
-        card = lib.store.card(ids[0])
-        return DrillItem(card.generator, card.params, card)
-    return DrillItem(generator, {})
+    ids = lib.store.computed_cards(lib.today, generator=generator) if record else []
+    if not ids:
+        fail(
+            f"no computed card uses generator {generator!r}, so there is nothing to record against",
+            2,
+        )
+    card = lib.store.card(ids[0])
+    return DrillItem(card.generator, card.params, card)
 
 
 def _session(count, topic, generator, seed, level, card_id, cards) -> None:

@@ -117,3 +117,14 @@ def test_broken_computed_cards_are_skipped_with_a_warning(capsys):
 def test_usage_errors_are_not_verdicts():
     missing = run("--card", "no-such-card", "--answer", "1")
     assert missing.exit_code == 2 and "no computed card with id 'no-such-card'" in missing.output
+
+
+def test_a_bare_generator_and_seed_needs_no_database(isolated_home):
+    assert run("--generator", "ols", "--seed", "1", "--json").exit_code == 0
+    assert run("--generator", "ols", "--seed", "1", "--answer", "0").exit_code in (0, 1)
+    assert not isolated_home.exists()
+
+
+def test_record_needs_a_generator_or_card():
+    result = run("--answer", "1", "--record")
+    assert result.exit_code == 2 and "--generator NAME" in result.output
