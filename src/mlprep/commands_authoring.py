@@ -903,8 +903,9 @@ def rename(
                     fail(_unknown_id(store, old))
                 if card is None or store.is_retired(old):
                     fail(
-                        f"card {old!r} is retired: no deck file has it any more, so there is "
-                        "nothing to rename (its history stays under that id)"
+                        f"card {old!r} is retired: no deck file loaded this time has it, so there "
+                        "is nothing to rename (its history stays under that id). If its file is "
+                        "in a folder you pass with --cards, pass it here too"
                     )
                 if _in_bundled(Path(card.path)):
                     fail(

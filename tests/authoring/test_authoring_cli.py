@@ -564,7 +564,7 @@ def test_rename_moves_the_history(history, mine):
         (
             "ghost",
             "x",
-            "card 'ghost' is retired: no deck file has it any more, so there is nothing to rename (its history stays under that id)",
+            "card 'ghost' is retired: no deck file loaded this time has it, so there is nothing to rename (its history stays under that id). If its file is in a folder you pass with --cards, pass it here too",
         ),
         ("nothing-like-it", "x", "no card with id 'nothing-like-it'; `mlprep list` shows every id"),
     ],
@@ -579,8 +579,7 @@ def test_rename_refuses_retired_and_bundled_cards(history, mine):
     mine.write_text(MINE.replace("  - id: beta\n    q: Beta?\n    a: Beta.\n", ""))
     result = run("rename", "beta", "beta-2")
     assert result.stderr == (
-        "Error: card 'beta' is retired: no deck file has it any more, so there is nothing to "
-        "rename (its history stays under that id)\n"
+        "Error: card 'beta' is retired: no deck file loaded this time has it, so there is nothing to rename (its history stays under that id). If its file is in a folder you pass with --cards, pass it here too\n"
     )
     bundled = load_paths([bundled_cards_dir()]).cards[0]
     result = run("rename", bundled.id, "my-new-id")
