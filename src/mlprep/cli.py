@@ -181,7 +181,14 @@ def review(
         lib.close()
 
 
-def _run_review(lib: Library, deck, tag, new, max_reviews, expert: bool) -> None:
+def _run_review(
+    lib: Library,
+    deck: str | None,
+    tag: str | None,
+    new: int | None,
+    max_reviews: int | None,
+    expert: bool,
+) -> None:
     from rich.console import Console
 
     from .session import ReviewSession, build_queue

@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
     from .cli import Library
     from .deck import Card
+    from .drill_ui import Outcome
     from .drills import Problem
     from .session import ReviewSession
     from .ui import KeyReader
@@ -241,7 +243,15 @@ def _scripted_item(
     return DrillItem(card.generator, card.params, card)
 
 
-def _session(count, topic, generator, seed, level, card_id, cards) -> None:
+def _session(
+    count: int,
+    topic: str | None,
+    generator: str | None,
+    seed: int | None,
+    level: int | None,
+    card_id: str | None,
+    cards: list[Path] | None,
+) -> None:
     from rich.console import Console
     from rich.text import Text
 
@@ -331,7 +341,9 @@ def _runnable(items: list[DrillItem], level: int | None) -> list[DrillItem]:
     return good
 
 
-def _ask_and_teach(problem, lead_in: str, console: Console, read_line):
+def _ask_and_teach(
+    problem: Problem, lead_in: str, console: Console, read_line: Callable[[str], str]
+) -> Outcome | None:
     """Show the problem, read answers, then always show the worked solution."""
     from rich.text import Text
 

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .render import inline, markdown
+from .session import AGAIN, GOOD, HARD
 
 if TYPE_CHECKING:
     from .drills import Problem
@@ -23,7 +24,7 @@ __all__ = ["GIVE_UP", "Outcome", "ask", "problem_panel", "solution_panel"]
 GIVE_UP = "?"
 QUIT_WORDS = ("q", "quit", "exit")
 # Grades from DESIGN.md: correct at the first try = Good, after a retry = Hard, else Again.
-FIRST_TRY, AFTER_RETRY, MISSED = 4, 3, 1
+FIRST_TRY, AFTER_RETRY, MISSED = GOOD, HARD, AGAIN
 TRIES = 2
 
 

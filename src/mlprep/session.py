@@ -12,7 +12,11 @@ from .scheduler.sm2 import Sm2State, review
 from .store import CardState, Recorded, Store
 
 __all__ = [
+    "AGAIN",
+    "EASY",
+    "GOOD",
     "GRADE_KEYS",
+    "HARD",
     "MATURE_INTERVAL",
     "RELEARN_GAP",
     "Counts",
@@ -24,8 +28,8 @@ __all__ = [
 ]
 
 # One key per grade: Again, Hard, Good, Easy -> SM-2 quality.
-GRADE_KEYS = {"1": ("Again", 1), "2": ("Hard", 3), "3": ("Good", 4), "4": ("Easy", 5)}
-GOOD = 4
+AGAIN, HARD, GOOD, EASY = 1, 3, 4, 5
+GRADE_KEYS = {"1": ("Again", AGAIN), "2": ("Hard", HARD), "3": ("Good", GOOD), "4": ("Easy", EASY)}
 # A card answered below Good comes back after this many other cards (or at the end).
 RELEARN_GAP = 3
 # Cards with an interval of this many days or more are "mature" (Anki's convention).

@@ -48,12 +48,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from .scheduler.sm2 import PASSING_QUALITY
-from .session import MATURE_INTERVAL, card_state
+from .session import GOOD, MATURE_INTERVAL, card_state
 
 __all__ = [
     "DEFAULT_DAYS",
     "FORECAST_DAYS",
-    "GOOD_QUALITY",
     "HEATMAP_WEEKS",
     "MATURE_INTERVAL",
     "RESPONSE_CAP_MS",
@@ -82,7 +81,6 @@ __all__ = [
 HEATMAP_WEEKS = 26
 FORECAST_DAYS = 30
 DEFAULT_DAYS = 30
-GOOD_QUALITY = 4
 RESPONSE_CAP_MS = 60_000
 HEATMAP_LEVELS = 4
 UNTAGGED = "(untagged)"
@@ -572,7 +570,7 @@ def compute_report(
             "SELECT card_id, quality, MAX(id) FROM reviews WHERE day = ? GROUP BY card_id",
             (today_iso,),
         )
-        if quality < GOOD_QUALITY
+        if quality < GOOD
     }
 
     # Cards in scope with their state: counts, forecast, topics and leeches in one pass.
