@@ -880,7 +880,8 @@ def rename(
     """Change a card's id in its YAML file and move its review history to the new id.
 
     Only the id changes in the file: comments, quoting and layout stay byte for byte. The new
-    id must be unused in every deck and in the history. Bundled cards cannot be renamed.
+    id must be unused in every deck and in the history. Bundled cards cannot be renamed. If
+    the id was already changed by hand in the file, this moves OLD's history to NEW.
 
     Example: mlprep rename adam-1 adam-bias-correction
     """
@@ -902,6 +903,20 @@ def rename(
                 if card is None and not known:
                     fail(_unknown_id(store, old))
                 if card is None or store.is_retired(old):
+                    target = store.card(new)
+                    if (
+                        target is not None
+                        and not store.is_retired(new)
+                        and store.reviews(old)
+                        and not store.reviews(new)
+                    ):
+                        # The id was already changed in the file: bring the history along.
+                        moved = store.reattach_history(old, new)
+                        typer.echo(
+                            f"{old} is no longer in any file and {new} is a card without "
+                            f"history: moved {moved} review{'s' * (moved != 1)} from {old} to {new}."
+                        )
+                        return
                     fail(
                         f"card {old!r} is retired: no deck file loaded this time has it, so there "
                         "is nothing to rename (its history stays under that id). If its file is "

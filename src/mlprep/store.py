@@ -658,6 +658,22 @@ class Store:
 
     # -- authoring ---------------------------------------------------------------------------
 
+    def reattach_history(self, old: str, new: str) -> int:
+        """Move the review history of retired id `old` to live card `new`, which has none: the
+        repair after an id was changed by hand in a file (or a rename interrupted between the
+        file and the database). `new`'s state is rebuilt from the moved log."""
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM reviews WHERE card_id = ?", (new,)).fetchone():
+                raise ValueError(f"{new!r} already has a review history")
+            moved = conn.execute(
+                "UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old)
+            ).rowcount
+            conn.execute("DELETE FROM state WHERE card_id = ?", (old,))
+            conn.execute("DELETE FROM card_tags WHERE card_id = ?", (old,))
+            conn.execute("DELETE FROM cards WHERE id = ? AND retired = 1", (old,))
+            self._rebuild(conn, new)
+            return moved
+
     def rename_card(self, old: str, new: str) -> int:
         """Give card `old` the id `new`: its review log, state, tags and cards row move over, in
         one transaction. Refuses (ValueError) if `new` is already known (a live or retired card,

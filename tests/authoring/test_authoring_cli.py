@@ -615,3 +615,23 @@ def test_stdin_card_with_a_one_word_tags_value():
     assert result.exit_code == 0, result.output
     listed = CliRunner().invoke(app, ["list", "--tag", "ridge", "--json"])
     assert "hello-there" in {row["id"] for row in json.loads(listed.output)}
+
+
+def test_rename_reattaches_history_after_an_id_was_changed_by_hand(tmp_path):
+    deck = Paths.from_env().user_cards
+    deck.mkdir(parents=True)
+    path = deck / "mine.yaml"
+    path.write_text("cards:\n  - id: old-id\n    q: Q?\n    a: A.\n")
+    assert CliRunner().invoke(app, ["list"]).exit_code == 0
+    from mlprep.store import Store
+
+    with Store(Paths.from_env().db) as store:
+        store.record("old-id", 4, datetime(2026, 3, 1, 9).astimezone(), date(2026, 3, 1))
+    path.write_text("cards:\n  - id: new-id\n    q: Q?\n    a: A.\n")  # edited by hand
+    result = CliRunner().invoke(app, ["rename", "old-id", "new-id"])
+    assert result.exit_code == 0, result.output
+    assert "moved 1 review from old-id to new-id" in result.output
+    with Store(Paths.from_env().db) as store:
+        assert [r.card_id for r in store.reviews()] == ["new-id"]
+        assert store.state("new-id").sm2.repetitions == 1 and store.state("old-id") is None
+    assert path.read_text() == "cards:\n  - id: new-id\n    q: Q?\n    a: A.\n"
