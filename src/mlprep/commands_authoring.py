@@ -232,9 +232,14 @@ def _near_duplicates_ok(cards: list[dict[str, Any]], ctx: _Context, force: bool,
     """Warn about near-duplicate questions; True if the cards may be added."""
     from .authoring import near_duplicates
 
-    for card in cards:
+    from .deck import Card
+
+    earlier: list[Card] = []  # the batch's own cards count too: two near-copies in one --stdin
+    for n, card in enumerate(cards, 1):
         q = card.get("q")
-        matches = near_duplicates(q, ctx.cards) if isinstance(q, str) else []
+        matches = near_duplicates(q, [*ctx.cards, *earlier]) if isinstance(q, str) else []
+        if isinstance(q, str):
+            earlier.append(Card(id=f"#{n} of this batch", deck="", q=q, path="<new>", line=n))
         if not matches:
             continue
         best, ratio = matches[0]

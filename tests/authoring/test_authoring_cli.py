@@ -635,3 +635,10 @@ def test_rename_reattaches_history_after_an_id_was_changed_by_hand(tmp_path):
         assert [r.card_id for r in store.reviews()] == ["new-id"]
         assert store.state("new-id").sm2.repetitions == 1 and store.state("old-id") is None
     assert path.read_text() == "cards:\n  - id: new-id\n    q: Q?\n    a: A.\n"
+
+
+def test_near_duplicates_within_one_stdin_batch_are_caught():
+    snippet = "- {q: Which colour is the test batch question?, a: one}\n- {q: Which colour is the test batch question, a: two}\n"
+    result = CliRunner().invoke(app, ["add", "--stdin", "--deck", "batch"], input=snippet)
+    assert result.exit_code == 1
+    assert "duplicates the question of card #1 of this batch" in result.output
