@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from mlprep.config import Paths
 from mlprep.deck import parse_file
+from pty_support import see
 
 
 def mlprep_env(**extra: str) -> dict[str, str]:
@@ -40,14 +40,6 @@ def spawn():
     for child in children:
         if child.isalive():
             child.terminate(force=True)
-
-
-ANSI = r"(?:\x1b\[[0-9;?]*[A-Za-z])*"
-
-
-def see(child: pexpect.spawn, text: str) -> None:
-    """Wait for `text` on screen, whatever style codes rich puts between its characters."""
-    child.expect(ANSI.join(re.escape(ch) for ch in text))
 
 
 def finish(child: pexpect.spawn) -> int:

@@ -8,7 +8,6 @@ code under test.
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 
@@ -17,7 +16,7 @@ import pytest
 
 from mlprep.drills import Problem, generate
 
-from .generated import LEVELS, problems
+from .generated import LEVELS, assert_well_posed, problems
 
 TOPICS = {
     "batchnorm": "normalization",
@@ -28,24 +27,6 @@ TOPICS = {
     "attention": "attention",
 }
 NAMES = tuple(TOPICS)
-
-
-def assert_well_posed(problem: Problem) -> None:
-    """Shape, finiteness, tolerance that fits '3 decimals', and an answer not ~0."""
-    answer = np.asarray(problem.answer, dtype=float)
-    assert answer.shape == problem.shape
-    if problem.shape == ():
-        assert isinstance(problem.answer, float)
-    else:
-        assert isinstance(problem.answer, np.ndarray)
-    assert np.isfinite(answer).all()
-    assert problem.rtol == 1e-2
-    assert "3 decimals" in problem.prompt
-    assert 5e-4 <= problem.atol <= 1e-3  # a correctly rounded answer must pass, 0 never exact
-    assert np.abs(answer).max() > 10 * problem.atol
-    assert problem.solution and all(isinstance(step, str) and step for step in problem.solution)
-    assert problem.answer_format
-    json.dumps(problem.to_dict())
 
 
 def normalise(values: list[float], eps: float) -> tuple[list[float], float, float]:

@@ -7,7 +7,6 @@ np.linalg.eigvalsh, an explicit Lloyd step), never from the code under test.
 
 from __future__ import annotations
 
-import json
 import math
 from fractions import Fraction
 
@@ -16,7 +15,7 @@ import pytest
 
 from mlprep.drills import Problem, generate
 
-from .generated import LEVELS, problems
+from .generated import LEVELS, assert_well_posed, problems
 
 TOPICS = {
     "gini_split": "decision-trees",
@@ -26,24 +25,6 @@ TOPICS = {
     "kmeans_step": "k-means",
 }
 NAMES = tuple(TOPICS)
-
-
-def assert_well_posed(problem: Problem) -> None:
-    """Shape, finiteness, tolerance that fits '3 decimals', and an answer not ~0."""
-    answer = np.asarray(problem.answer, dtype=float)
-    assert answer.shape == problem.shape
-    if problem.shape == ():
-        assert isinstance(problem.answer, float)
-    else:
-        assert isinstance(problem.answer, np.ndarray)
-    assert np.isfinite(answer).all()
-    assert problem.rtol == 1e-2
-    assert "3 decimals" in problem.prompt
-    assert 5e-4 <= problem.atol <= 1e-3  # a correctly rounded answer must pass, 0 never exact
-    assert np.abs(answer).max() > 10 * problem.atol
-    assert problem.solution and all(isinstance(step, str) and step for step in problem.solution)
-    assert problem.answer_format
-    json.dumps(problem.to_dict())
 
 
 def split_counts(problem: Problem) -> list[list[int]]:

@@ -29,13 +29,3 @@ def spawn(isolated_home):
     for child in children:
         if child.isalive():
             child.terminate(force=True)
-
-
-ANSI = r"(?:\x1b\[[0-9;?]*[A-Za-z])*"
-
-
-def see(child: pexpect.spawn, text: str) -> None:
-    """Wait until `text` is on screen, whatever colour codes rich puts between its characters."""
-    import re
-
-    child.expect(ANSI.join(re.escape(ch) for ch in text))

@@ -7,7 +7,11 @@ import sqlite3
 import subprocess
 import sys
 
-from .conftest import MLPREP, see
+import pexpect
+
+from pty_support import see
+
+from .conftest import MLPREP
 
 DECK = """deck: e2e-drills
 cards:
@@ -71,7 +75,7 @@ def test_drill_wrong_invalid_correct(spawn, tmp_path, isolated_home):
     child.sendline(f"{answers[2]:.3f}")
     see(child, "Correct!")
     see(child, "Drill done: 3 problems · 2 first try · 0 after a retry · 1 missed")
-    child.expect(__import__("pexpect").EOF)
+    child.expect(pexpect.EOF)
 
     conn = sqlite3.connect(isolated_home / "mlprep.db")
     rows = conn.execute(
@@ -110,7 +114,7 @@ def test_review_shows_computed_cards_through_the_drill_engine(spawn, tmp_path, i
     see(child, "any key: next card")
     child.send("x")
     see(child, "Session done: 1 answer on 1 card")
-    child.expect(__import__("pexpect").EOF)
+    child.expect(pexpect.EOF)
     conn = sqlite3.connect(isolated_home / "mlprep.db")
     rows = conn.execute("SELECT card_id, kind, seed, quality, correct FROM reviews").fetchall()
     conn.close()

@@ -6,9 +6,10 @@ import signal
 import sqlite3
 import time
 
+import pexpect
 import pytest
 
-from .conftest import see
+from pty_support import see
 
 DECK = r"""deck: e2e
 cards:
@@ -67,7 +68,7 @@ def test_answer_three_undo_one_quit(spawn, deck, isolated_home):
     see(child, "Third question")
     child.send("q")
     see(child, "Session done: 2 answers on 2 cards")
-    child.expect(pexpect_eof())
+    child.expect(pexpect.EOF)
     rows = db_rows(isolated_home, "SELECT card_id, quality, scheduled FROM reviews ORDER BY id")
     assert rows == [("e2e-ridge", 4, 1), ("e2e-second", 1, 1)]
     states = dict(db_rows(isolated_home, "SELECT card_id, interval FROM state"))
@@ -78,7 +79,7 @@ def test_nothing_due_message(spawn, deck):
     child = spawn("review", "--cards", str(deck), "--deck", "e2e", "--new", "0")
     see(child, "Nothing is due right now")
     see(child, "Tomorrow: 0 cards due")
-    child.expect(pexpect_eof())
+    child.expect(pexpect.EOF)
 
 
 def test_sigkill_mid_session_loses_no_answer(spawn, deck, isolated_home):
@@ -103,16 +104,10 @@ def test_ctrl_c_quits_cleanly(spawn, deck, isolated_home):
     see(child, "Second question")
     child.sendintr()
     see(child, "Session done: 1 answer on 1 card")
-    child.expect(pexpect_eof())
+    child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
     assert db_rows(isolated_home, "SELECT COUNT(*) FROM reviews") == [(1,)]
-
-
-def pexpect_eof():
-    import pexpect
-
-    return pexpect.EOF
 
 
 def test_expert_mode_grades_with_sm2_quality(spawn, deck, isolated_home):
@@ -124,13 +119,13 @@ def test_expert_mode_grades_with_sm2_quality(spawn, deck, isolated_home):
     child.send("2")
     see(child, "Second question")
     child.send("q")
-    child.expect(pexpect_eof())
+    child.expect(pexpect.EOF)
     assert db_rows(isolated_home, "SELECT card_id, quality FROM reviews") == [("e2e-ridge", 2)]
 
 
 def test_unknown_tag_in_a_terminal(spawn, deck):
     child = spawn("review", "--cards", str(deck), "--tag", "ridg")
     see(child, "no tag named 'ridg'; tags: ")
-    child.expect(pexpect_eof())
+    child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 1
