@@ -231,7 +231,6 @@ def _fail_problems(problems: list[str], what: str = "cannot add the card") -> No
 def _near_duplicates_ok(cards: list[dict[str, Any]], ctx: _Context, force: bool, ask: bool) -> bool:
     """Warn about near-duplicate questions; True if the cards may be added."""
     from .authoring import near_duplicates
-
     from .deck import Card
 
     earlier: list[Card] = []  # the batch's own cards count too: two near-copies in one --stdin

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .answers import describe_shape
-from .common import redraw
+from .common import make_problem, redraw
 from .format import fmt_array, fmt_num
 from .problem import Problem
 from .registry import LEVEL, generator
@@ -82,19 +82,18 @@ def _step_problem(
 ) -> Problem:
     shape = tuple(answer.shape)
     example = "[" + ", ".join(EXAMPLE_VALUES[: shape[0]]) + "]" if shape else "0.0123"
-    return Problem(
-        generator=name,
-        seed=seed,
-        params={"level": level},
-        topic=topic,
+    return make_problem(
+        name,
+        topic,
+        seed,
+        level,
         prompt=prompt,
         data=data,
         answer=float(answer) if not shape else answer,
-        shape=shape,
-        solution=tuple(solution),
-        rtol=rtol,
-        atol=atol,
+        solution=solution,
         answer_format=f"{describe_shape(shape)}, {precision}, e.g. `{example}`",
+        atol=atol,
+        rtol=rtol,
     )
 
 
