@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -68,12 +69,22 @@ def problem_panel(problem: Problem, lead_in: str = "", title: str = "Problem") -
 
 
 def solution_panel(problem: Problem, expected: str) -> Panel:
-    steps: list[RenderableType] = []
+    steps = Table.grid(padding=(0, 1))
+    steps.add_column(justify="right", style="bold")
+    steps.add_column()
     for number, step in enumerate(problem.solution, 1):
-        steps.append(Text(f"{number}.", style="bold"))
-        steps.append(markdown(step))
-    steps.append(Text.assemble(("Answer: ", "bold"), (expected, "bold green")))
-    return Panel(Group(*steps), title="Worked solution", title_align="left", border_style="green")
+        steps.add_row(f"{number}.", markdown(step))
+    answer = Text.assemble(("Answer: ", "bold"), (expected, "bold green"))
+    if "\n" in expected:  # a matrix: rows aligned under each other, as in the problem
+        answer = Group(
+            Text("Answer:", style="bold"), Padding(Text(expected, style="bold green"), (0, 0, 0, 2))
+        )
+    return Panel(
+        Group(steps, Text(""), answer),
+        title="Worked solution",
+        title_align="left",
+        border_style="green",
+    )
 
 
 def ask(
