@@ -831,16 +831,13 @@ def list_cards(
 
 
 def _list_rows(lib: Library, deck: str | None, tag: str | None) -> list[dict[str, Any]]:
+    from .store import card_scope
+
     store = lib.store
     sql = """SELECT c.id, c.deck, c.type, c.tags, c.path, c.line, c.retired, s.repetitions, s.interval, s.due
              FROM cards c LEFT JOIN state s ON s.card_id = c.id WHERE 1 = 1"""
-    args: list[Any] = []
-    if deck:
-        sql += " AND c.deck = ?"
-        args.append(deck)
-    if tag:
-        sql += " AND c.id IN (SELECT card_id FROM card_tags WHERE tag = ?)"
-        args.append(tag)
+    scope, args = card_scope(deck, tag)
+    sql += scope
     relearning = {r[0] for r in store.relearning_cards(lib.today, deck, tag)}
     out = []
     for (

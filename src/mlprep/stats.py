@@ -49,6 +49,7 @@ from typing import Any
 
 from .scheduler.sm2 import PASSING_QUALITY
 from .session import GOOD, MATURE_INTERVAL, card_state
+from .store import card_scope
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -483,17 +484,6 @@ def _review_scope(deck: str | None, tag: str | None) -> tuple[str, list[Any]]:
     return sql, args
 
 
-def _card_scope(deck: str | None, tag: str | None) -> tuple[str, list[Any]]:
-    sql, args = "", []
-    if deck:
-        sql += " AND c.deck = ?"
-        args.append(deck)
-    if tag:
-        sql += " AND c.id IN (SELECT card_id FROM card_tags WHERE tag = ?)"
-        args.append(tag)
-    return sql, args
-
-
 def compute_report(
     conn: sqlite3.Connection,
     today: date,
@@ -518,7 +508,7 @@ def compute_report(
     week_start = today - timedelta(days=today.weekday())
     week_iso = week_start.isoformat()
     rscope, rargs = _review_scope(deck, tag)
-    cscope, cargs = _card_scope(deck, tag)
+    cscope, cargs = card_scope(deck, tag)
 
     # Answers and capped time per study day. `+r.day` scans the table: it reads every row
     # anyway, and the day index would only add a lookup per row.

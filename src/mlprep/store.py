@@ -29,6 +29,7 @@ __all__ = [
     "Store",
     "StoreError",
     "SyncReport",
+    "card_scope",
 ]
 
 SCHEMA_VERSION = 1
@@ -151,6 +152,19 @@ class SyncReport:
     @property
     def broken_files(self) -> list[str]:
         return sorted({i.path for i in self.issues})
+
+
+def card_scope(deck: str | None, tag: str | None) -> tuple[str, list[Any]]:
+    """`AND ...` conditions on cards aliased `c` for the --deck and --tag filters, and their
+    arguments; retired cards are not excluded here."""
+    sql, args = "", []
+    if deck:
+        sql += " AND c.deck = ?"
+        args.append(deck)
+    if tag:
+        sql += " AND c.id IN (SELECT card_id FROM card_tags WHERE tag = ?)"
+        args.append(tag)
+    return sql, args
 
 
 def _state_from_row(row: sqlite3.Row | tuple) -> CardState:
@@ -387,15 +401,10 @@ class Store:
     # -- queue -------------------------------------------------------------------------------
 
     @staticmethod
-    def _filters(deck: str | None, tag: str | None, alias: str = "c") -> tuple[str, list[Any]]:
-        sql, args = f"{alias}.retired = 0", []
-        if deck:
-            sql += f" AND {alias}.deck = ?"
-            args.append(deck)
-        if tag:
-            sql += f" AND {alias}.id IN (SELECT card_id FROM card_tags WHERE tag = ?)"
-            args.append(tag)
-        return sql, args
+    def _filters(deck: str | None, tag: str | None) -> tuple[str, list[Any]]:
+        """Live cards (alias `c`) within the --deck/--tag filters."""
+        scope, args = card_scope(deck, tag)
+        return "c.retired = 0" + scope, args
 
     def due_cards(
         self, today: date, deck: str | None = None, tag: str | None = None, limit: int = -1
