@@ -37,10 +37,9 @@ def plugin(monkeypatch):
 from mlprep.drills import generator, Problem
 
 @generator("double_it", topic="plugins", description="twice a number")
-def double_it(rng, *, seed, level=1):
+def double_it(rng, *, level=1):
     x = int(rng.integers(1, 10))
-    return Problem("double_it", seed, {}, "plugins", "Double $x$.", {"x": x}, 2.0 * x, (),
-                   ("2x",), atol=0.5)
+    return Problem("Double $x$.", {"x": x}, 2.0 * x, (), ("2x",), atol=0.5)
 """
     monkeypatch.setitem(sys.modules, "mlprep_test_plugin", module)
     all_generators()  # the built-ins register once, on import; keep them in the copy below

@@ -25,10 +25,6 @@ def redraw(draw: Callable[[], T | None]) -> T:
 
 
 def make_problem(
-    name: str,
-    topic: str,
-    seed: int,
-    level: int,
     *,
     prompt: str,
     data: dict[str, Any],
@@ -38,13 +34,9 @@ def make_problem(
     atol: float,
     rtol: float = 1e-2,
 ) -> Problem:
-    """A Problem for a generator whose only param is `level`; the shape comes from `answer`."""
+    """A Problem whose shape comes from `answer` (the registry fills in name, topic, seed, params)."""
     shape = () if isinstance(answer, float) else tuple(answer.shape)
     return Problem(
-        generator=name,
-        seed=seed,
-        params={"level": level},
-        topic=topic,
         prompt=prompt,
         data=data,
         answer=answer,

@@ -53,10 +53,6 @@ def _show(label: str, value: Any, digits: int = 4) -> str:
 
 
 def _problem(
-    name: str,
-    topic: str,
-    seed: int,
-    params: dict[str, Any],
     prompt: str,
     data: dict[str, Any],
     answer: Any,
@@ -70,10 +66,6 @@ def _problem(
     value = np.asarray(answer, dtype=float)
     shape = tuple(value.shape)
     return Problem(
-        generator=name,
-        seed=seed,
-        params=dict(params),
-        topic=topic,
         prompt=prompt,
         data=data,
         answer=float(value) if value.ndim == 0 else value,
@@ -148,7 +140,7 @@ def _draw_ols(rng: np.random.Generator, n: int, d: int, bound: int) -> tuple[np.
     description="least-squares weights w minimising ‖Xw − y‖² (no intercept)",
     params={"level": LEVEL},
 )
-def ols(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def ols(rng: np.random.Generator, *, level: int) -> Problem:
     """Data `X` (n×d), `y` (n); answer w = argmin ‖Xw − y‖² (integers by construction)."""
     n, d, bound = _OLS_SIZES[level]
     X, y, w = _draw_ols(rng, n, d, bound)  # w is the exact solution, by construction
@@ -170,10 +162,6 @@ def ols(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
         + " is orthogonal to every column of $X$: $X^\\top(y - Xw) = 0$."
     )
     return _problem(
-        "ols",
-        "linear-regression",
-        seed,
-        {"level": level},
         prompt,
         {"X": X, "y": y},
         w,
@@ -218,7 +206,7 @@ def _draw_ridge(rng: np.random.Generator, n: int, d: int, bound: int) -> tuple[A
     description="ridge weights w = (XᵀX + λI)⁻¹Xᵀy, every coefficient penalised",
     params={"level": LEVEL},
 )
-def ridge(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def ridge(rng: np.random.Generator, *, level: int) -> Problem:
     """Data `X` (n×d), `y` (n), `lam`; answer w = (XᵀX + lam·I)⁻¹Xᵀy (halves by construction)."""
     n, d, bound = _RIDGE_SIZES[level]
     X, y, lam, w = _draw_ridge(rng, n, d, bound)  # w exact, by construction
@@ -238,10 +226,6 @@ def ridge(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     ]
     solution += _solve_steps("$(X^\\top X + \\lambda I) w = X^\\top y$", regularised, xty, "$w$")
     return _problem(
-        "ridge",
-        "ridge",
-        seed,
-        {"level": level},
         prompt,
         {"X": X, "y": y, "lam": lam},
         w,
@@ -263,7 +247,7 @@ _MONOMIAL_RANGES = {1: ((2, 5), (2, 4)), 2: ((3, 10), (2, 5)), 3: ((10, 100), (2
     description="number of monomials of degree ≤ p in d variables, C(d+p, p)",
     params={"level": LEVEL},
 )
-def monomial_count(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def monomial_count(rng: np.random.Generator, *, level: int) -> Problem:
     """Data `d` (number of variables), `p` (maximum degree); answer C(d+p, p), exact."""
     (d_lo, d_hi), (p_lo, p_hi) = _MONOMIAL_RANGES[level]
     d = int(rng.integers(d_lo, d_hi, endpoint=True))
@@ -283,10 +267,6 @@ def monomial_count(rng: np.random.Generator, *, seed: int, level: int) -> Proble
         f"$\\binom{{{d + p}}}{{{p}}} = \\frac{{{numerator}}}{{{p}!}}$ = `{count}`",
     ]
     return _problem(
-        "monomial_count",
-        "features",
-        seed,
-        {"level": level},
         prompt,
         {"d": d, "p": p},
         float(count),
@@ -313,7 +293,7 @@ def _draw_point(rng: np.random.Generator, level: int) -> np.ndarray:
     description="the design-matrix row φ(x) = (x₁², x₂², x₁x₂, x₁, x₂) of the ellipse fit",
     params={"level": LEVEL},
 )
-def feature_row(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def feature_row(rng: np.random.Generator, *, level: int) -> Problem:
     """Data `x` (2); answer φ(x) = [x₁², x₂², x₁x₂, x₁, x₂] (exact, ≤ 2 decimals)."""
     x = _draw_point(rng, level)
     x1, x2 = x
@@ -333,10 +313,6 @@ def feature_row(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
         "$\\min_w \\|\\Phi w - \\mathbf{1}\\|^2$.",
     ]
     return _problem(
-        "feature_row",
-        "features",
-        seed,
-        {"level": level},
         prompt,
         {"x": x},
         phi,
@@ -363,7 +339,7 @@ _POLY_SIZES = {
     description="polynomial kernel value (xᵀz + c)^degree, without building φ",
     params={"level": LEVEL},
 )
-def poly_kernel(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def poly_kernel(rng: np.random.Generator, *, level: int) -> Problem:
     """Data `x`, `z` (d), `c`, `degree`; answer (xᵀz + c)^degree (an integer)."""
     dim, bound, cs, degrees = _POLY_SIZES[level]
     for _ in range(MAX_TRIES):
@@ -389,10 +365,6 @@ def poly_kernel(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
         f"{math.comb(dim + degree, degree)}-dimensional feature vectors.",
     ]
     return _problem(
-        "poly_kernel",
-        "kernels",
-        seed,
-        {"level": level},
         prompt,
         {"x": x, "z": z, "c": c, "degree": degree},
         value,
@@ -439,7 +411,7 @@ def _draw_krr(rng: np.random.Generator, level: int) -> tuple[Any, ...]:
     description="kernel ridge prediction f(x*) = k*ᵀ(K + λI)⁻¹y with a polynomial kernel",
     params={"level": LEVEL},
 )
-def kernel_ridge(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def kernel_ridge(rng: np.random.Generator, *, level: int) -> Problem:
     """Data `X` (n×d training inputs), `y` (n), `x_star` (d), `lam`, `c`, `degree`;
     answer f(x*) = k*ᵀ(K + lam·I)⁻¹y with k(a, b) = (aᵀb + c)^degree."""
     X, y, x_star, lam, c, degree, alpha = _draw_krr(rng, level)  # α exact, by construction
@@ -462,10 +434,6 @@ def kernel_ridge(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
         f"$f(x_*) = k_*^\\top \\alpha$ = `{fmt_num(prediction)}`",
     ]
     return _problem(
-        "kernel_ridge",
-        "kernels",
-        seed,
-        {"level": level},
         prompt,
         {"X": X, "y": y, "x_star": x_star, "lam": lam, "c": c, "degree": degree},
         prediction,

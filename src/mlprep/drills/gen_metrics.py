@@ -27,8 +27,8 @@ MODEL_COUNT = {1: 4, 2: 5, 3: 8}  # m, the number of fitted models in bias_varia
 MIN_VARIANCE = 0.1  # keeps the variance component well above the tolerance
 
 
-def _problem(name: str, topic: str, seed: int, level: int, **fields: Any) -> Problem:
-    return make_problem(name, topic, seed, level, atol=ATOL, **fields)
+def _problem(**fields: Any) -> Problem:
+    return make_problem(atol=ATOL, **fields)
 
 
 def _ratio(num: float, den: float) -> str:
@@ -83,16 +83,12 @@ def _counts_step(tp: int, fp: int, fn: int, tn: int) -> str:
     description="[precision, recall] from 0/1 labels and predictions (class 1 positive)",
     params={"level": LEVEL},
 )
-def precision_recall(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def precision_recall(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer `[TP/(TP+FP), TP/(TP+FN)]` for data `y_true`, `y_pred`."""
     y_true, y_pred = _draw_labels(rng, LABEL_COUNT[level])
     tp, fp, fn, tn = confusion_counts(y_true, y_pred)
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     return _problem(
-        "precision_recall",
-        "metrics",
-        seed,
-        level,
         prompt=_labels_prompt("Compute `[precision, recall]`."),
         data={"y_true": y_true, "y_pred": y_pred},
         answer=np.array([precision, recall]),
@@ -112,17 +108,13 @@ def precision_recall(rng: np.random.Generator, *, seed: int, level: int) -> Prob
     description="F1 score from 0/1 labels and predictions (class 1 positive)",
     params={"level": LEVEL},
 )
-def f1(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def f1(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer F1 = 2PR/(P + R) = 2TP/(2TP + FP + FN) for data `y_true`, `y_pred`."""
     y_true, y_pred = _draw_labels(rng, LABEL_COUNT[level])
     tp, fp, fn, tn = confusion_counts(y_true, y_pred)
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     score = 2 * tp / (2 * tp + fp + fn)
     return _problem(
-        "f1",
-        "metrics",
-        seed,
-        level,
         prompt=_labels_prompt("Compute the F1 score of the positive class."),
         data={"y_true": y_true, "y_pred": y_pred},
         answer=float(score),
@@ -152,7 +144,7 @@ def _auc_pairs(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
     description="ROC-AUC from scores and 0/1 labels, as the fraction of correctly ranked pairs",
     params={"level": LEVEL},
 )
-def roc_auc(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def roc_auc(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer AUC = P(score of a random positive > score of a random negative), ties 1/2.
 
     Data `y_true` (0/1, class 1 positive) and `scores` (one decimal at level 1, distinct;
@@ -178,10 +170,6 @@ def roc_auc(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     auc = float(wins.sum() / pairs)
     per_positive = ", ".join(f"{fmt_num(s)} → {fmt_num(w)}" for s, w in zip(pos, wins, strict=True))
     return _problem(
-        "roc_auc",
-        "roc-auc",
-        seed,
-        level,
         prompt=(
             "A classifier gives the `scores` below to examples with labels `y_true` "
             "(**class 1 is positive**; a higher score means more likely positive). Compute the "
@@ -209,7 +197,7 @@ def roc_auc(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     description="[bias², variance] at one point from several fitted models' predictions",
     params={"level": LEVEL},
 )
-def bias_variance(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def bias_variance(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer `[(mean(preds) − truth)², mean((preds − mean(preds))²)]` (variance divides by m).
 
     Built backwards: an integer (level 1) or one-decimal mean, deviations summing to 0, and a
@@ -240,10 +228,6 @@ def bias_variance(rng: np.random.Generator, *, seed: int, level: int) -> Problem
     variance = float(np.mean(centred**2))
     answer = np.array([bias_sq, variance])
     return _problem(
-        "bias_variance",
-        "bias-variance",
-        seed,
-        level,
         prompt=(
             f"`preds` are the predictions at one input $x$ of $m = {m}$ models, each fit on a "
             "different training set; `truth` is the true value $f(x)$ (no noise). Compute "

@@ -44,8 +44,8 @@ ATTENTION_SIZES = {1: (2, 2, 2), 2: (2, 3, 3), 3: (3, 4, 3)}  # (n_q, n_k, d_v)
 D_K = 4
 
 
-def _problem(name: str, topic: str, seed: int, level: int, **fields: Any) -> Problem:
-    return make_problem(name, topic, seed, level, atol=ATOL, **fields)
+def _problem(**fields: Any) -> Problem:
+    return make_problem(atol=ATOL, **fields)
 
 
 def _vector_format(n: int) -> str:
@@ -120,15 +120,11 @@ def _norm_solution(X: np.ndarray, eps: float, axis: int) -> tuple[np.ndarray, li
     description="BatchNorm output: per feature over the batch (axis 0), biased variance, γ=1, β=0",
     params={"level": LEVEL},
 )
-def batchnorm(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def batchnorm(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer (X − mean₀(X)) / √(var₀(X) + eps), biased variance over the batch axis 0."""
     X = _normalised_data(rng, BATCHNORM_SHAPE[level], axis=0)
     out, steps = _norm_solution(X, EPS, axis=0)
     return _problem(
-        "batchnorm",
-        "normalization",
-        seed,
-        level,
         prompt=(
             f"Apply BatchNorm (training mode, $\\gamma = 1$, $\\beta = 0$) to the batch `X` "
             f"({X.shape[0]} examples × {X.shape[1]} features): normalise **each feature (column) "
@@ -150,15 +146,11 @@ def batchnorm(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     description="LayerNorm output: per row over its features (axis 1), biased variance, no affine",
     params={"level": LEVEL},
 )
-def layernorm(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def layernorm(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer (X − mean₁(X)) / √(var₁(X) + eps), biased variance over the feature axis 1."""
     X = _normalised_data(rng, LAYERNORM_SHAPE[level], axis=1)
     out, steps = _norm_solution(X, EPS, axis=1)
     return _problem(
-        "layernorm",
-        "normalization",
-        seed,
-        level,
         prompt=(
             f"Apply LayerNorm (gain $\\gamma = 1$, bias $\\beta = 0$) to `X` ({X.shape[0]} "
             f"examples × {X.shape[1]} features): normalise **each row over its features "
@@ -215,16 +207,12 @@ LOGITS_PROMPT = (
     description="softmax cross-entropy loss −ln softmax(logits)[label] (natural log)",
     params={"level": LEVEL},
 )
-def softmax_xent(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def softmax_xent(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer −ln softmax(logits)[label] = logsumexp(logits) − logits[label], in nats."""
     logits, label = _draw_logits(rng, level)
     p, steps = _softmax_steps(logits)
     loss = float(-np.log(p[label]))
     return _problem(
-        "softmax_xent",
-        "softmax-cross-entropy",
-        seed,
-        level,
         prompt=LOGITS_PROMPT.format(k=len(logits), label=label)
         + "compute the cross-entropy loss $-\\ln p_{label}$ (**natural log**). "
         + ROUND_3,
@@ -246,7 +234,7 @@ def softmax_xent(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     description="gradient of softmax cross-entropy w.r.t. the logits, p − onehot(label)",
     params={"level": LEVEL},
 )
-def xent_grad(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def xent_grad(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer ∂(−ln softmax(z)[label])/∂z = softmax(z) − onehot(label)."""
     logits, label = _draw_logits(rng, level)
     p, steps = _softmax_steps(logits)
@@ -254,10 +242,6 @@ def xent_grad(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     onehot[label] = 1.0
     grad = p - onehot
     return _problem(
-        "xent_grad",
-        "softmax-cross-entropy",
-        seed,
-        level,
         prompt=LOGITS_PROMPT.format(k=len(logits), label=label)
         + "compute the gradient of the loss $-\\ln p_{label}$ (natural log) **with respect to "
         "the logits** $z$. " + ROUND_3,
@@ -281,7 +265,7 @@ def xent_grad(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     description="gradient of the logistic log loss for one example, (σ(wᵀx) − y)x",
     params={"level": LEVEL},
 )
-def logistic_grad(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def logistic_grad(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer ∇_w of −[y ln σ(wᵀx) + (1 − y) ln(1 − σ(wᵀx))] = (σ(wᵀx) − y)·x."""
     d = LOGISTIC_DIM[level]
 
@@ -298,10 +282,6 @@ def logistic_grad(rng: np.random.Generator, *, seed: int, level: int) -> Problem
     sig = 1.0 / (1.0 + np.exp(-z))
     grad = (sig - y) * x + 0.0  # + 0.0 turns -0.0 into 0.0
     return _problem(
-        "logistic_grad",
-        "logistic-regression",
-        seed,
-        level,
         prompt=(
             "Logistic regression **without a bias term**: $\\hat{y} = \\sigma(w^\\top x)$ with "
             "$\\sigma(z) = \\frac{1}{1 + e^{-z}}$. For the single example (`x`, `y`) and weights "
@@ -329,7 +309,7 @@ def logistic_grad(rng: np.random.Generator, *, seed: int, level: int) -> Problem
     description="scaled dot-product attention softmax(QKᵀ/√d_k)V on tiny matrices (d_k = 4)",
     params={"level": LEVEL},
 )
-def attention(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def attention(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer softmax(QKᵀ/√d_k)V with a row-wise softmax (each query over the keys), d_k = 4."""
     n_q, n_k, d_v = ATTENTION_SIZES[level]
     top = 1 if level == 1 else 2
@@ -352,10 +332,6 @@ def attention(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     weights = softmax(scaled, axis=1)
     out = weights @ V
     return _problem(
-        "attention",
-        "attention",
-        seed,
-        level,
         prompt=(
             "Compute scaled dot-product attention "
             "$\\operatorname{softmax}\\left(\\frac{QK^\\top}{\\sqrt{d_k}}\\right) V$ for the "

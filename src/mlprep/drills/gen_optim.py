@@ -67,10 +67,6 @@ def _show(label: str, value: Any, digits: int = 6) -> str:
 
 
 def _step_problem(
-    name: str,
-    topic: str,
-    seed: int,
-    level: int,
     *,
     prompt: str,
     data: dict[str, Any],
@@ -83,10 +79,6 @@ def _step_problem(
     shape = tuple(answer.shape)
     example = "[" + ", ".join(EXAMPLE_VALUES[: shape[0]]) + "]" if shape else "0.0123"
     return make_problem(
-        name,
-        topic,
-        seed,
-        level,
         prompt=prompt,
         data=data,
         answer=float(answer) if not shape else answer,
@@ -159,7 +151,7 @@ def _draw_adam(rng: np.random.Generator, level: int) -> dict[str, Any] | None:
     description="θ after one Adam update with bias correction (m, v before it; t from 1)",
     params={"level": LEVEL},
 )
-def adam_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def adam_step(rng: np.random.Generator, *, level: int) -> Problem:
     """Data `theta`, `grad`, `m`, `v`, `t`, `lr`, `beta1`, `beta2`, `eps`; answer θ after one
     Adam update: m, v are the moments before it, t this update's number (from 1)."""
     data = redraw(lambda: _draw_adam(rng, level))
@@ -208,10 +200,6 @@ def adam_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
             "coordinate moves by lr against the sign of its gradient, whatever the gradient's size."
         )
     return _step_problem(
-        "adam_step",
-        "optimizers",
-        seed,
-        level,
         prompt=prompt,
         data=data,
         answer=theta_new,
@@ -242,7 +230,7 @@ def _draw_momentum(rng: np.random.Generator, level: int) -> dict[str, Any] | Non
     description="θ after one SGD-momentum step: v' = μv + g, θ' = θ − lr·v'",
     params={"level": LEVEL},
 )
-def momentum_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def momentum_step(rng: np.random.Generator, *, level: int) -> Problem:
     """Data `theta`, `grad`, `velocity`, `lr`, `momentum`; answer θ' = θ − lr·v' with
     v' = momentum·velocity + grad (PyTorch's form: no (1 − μ) factor, lr outside)."""
     data = redraw(lambda: _draw_momentum(rng, level))
@@ -262,10 +250,6 @@ def momentum_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem
         _show("$\\theta' = \\theta - \\mathrm{lr} \\cdot v'$", theta_new),
     ]
     return _step_problem(
-        "momentum_step",
-        "optimizers",
-        seed,
-        level,
         prompt=prompt,
         data=data,
         answer=theta_new,
@@ -308,7 +292,7 @@ def _draw_rmsprop(rng: np.random.Generator, level: int) -> dict[str, Any] | None
     description="θ after one RMSProp update (PyTorch default: ε outside the root, no momentum)",
     params={"level": LEVEL},
 )
-def rmsprop_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def rmsprop_step(rng: np.random.Generator, *, level: int) -> Problem:
     """Data `theta`, `grad`, `v` (running mean of g² before the update), `lr`, `rho`, `eps`;
     answer θ' = θ − lr·g/(√v' + ε) with v' = ρv + (1−ρ)g² (PyTorch's default RMSprop:
     not centred, no momentum)."""
@@ -341,10 +325,6 @@ def rmsprop_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
             f"lr/√(1 − ρ) = {fmt_num(lr / np.sqrt(1 - rho))} against the sign of its gradient."
         )
     return _step_problem(
-        "rmsprop_step",
-        "optimizers",
-        seed,
-        level,
         prompt=prompt,
         data=data,
         answer=theta_new,
@@ -374,7 +354,7 @@ def _draw_weight_decay(rng: np.random.Generator, level: int) -> dict[str, Any] |
     description="one SGD step on L(w) + (λ/2)‖w‖²: w' = w − lr(g + λw), i.e. weight decay",
     params={"level": LEVEL},
 )
-def weight_decay_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def weight_decay_step(rng: np.random.Generator, *, level: int) -> Problem:
     """Data `w`, `grad` (∇L(w) of the unregularised loss), `lr`, `lam`; answer
     w' = w − lr·(grad + lam·w), one gradient step on L(w) + (lam/2)‖w‖²."""
     data = redraw(lambda: _draw_weight_decay(rng, level))
@@ -398,10 +378,6 @@ def weight_decay_step(rng: np.random.Generator, *, seed: int, level: int) -> Pro
         f"{fmt_num(1 - lr * lam)} before the gradient step.",
     ]
     return _step_problem(
-        "weight_decay_step",
-        "regularization",
-        seed,
-        level,
         prompt=prompt,
         data=data,
         answer=w_new,
@@ -435,7 +411,7 @@ def _draw_clip(rng: np.random.Generator, level: int) -> dict[str, Any] | None:
     description="gradient clipped by its global L2 norm: g · min(1, max_norm / ‖g‖₂)",
     params={"level": LEVEL},
 )
-def clip_grad_norm(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def clip_grad_norm(rng: np.random.Generator, *, level: int) -> Problem:
     """Data `grad`, `max_norm`; answer grad · min(1, max_norm / ‖grad‖₂) (no ε)."""
     data = redraw(lambda: _draw_clip(rng, level))
     grad, max_norm = data["grad"], data["max_norm"]
@@ -460,10 +436,6 @@ def clip_grad_norm(rng: np.random.Generator, *, seed: int, level: int) -> Proble
             f"Check: the clipped gradient has norm {fmt_num(max_norm)} and the same direction."
         )
     return _step_problem(
-        "clip_grad_norm",
-        "gradients",
-        seed,
-        level,
         prompt=prompt,
         data=data,
         answer=clipped,
@@ -504,7 +476,7 @@ def _draw_chain(rng: np.random.Generator, level: int) -> dict[str, Any] | None:
     description="dh_k/dx through a chain h_i = σ(w_i·h_{i−1}), h_0 = x (vanishing gradients)",
     params={"level": LEVEL},
 )
-def sigmoid_chain_grad(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def sigmoid_chain_grad(rng: np.random.Generator, *, level: int) -> Problem:
     """Data `x` (a number), `w` (k weights); answer dh_k/dx = Π w_i σ'(z_i) for the chain
     h_0 = x, z_i = w_i h_{i−1}, h_i = σ(z_i)."""
     data = redraw(lambda: _draw_chain(rng, level))
@@ -530,10 +502,6 @@ def sigmoid_chain_grad(rng: np.random.Generator, *, seed: int, level: int) -> Pr
         "shrinks geometrically with depth (vanishing gradients).",
     ]
     return _step_problem(
-        "sigmoid_chain_grad",
-        "gradients",
-        seed,
-        level,
         prompt=prompt,
         data=data,
         answer=np.asarray(grad),

@@ -46,8 +46,8 @@ EIGEN_DIRECTIONS = ((1, 1), (1, 2), (2, 1), (1, 3), (3, 1), (3, 4), (4, 3))
 # --- decision-tree splits -----------------------------------------------------------------
 
 
-def _problem(name: str, topic: str, seed: int, level: int, **fields: Any) -> Problem:
-    return make_problem(name, topic, seed, level, atol=ATOL, **fields)
+def _problem(**fields: Any) -> Problem:
+    return make_problem(atol=ATOL, **fields)
 
 
 def gini(counts: np.ndarray) -> float:
@@ -96,7 +96,7 @@ def weighted_gini(counts: np.ndarray) -> float:
     description="weighted Gini impurity of a split's children (data: counts children×classes)",
     params={"level": LEVEL},
 )
-def gini_split(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def gini_split(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer Σ_i (n_i/n)·(1 − Σ_j p_ij²) for data `counts` (children × classes)."""
     counts = _draw_counts(rng, level, weighted_gini, 0.05)
     sizes = counts.sum(axis=1)
@@ -110,10 +110,6 @@ def gini_split(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
         f"{size}/{n}·{fmt_num(gini(row))}" for size, row in zip(sizes, counts, strict=True)
     )
     return _problem(
-        "gini_split",
-        "decision-trees",
-        seed,
-        level,
         prompt=SPLIT_PROMPT.format(children=len(counts))
         + "Compute the **weighted Gini impurity of the children**: each child's impurity "
         "$1 - \\sum_j p_j^2$ weighted by its share $n_i / n$ of the examples. " + ROUND_3,
@@ -142,7 +138,7 @@ def information_gain(counts: np.ndarray) -> float:
     description="information gain of a split in bits (data: counts children×classes)",
     params={"level": LEVEL},
 )
-def info_gain(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def info_gain(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer H(parent) − Σ_i (n_i/n)·H(child_i), entropies in bits (log₂, 0·log 0 = 0)."""
     counts = _draw_counts(rng, level, information_gain, 0.02)
     sizes = counts.sum(axis=1)
@@ -156,10 +152,6 @@ def info_gain(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
         f"{size}/{n}·{fmt_num(h)}" for size, h in zip(sizes, h_children, strict=True)
     )
     return _problem(
-        "info_gain",
-        "decision-trees",
-        seed,
-        level,
         prompt=SPLIT_PROMPT.format(children=len(counts))
         + "Compute the **information gain** of the split in **bits**: the parent's entropy "
         "minus the children's entropies weighted by their shares $n_i / n$, with "
@@ -189,7 +181,7 @@ def info_gain(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
     description="KL(P‖Q) in nats between two discrete distributions p and q (all q > 0)",
     params={"level": LEVEL},
 )
-def kl_divergence(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def kl_divergence(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer Σ_i p_i ln(p_i / q_i) over the outcomes with p_i > 0 (nats)."""
     k, units = KL_SIZE[level]
 
@@ -210,10 +202,6 @@ def kl_divergence(rng: np.random.Generator, *, seed: int, level: int) -> Problem
     answer = float(terms.sum())
     ratio = np.divide(p, q)
     return _problem(
-        "kl_divergence",
-        "information-theory",
-        seed,
-        level,
         prompt=(
             f"`p` and `q` are two distributions over the same {k} outcomes (all $q_i > 0$). "
             "Compute $KL(P \\| Q) = \\sum_i p_i \\ln \\frac{p_i}{q_i}$ in **nats** (natural log); "
@@ -266,7 +254,7 @@ def _random_covariance(rng: np.random.Generator) -> np.ndarray:
     description="eigenvalues of a 2×2 covariance matrix, largest first",
     params={"level": LEVEL},
 )
-def cov_eigenvalues(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def cov_eigenvalues(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer [λ₁, λ₂], λ₁ ≥ λ₂, for data `C`. Levels 1-2 are built backwards from integer
     eigenvalues (bigger at level 2); level 3 is any integer SPD matrix."""
     C = _random_covariance(rng) if level == 3 else _nice_covariance(rng, level)
@@ -277,10 +265,6 @@ def cov_eigenvalues(rng: np.random.Generator, *, seed: int, level: int) -> Probl
     root = float(np.sqrt(disc))
     answer = np.array([half + root, half - root])
     return _problem(
-        "cov_eigenvalues",
-        "pca",
-        seed,
-        level,
         prompt=(
             "`C` is the 2×2 covariance matrix of two features. Compute its eigenvalues "
             "(the variances along the principal components), **sorted in descending order**. "
@@ -315,7 +299,7 @@ def _sq_distances(X: np.ndarray, centroids: np.ndarray) -> np.ndarray:
     description="centroids after one Lloyd iteration (assign to nearest, then average)",
     params={"level": LEVEL},
 )
-def kmeans_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
+def kmeans_step(rng: np.random.Generator, *, level: int) -> Problem:
     """Answer the k×d centroid matrix after assigning each row of `X` to its nearest centroid
     (Euclidean) and replacing each centroid by its cluster's mean, in the given order.
     Draws with a tie for the nearest centroid or a cluster of < 2 points are rejected."""
@@ -347,10 +331,6 @@ def kmeans_step(rng: np.random.Generator, *, seed: int, level: int) -> Problem:
         for j in range(k)
     ]
     return _problem(
-        "kmeans_step",
-        "k-means",
-        seed,
-        level,
         prompt=(
             f"Run **one** Lloyd iteration of k-means on the {n} points (rows of `X`) with the "
             f"{k} current `centroids` (rows, centroid 0 first): assign each point to the nearest "

@@ -26,12 +26,11 @@ class Problem:
     `data` keeps insertion order: it is the order the values are shown in. `answer` is a float
     for a scalar answer (shape `()`), otherwise a numpy array of `shape`. `solution` holds the
     worked steps as Markdown, one intermediate result per step.
+
+    A generator function returns the problem itself; the registry stamps on who made it
+    (`generator`, `topic`, `seed`, `params`), so each generator states its name and topic once.
     """
 
-    generator: str
-    seed: int
-    params: dict[str, Any]
-    topic: str
     prompt: str
     data: dict[str, Any]
     answer: Any
@@ -41,6 +40,10 @@ class Problem:
     atol: float = 1e-6
     answer_format: str = ""  # what to type, e.g. "a vector of 2 numbers, 2 decimals"
     extra: dict[str, Any] = field(default_factory=dict)
+    generator: str = ""
+    seed: int = 0
+    params: dict[str, Any] = field(default_factory=dict)
+    topic: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .problem import Problem
@@ -113,7 +113,8 @@ class Generator:
         import numpy as np
 
         checked = self.validate_params(params)
-        return self.func(np.random.default_rng(seed), seed=seed, **checked)
+        problem = self.func(np.random.default_rng(seed), **checked)
+        return replace(problem, generator=self.name, topic=self.topic, seed=seed, params=checked)
 
 
 _registry: dict[str, Generator] = {}
@@ -127,7 +128,8 @@ def generator(
     description: str,
     params: dict[str, ParamSpec] | None = None,
 ) -> Callable[[GeneratorFunc], GeneratorFunc]:
-    """Register `func(rng, *, seed, **params) -> Problem` under `name`."""
+    """Register `func(rng, **params) -> Problem` under `name` (the registry fills in the
+    problem's generator, topic, seed and params)."""
 
     def register(func: GeneratorFunc) -> GeneratorFunc:
         if name in _registry and _registry[name].func is not func:
