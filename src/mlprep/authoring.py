@@ -71,7 +71,7 @@ MAX_ID_LENGTH = 40
 SIMILARITY_THRESHOLD = 0.9
 DEFAULT_DECK = "my-cards"
 # Keys of a new card are written in this order; unknown keys (only from snippets) come last.
-CARD_KEY_ORDER = ("id", "type", "generator", "params", "q", "a", "tags")
+CARD_KEY_ORDER = ("id", "type", "level", "generator", "params", "q", "a", "tags")
 LOCK_TIMEOUT = 30.0
 _WIDE = 1_000_000  # no line folding when PyYAML renders a scalar
 DECK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")

@@ -28,8 +28,10 @@ __all__ = [
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 FILE_KEYS = ("deck", "tags", "cards")
-CARD_KEYS = ("id", "type", "q", "a", "generator", "params", "tags")
+CARD_KEYS = ("id", "type", "q", "a", "generator", "params", "tags", "level")
 CARD_TYPES = ("basic", "computed")
+CARD_LEVELS = ("basic", "core", "advanced")  # how deep a card goes; a user can start with basic
+DEFAULT_LEVEL = "core"
 DECK_SUFFIXES = (".yaml", ".yml")
 
 
@@ -45,6 +47,7 @@ class Card:
     tags: tuple[str, ...] = ()
     path: str = ""
     line: int = 0
+    level: str = DEFAULT_LEVEL
 
     @property
     def is_computed(self) -> bool:
@@ -60,6 +63,7 @@ class Card:
             "generator": self.generator,
             "params": dict(self.params),
             "tags": list(self.tags),
+            "level": self.level,
             "path": self.path,
             "line": self.line,
         }
@@ -261,7 +265,7 @@ def _parse_card(
                     f"unknown key {key!r}; expected one of {', '.join(CARD_KEYS)}",
                 )
             )
-        elif key in ("id", "type", "q", "a", "generator"):
+        elif key in ("id", "type", "q", "a", "generator", "level"):
             values[key] = _string(value, f"{key!r}", path, issues)
         elif key == "tags":
             values[key] = _tags(value, path, issues)
@@ -282,6 +286,11 @@ def _parse_card(
             DeckIssue(
                 path, line, f"id {card_id!r} must match [a-z0-9][a-z0-9-]* (lowercase, digits, '-')"
             )
+        )
+    level = values.get("level") or DEFAULT_LEVEL
+    if level not in CARD_LEVELS:
+        issues.append(
+            DeckIssue(path, line, f"level must be one of {', '.join(CARD_LEVELS)}, got {level!r}")
         )
     if kind not in CARD_TYPES:
         issues.append(DeckIssue(path, line, f"type must be 'basic' or 'computed', got {kind!r}"))
@@ -312,6 +321,7 @@ def _parse_card(
         tags=tuple(dict.fromkeys((*file_tags, *(values.get("tags") or ())))),
         path=path,
         line=line,
+        level=level,
     )
 
 

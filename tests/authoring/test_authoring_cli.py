@@ -299,7 +299,7 @@ def test_add_from_stdin_errors_leave_files_alone(mine):
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: cannot add the cards:\n  card 1: the answer (a) is empty\n"
-        "  card 2: unknown key 'colour'; expected one of id, type, q, a, generator, params, tags\n"
+        "  card 2: unknown key 'colour'; expected one of id, type, q, a, generator, params, tags, level\n"
     )
     result = run("add", "--stdin", input="q: [broken\n")
     assert result.exit_code == 1

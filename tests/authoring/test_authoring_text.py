@@ -408,7 +408,7 @@ def test_check_cards():
     assert check_cards([{"q": "Q?"}]) == ["the answer (a) is empty"]
     assert check_cards([{"q": " ", "a": "A"}, {"q": "Q", "a": "A", "x": 1}]) == [
         "card 1: the question (q) is empty",
-        "card 2: unknown key 'x'; expected one of id, type, q, a, generator, params, tags",
+        "card 2: unknown key 'x'; expected one of id, type, q, a, generator, params, tags, level",
     ]
     assert check_cards([{"id": "Bad Id", "q": "Q", "a": "A"}]) == [
         "id 'Bad Id' must match [a-z0-9][a-z0-9-]* (lowercase, digits, '-')"

@@ -135,3 +135,19 @@ def test_hidden_files_and_folders_are_not_decks(tmp_path: Path):
     (tmp_path / "deck.yaml").write_text("cards: []\n")
     files, _ = deck_files([tmp_path])
     assert [f.name for f in files] == ["deck.yaml"]
+
+
+def test_level_defaults_to_core_and_accepts_the_three_levels():
+    text = (
+        "cards:\n  - {id: a, q: q, a: a}\n  - {id: b, q: q, a: a, level: basic}\n"
+        "  - {id: c, q: q, a: a, level: advanced}\n"
+    )
+    result = parse_text(text, "x.yaml", "x")
+    assert result.issues == []
+    assert [c.level for c in result.cards] == ["core", "basic", "advanced"]
+
+
+def test_unknown_level_is_a_file_line_problem():
+    assert issues_of("cards:\n  - {id: a, q: q, a: a, level: expert}\n") == [
+        "deck.yaml:2: level must be one of basic, core, advanced, got 'expert'"
+    ]
