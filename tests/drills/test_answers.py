@@ -454,3 +454,56 @@ def test_parse_is_not_eval() -> None:
         with pytest.raises(InvalidAnswer):
             parse_answer(text)
     assert math.isclose(float(parse_answer("22/7")), 22 / 7)
+
+
+# --- exact (integer) answers -------------------------------------------------------------------
+
+
+def exact_problem(answer: Any) -> Problem:
+    value = np.asarray(answer, dtype=float)
+    return Problem(
+        prompt="count",
+        data={},
+        answer=float(value) if value.ndim == 0 else value,
+        shape=value.shape,
+        solution=(),
+        rtol=0.0,
+        atol=0.0,
+        exact=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "text", "status"),
+    [
+        (1_000_000.0, "1000000", "correct"),
+        (1_000_000.0, "1e6", "correct"),
+        (1_000_000.0, "1000001", "wrong"),  # a 1e-2 relative tolerance would have passed it
+        (1_000_000.0, "999999.5", "invalid"),
+        (0.0, "0", "correct"),
+        (0.0, "1", "wrong"),
+        ([3.0, 32.0, 32.0], "3 32 32", "correct"),
+        ([3.0, 32.0, 32.0], "3 32 31", "wrong"),
+        ([3.0, 32.0, 32.0], "3 32.5 32", "invalid"),
+    ],
+)
+def test_exact_answers_accept_only_the_integer(answer: Any, text: str, status: str) -> None:
+    result = check_answer(exact_problem(answer), text)
+    assert result.status == status, result.message
+    if status == "invalid":
+        assert "whole numbers" in result.message
+
+
+def test_exact_expected_answer_prints_without_decimals() -> None:
+    assert format_answer(exact_problem(123456789.0)) == "123456789"
+    assert format_answer(exact_problem([3.0, 16.0])) == "[3, 16]"
+    assert exact_problem(4.0).to_dict()["exact"] is True
+
+
+def test_make_problem_requires_a_tolerance_unless_exact() -> None:
+    from mlprep.drills.common import make_problem as build
+
+    fields = {"prompt": "p", "data": {}, "answer": 2.0, "solution": ["s"], "answer_format": "n"}
+    with pytest.raises(ValueError, match="atol"):
+        build(**fields)
+    assert build(**fields, exact=True).atol == 0.0

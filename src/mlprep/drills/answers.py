@@ -272,6 +272,8 @@ def format_answer(problem: Problem) -> str:
     import numpy as np
 
     answer = np.asarray(problem.answer, dtype=float)
+    if problem.exact:
+        return fmt_array(np.round(answer) + 0.0, 0)
     tol = float(np.min(problem.atol + problem.rtol * np.abs(answer))) if answer.size else 1.0
     digits = 4
     while digits < 12 and 10.0**-digits > tol * (1 + 1e-9):  # rounding error <= tol / 2
@@ -323,7 +325,8 @@ def _wrong_message(given: np.ndarray, answer: np.ndarray, off: np.ndarray) -> st
 
 
 def check_answer(problem: Problem, text: str) -> CheckResult:
-    """Grade `text` against `problem`: correct iff every |x - ans| <= atol + rtol*|ans|.
+    """Grade `text` against `problem`: correct iff every |x - ans| <= atol + rtol*|ans|, or,
+    for an `exact` problem, every typed value is a whole number equal to the answer.
 
     Unreadable text, NaN/inf and a shape that does not fit are "invalid" (may be retyped),
     never "wrong". Never raises for any text.
@@ -339,8 +342,15 @@ def check_answer(problem: Problem, text: str) -> CheckResult:
     if isinstance(fitted, str):
         return CheckResult("invalid", fitted, expected)
     answer = np.asarray(problem.answer, dtype=float)
-    with np.errstate(all="ignore"):
-        off = ~(np.abs(fitted - answer) <= problem.atol + problem.rtol * np.abs(answer))
+    if problem.exact:
+        if not np.all(fitted == np.round(fitted)):
+            return CheckResult(
+                "invalid", "expected whole numbers: this answer is an exact count", expected
+            )
+        off = fitted != answer
+    else:
+        with np.errstate(all="ignore"):
+            off = ~(np.abs(fitted - answer) <= problem.atol + problem.rtol * np.abs(answer))
     if not off.any():
         return CheckResult("correct", "correct", expected)
     return CheckResult("wrong", _wrong_message(fitted, answer, off), expected)

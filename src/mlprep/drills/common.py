@@ -31,10 +31,16 @@ def make_problem(
     answer: Any,
     solution: list[str],
     answer_format: str,
-    atol: float,
+    atol: float = 0.0,
     rtol: float = 1e-2,
+    exact: bool = False,
 ) -> Problem:
-    """A Problem whose shape comes from `answer` (the registry fills in name, topic, seed, params)."""
+    """A Problem whose shape comes from `answer` (the registry fills in name, topic, seed, params).
+
+    An `exact` problem (an integer answer: a shape, a count) needs no tolerance; any other must
+    give an `atol` that fits its scale."""
+    if not exact and atol <= 0:
+        raise ValueError("a problem checked with a tolerance needs atol > 0")
     shape = () if isinstance(answer, float) else tuple(answer.shape)
     return Problem(
         prompt=prompt,
@@ -42,9 +48,10 @@ def make_problem(
         answer=answer,
         shape=shape,
         solution=tuple(solution),
-        rtol=rtol,
-        atol=atol,
+        rtol=0.0 if exact else rtol,
+        atol=0.0 if exact else atol,
         answer_format=answer_format,
+        exact=exact,
     )
 
 

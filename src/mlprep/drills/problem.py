@@ -24,7 +24,8 @@ class Problem:
     """One generated instance of a computed card.
 
     `data` keeps insertion order: it is the order the values are shown in. `answer` is a float
-    for a scalar answer (shape `()`), otherwise a numpy array of `shape`. `solution` holds the
+    for a scalar answer (shape `()`), otherwise a numpy array of `shape`. With `exact`, the
+    answer holds whole numbers and a typed answer must equal it (rtol and atol are unused). `solution` holds the
     worked steps as Markdown, one intermediate result per step.
 
     A generator function returns the problem itself; the registry stamps on who made it
@@ -39,6 +40,7 @@ class Problem:
     rtol: float = 1e-2
     atol: float = 1e-6
     answer_format: str = ""  # what to type, e.g. "a vector of 2 numbers, 2 decimals"
+    exact: bool = False  # an integer answer (a shape, a count): checked exactly, no tolerance
     extra: dict[str, Any] = field(default_factory=dict)
     generator: str = ""
     seed: int = 0
@@ -58,5 +60,6 @@ class Problem:
             "rtol": self.rtol,
             "atol": self.atol,
             "answer_format": self.answer_format,
+            "exact": self.exact,
             "solution": list(self.solution),
         }
