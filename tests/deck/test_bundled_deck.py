@@ -26,7 +26,17 @@ BEYOND_THE_NOTES = [
     "decision-trees", "ensembles", "svm", "naive-bayes", "curse-of-dimensionality", "attention",
     "residual-connections", "information-theory",
 ]  # fmt: skip
-MINIMUM = {**dict.fromkeys(FROM_THE_NOTES, 3), **dict.fromkeys(BEYOND_THE_NOTES, 2)}
+# v2 topics (CONTENT.md "v2"), each with at least 6 basic cards; one list per area of the deck.
+V2_ARCHITECTURE: list[str] = []
+V2_LLM_SYSTEMS: list[str] = []
+V2_DEEP_LEARNING: list[str] = []
+V2_APPLIED: list[str] = []
+V2 = [*V2_ARCHITECTURE, *V2_LLM_SYSTEMS, *V2_DEEP_LEARNING, *V2_APPLIED]
+MINIMUM = {
+    **dict.fromkeys(FROM_THE_NOTES, 3),
+    **dict.fromkeys(BEYOND_THE_NOTES, 2),
+    **dict.fromkeys(V2, 6),
+}
 ALLOWED_TAGS = set(MINIMUM) | {"derivation"}
 WORDS, DERIVATION_WORDS = 80, 150
 

@@ -40,6 +40,12 @@ TOPICS = {
     "attention": "attention",
     "kmeans_step": "k-means",
 }
+# v2 generators, one dict per area of the deck.
+TOPICS_ARCHITECTURE: dict[str, str] = {}
+TOPICS_LLM_SYSTEMS: dict[str, str] = {}
+TOPICS_DEEP_LEARNING: dict[str, str] = {}
+TOPICS_APPLIED: dict[str, str] = {}
+TOPICS |= TOPICS_ARCHITECTURE | TOPICS_LLM_SYSTEMS | TOPICS_DEEP_LEARNING | TOPICS_APPLIED
 NAMES = sorted(TOPICS)
 
 
