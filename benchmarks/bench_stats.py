@@ -5,7 +5,7 @@
 Builds a temporary MLPREP_HOME: card files in its `cards/` folder (synced like any user deck),
 then a review log written straight into SQLite with executemany. The log is realistic: each
 card is introduced on some day of the year and then answered on the days SM-2 (the real
-`mlprep.scheduler.sm2`) makes it due, sometimes late; answers below Good are repeated the same
+`mlprep.core.scheduling.sm2`) makes it due, sometimes late; answers below Good are repeated the same
 day (logged, not scheduled); computed cards log drill answers with `correct`. The state table
 is then rebuilt from the log with `Store.rebuild_states()`.
 
@@ -60,7 +60,7 @@ def write_cards(folder: Path, n: int, rng: random.Random) -> list[tuple[str, boo
 
 def simulate_log(cards: list[tuple[str, bool]], target: int, rng: random.Random) -> list[tuple]:
     """SM-2-consistent review rows over the year before TODAY, trimmed to `target` rows."""
-    from mlprep.scheduler.sm2 import Sm2State, schedule
+    from mlprep.core.scheduling.sm2 import Sm2State, schedule
 
     start = TODAY - timedelta(days=364)
     histories: list[list[tuple]] = []
@@ -125,9 +125,9 @@ def simulate_log(cards: list[tuple[str, bool]], target: int, rng: random.Random)
 
 def build(home: Path, n_cards: int, n_reviews: int) -> dict[str, float]:
     """Populate `home`; return how long each step took (seconds)."""
-    from mlprep.config import Paths, card_sources
-    from mlprep.deck import deck_files
-    from mlprep.store import Store
+    from mlprep.app.config import Paths, card_sources
+    from mlprep.decks.loader import deck_files
+    from mlprep.storage.store import Store
 
     rng = random.Random(7)
     timings: dict[str, float] = {}
@@ -168,8 +168,8 @@ def wall(cmd: list[str], env: dict[str, str], repeat: int) -> float:
 
 
 def in_process(db: Path, repeat: int) -> float:
-    from mlprep.stats import compute_report
-    from mlprep.store import Store
+    from mlprep.core.stats import compute_report
+    from mlprep.storage.store import Store
 
     with Store(db) as store:
         runs = []

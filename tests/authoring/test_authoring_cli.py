@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from mlprep.app.config import Paths, bundled_cards_dir
 from mlprep.cli import _register_command_modules, app
-from mlprep.config import Paths, bundled_cards_dir
-from mlprep.deck import load_paths
-from mlprep.store import Store
+from mlprep.decks.loader import load_paths
+from mlprep.storage.store import Store
 
 _register_command_modules()
 runner = CliRunner()
@@ -623,7 +623,7 @@ def test_rename_reattaches_history_after_an_id_was_changed_by_hand(tmp_path):
     path = deck / "mine.yaml"
     path.write_text("cards:\n  - id: old-id\n    q: Q?\n    a: A.\n")
     assert CliRunner().invoke(app, ["list"]).exit_code == 0
-    from mlprep.store import Store
+    from mlprep.storage.store import Store
 
     with Store(Paths.from_env().db) as store:
         store.record("old-id", 4, datetime(2026, 3, 1, 9).astimezone(), date(2026, 3, 1))

@@ -1,4 +1,4 @@
-"""mlprep.authoring on disk: the atomic write, the lock, and files left untouched on error."""
+"""mlprep.decks.authoring on disk: the atomic write, the lock, and files left untouched on error."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from mlprep.authoring import (
+from mlprep.decks.authoring import (
     AuthoringError,
     add_cards_to_file,
     file_lock,
@@ -116,7 +116,7 @@ def test_write_atomic_failure_leaves_the_old_file(tmp_path, monkeypatch):
 
 
 def test_a_file_changed_meanwhile_is_not_overwritten(tmp_path, monkeypatch):
-    import mlprep.authoring as authoring
+    import mlprep.decks.authoring as authoring
 
     path = tmp_path / "deck.yaml"
     path.write_text("cards: []\n")

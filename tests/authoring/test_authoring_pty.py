@@ -11,8 +11,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from mlprep.config import Paths
-from mlprep.deck import parse_file
+from mlprep.app.config import Paths
+from mlprep.decks.loader import parse_file
 from pty_support import see
 
 

@@ -1,4 +1,4 @@
-"""mlprep.authoring, the pure part: slugs, ids, near-duplicates, rendering, and appending to
+"""mlprep.decks.authoring, the pure part: slugs, ids, near-duplicates, rendering, and appending to
 hand-written deck text without changing any byte that was already there."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlprep.authoring import (
+from mlprep.decks.authoring import (
     AuthoringError,
     IdClashError,
     Style,
@@ -34,7 +34,7 @@ from mlprep.authoring import (
     updated_deck_text,
     with_problems,
 )
-from mlprep.deck import Card, parse_text
+from mlprep.decks.loader import Card, parse_text
 
 NEW = [
     {

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from mlprep.config import (
+from mlprep.app.config import (
     ConfigError,
     Paths,
     Settings,
@@ -13,7 +13,7 @@ from mlprep.config import (
     now,
     study_day,
 )
-from mlprep.store import MIGRATIONS, SCHEMA_VERSION
+from mlprep.storage.store import MIGRATIONS, SCHEMA_VERSION
 
 
 def test_mlprep_home_overrides_the_data_dir(isolated_home):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from mlprep.deck import deck_files, duplicate_ids, load_paths, parse_file, parse_text
+from mlprep.decks.loader import deck_files, duplicate_ids, load_paths, parse_file, parse_text
 
 
 def issues_of(text: str) -> list[str]:

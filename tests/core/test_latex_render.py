@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from mlprep.latex import latex_to_unicode
-from mlprep.render import markdown, plain_text
+from mlprep.term.latex import latex_to_unicode
+from mlprep.term.render import markdown, plain_text
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from mlprep.session import RELEARN_GAP, ReviewSession, build_queue
-from mlprep.store import Store
+from mlprep.core.session import RELEARN_GAP, ReviewSession, build_queue
+from mlprep.storage.store import Store
 
 DAY = date(2026, 3, 2)
 

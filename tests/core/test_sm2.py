@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlprep.scheduler.sm2 import MIN_EASINESS, Sm2State, is_lapse, review, schedule
+from mlprep.core.scheduling.sm2 import MIN_EASINESS, Sm2State, is_lapse, review, schedule
 
 # Worked by hand from the SM-2 rules in DESIGN.md: (quality, repetitions, EF, interval) after it.
 HAND_TABLE = [

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from mlprep.scheduler.sm2 import Sm2State, schedule
-from mlprep.store import SCHEMA_VERSION, Store, StoreError
+from mlprep.core.scheduling.sm2 import Sm2State, schedule
+from mlprep.storage.store import SCHEMA_VERSION, Store, StoreError
 
 DAY = date(2026, 3, 2)
 NOON = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
@@ -61,7 +61,7 @@ def test_sync_caches_unchanged_files(store, tmp_path, monkeypatch):
     def no_parsing(path):
         raise AssertionError("an unchanged file was parsed again")
 
-    monkeypatch.setattr("mlprep.store.parse_file", no_parsing)
+    monkeypatch.setattr("mlprep.storage.store.parse_file", no_parsing)
     assert store.sync([f]).parsed == []
 
 
@@ -183,7 +183,7 @@ def test_concurrent_first_opens_migrate_once(tmp_path):
     import sys
 
     db = tmp_path / "fresh.sqlite"
-    code = f"from mlprep.store import Store; Store(__import__('pathlib').Path({str(db)!r})).close()"
+    code = f"from mlprep.storage.store import Store; Store(__import__('pathlib').Path({str(db)!r})).close()"
     procs = [
         subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE) for _ in range(4)
     ]

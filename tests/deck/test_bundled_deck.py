@@ -9,11 +9,11 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from mlprep.config import bundled_cards_dir
-from mlprep.deck import check_generators, load_paths
+from mlprep.app.config import bundled_cards_dir
+from mlprep.decks.loader import check_generators, load_paths
 from mlprep.drills import all_generators, generate
 from mlprep.drills.answers import check_answer, format_answer
-from mlprep.render import markdown, plain_text
+from mlprep.term.render import markdown, plain_text
 
 # Minimum basic cards per topic tag, from shared/CONTENT.md.
 FROM_THE_NOTES = [

@@ -7,9 +7,9 @@ import json
 import numpy as np
 from typer.testing import CliRunner
 
+from mlprep.app.config import Paths
 from mlprep.cli import _register_command_modules, app
-from mlprep.config import Paths
-from mlprep.store import Store
+from mlprep.storage.store import Store
 
 _register_command_modules()
 runner = CliRunner()
@@ -97,8 +97,8 @@ def test_errors_are_clear():
 
 
 def test_broken_computed_cards_are_skipped_with_a_warning(capsys):
-    from mlprep.commands_drill import DrillItem, _runnable
-    from mlprep.deck import Card
+    from mlprep.cli.drill import DrillItem, _runnable
+    from mlprep.decks.loader import Card
 
     def card(cid, gen, params):
         return Card(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from mlprep.drill_ui import problem_panel, solution_panel
 from mlprep.drills import generate
 from mlprep.drills.answers import format_answer
-from mlprep.render import plain_text
+from mlprep.term.drill import problem_panel, solution_panel
+from mlprep.term.render import plain_text
 
 
 def test_problem_panel_shows_named_shaped_aligned_data():

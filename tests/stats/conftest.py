@@ -34,5 +34,5 @@ def home(history, tmp_path, monkeypatch) -> Path:
     empty.mkdir()
     monkeypatch.setenv("MLPREP_HOME", str(copy))
     monkeypatch.setenv("MLPREP_CARDS", str(history["cards"]))
-    monkeypatch.setattr("mlprep.config.bundled_cards_dir", lambda: empty)
+    monkeypatch.setattr("mlprep.app.config.bundled_cards_dir", lambda: empty)
     return copy

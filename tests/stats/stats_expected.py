@@ -1,6 +1,6 @@
 """An independent recount of every number `mlprep stats` reports, from the raw review log.
 
-Written from the definitions in the spec (see mlprep.stats' docstring), with plain loops over
+Written from the definitions in the spec (see mlprep.core.stats' docstring), with plain loops over
 the rows of `reviews`; decks, tags and generators come from the test's own card definitions,
 not from the code under test."""
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from mlprep.deck import deck_files
-from mlprep.session import ReviewSession, build_queue
-from mlprep.store import Store
+from mlprep.core.session import ReviewSession, build_queue
+from mlprep.decks.loader import deck_files
+from mlprep.storage.store import Store
 
 TODAY = date(2026, 11, 20)  # a Friday
 NOW = "2026-11-20T15:00"

@@ -123,7 +123,7 @@ def tiny(tmp_path: Path, monkeypatch) -> Path:
     path.write_text(DECK)
     empty = tmp_path / "no-bundled"
     empty.mkdir()
-    monkeypatch.setattr("mlprep.config.bundled_cards_dir", lambda: empty)
+    monkeypatch.setattr("mlprep.app.config.bundled_cards_dir", lambda: empty)
     return path
 
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from mlprep.app.config import now
 from mlprep.cli import _review_hooks, open_library
-from mlprep.config import now
-from mlprep.deck import deck_files
-from mlprep.leech import is_new_leech, leech_notice
-from mlprep.render import plain_text
-from mlprep.session import ReviewSession, build_queue
-from mlprep.store import Store
-from mlprep.ui import run_review
+from mlprep.core.session import ReviewSession, build_queue
+from mlprep.decks.loader import deck_files
+from mlprep.storage.store import Store
+from mlprep.term.leech import is_new_leech, leech_notice
+from mlprep.term.render import plain_text
+from mlprep.term.review import run_review
 
 DECK = """deck: leechy
 cards:
@@ -120,7 +120,7 @@ def test_review_shows_the_notice_once(deck: Path, monkeypatch):
     (home / "settings.toml").write_text("leech_threshold = 3\n")
     empty = deck.parent / "no-bundled"
     empty.mkdir()
-    monkeypatch.setattr("mlprep.config.bundled_cards_dir", lambda: empty)
+    monkeypatch.setattr("mlprep.app.config.bundled_cards_dir", lambda: empty)
     screens = []
     for i, step in enumerate(PLAN):
         monkeypatch.setenv("MLPREP_NOW", f"{(START + timedelta(days=i)).isoformat()}T09:00")

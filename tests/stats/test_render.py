@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from mlprep.commands_stats import (
+from mlprep.cli.stats import (
     BAR_EIGHTHS,
     LEVEL_CHARS,
     build_counts,
@@ -26,8 +26,8 @@ from mlprep.commands_stats import (
     build_time,
     build_topics,
 )
-from mlprep.stats import Forecast, StatsReport, compute_report
-from mlprep.store import Store
+from mlprep.core.stats import Forecast, StatsReport, compute_report
+from mlprep.storage.store import Store
 
 from .stats_history import LEECH_THRESHOLD, TODAY
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mlprep.deck import deck_files
-from mlprep.stats import (
+from mlprep.core.stats import (
     PassRate,
     TopicRow,
     build_forecast,
@@ -20,7 +19,8 @@ from mlprep.stats import (
     heatmap_thresholds,
     sort_topics,
 )
-from mlprep.store import Store
+from mlprep.decks.loader import deck_files
+from mlprep.storage.store import Store
 
 from .stats_expected import assert_same, expected_report, read_log
 from .stats_history import FIRST_DAY, LEECH_THRESHOLD, RETIRED, TODAY, card_defs

@@ -57,7 +57,7 @@ class Paths:
 
 def bundled_cards_dir() -> Path:
     """The deck shipped with mlprep: inside the installed package, or the repo's `cards/`."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the mlprep package
     installed = here / "cards"
     if installed.is_dir():
         return installed

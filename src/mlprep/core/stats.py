@@ -47,9 +47,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from .scheduler.sm2 import PASSING_QUALITY
-from .session import GOOD, MATURE_INTERVAL, card_state
-from .store import card_scope
+from mlprep.core.scheduling.sm2 import PASSING_QUALITY
+from mlprep.core.session import GOOD, MATURE_INTERVAL, card_state
+from mlprep.storage.store import card_scope
 
 __all__ = [
     "DEFAULT_DAYS",

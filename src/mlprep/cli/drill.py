@@ -14,19 +14,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .cli import CardsOption, JsonOption, app, check_filters, fail, open_library, warn
+from mlprep.cli import CardsOption, JsonOption, app, check_filters, fail, open_library, warn
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from rich.console import Console, RenderableType
 
-    from .cli import Library
-    from .deck import Card
-    from .drill_ui import Outcome
-    from .drills import Problem
-    from .session import ReviewSession
-    from .ui import KeyReader
+    from mlprep.cli import Library
+    from mlprep.core.session import ReviewSession
+    from mlprep.decks.loader import Card
+    from mlprep.drills import Problem
+    from mlprep.term.drill import Outcome
+    from mlprep.term.review import KeyReader
 
 # Exit codes of `mlprep drill --answer`: 0 correct, 1 wrong, 3 unreadable or wrong shape;
 # 2 is a usage error (unknown generator or card), never a verdict.
@@ -55,7 +55,7 @@ def problem_for(item: DrillItem, seed: int, level: int | None = None) -> Problem
 
     Sync does not run the generators (start-up stays fast), so a user's computed card can
     reach here with a bad generator name or params: `mlprep check` reports the same."""
-    from .drills import ParamsError, UnknownGeneratorError, get_generator
+    from mlprep.drills import ParamsError, UnknownGeneratorError, get_generator
 
     params = dict(item.params)
     if level is not None:
@@ -133,7 +133,7 @@ def drill(
 
 
 def _list_generators(as_json: bool) -> None:
-    from .drills import all_generators
+    from mlprep.drills import all_generators
 
     gens = all_generators()
     if as_json:
@@ -171,7 +171,7 @@ def _scripted(
 ) -> None:
     """`--json` / `--answer` / `--record`: one problem, no session. Only a card or a record
     needs the store; a bare generator and seed is pure computation."""
-    from .drills.answers import check_answer
+    from mlprep.drills.answers import check_answer
 
     needs_store = card_id is not None or record
     lib = open_library(cards, quiet=True) if needs_store else None
@@ -255,7 +255,7 @@ def _session(
     from rich.console import Console
     from rich.text import Text
 
-    from .config import now
+    from mlprep.app.config import now
 
     lib = open_library(cards)
     console = Console(highlight=False, markup=False)
@@ -347,8 +347,8 @@ def _ask_and_teach(
     """Show the problem, read answers, then always show the worked solution."""
     from rich.text import Text
 
-    from .drill_ui import ask, problem_panel, solution_panel
-    from .drills.answers import format_answer
+    from mlprep.drills.answers import format_answer
+    from mlprep.term.drill import ask, problem_panel, solution_panel
 
     console.print(problem_panel(problem, lead_in))
     console.print(Text("Type ? to see the solution, q to quit.", style="dim"))

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from .scheduler.sm2 import Sm2State, review
-from .store import CardState, Recorded, Store
+from mlprep.core.scheduling.sm2 import Sm2State, review
+from mlprep.storage.store import CardState, Recorded, Store
 
 __all__ = [
     "AGAIN",

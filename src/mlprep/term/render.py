@@ -14,7 +14,7 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
-from .latex import latex_to_unicode
+from mlprep.term.latex import latex_to_unicode
 
 __all__ = ["markdown", "math_to_text", "plain_text"]
 

@@ -18,8 +18,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .deck import Card, DeckIssue, parse_file
-from .scheduler.sm2 import Sm2State, is_lapse, schedule
+from mlprep.core.scheduling.sm2 import Sm2State, is_lapse, schedule
+from mlprep.decks.loader import Card, DeckIssue, parse_file
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -1,6 +1,6 @@
 """Authoring commands: `mlprep add`, `show`, `list` and `rename`.
 
-The file work (YAML text, ids, the atomic write) lives in `mlprep.authoring`; this module asks
+The file work (YAML text, ids, the atomic write) lives in `mlprep.decks.authoring`; this module asks
 the questions, opens the store and prints. Writes take a lock in the data dir
 (`authoring.lock`) around "sync, check ids, write", so concurrent runs queue up."""
 
@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .cli import CardsOption, DeckOption, JsonOption, TagOption, app, fail, open_library, warn
+from mlprep.cli import CardsOption, DeckOption, JsonOption, TagOption, app, fail, open_library, warn
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from .cli import Library
-    from .deck import Card
-    from .store import Review, Store
+    from mlprep.cli import Library
+    from mlprep.decks.loader import Card
+    from mlprep.storage.store import Review, Store
 
 LOCK_NAME = "authoring.lock"
 SAMPLE_SEED = 0  # the sample problem shown for a computed card
@@ -46,7 +46,7 @@ class _Context:
 
 
 def _in_bundled(path: Path) -> bool:
-    from .config import bundled_cards_dir
+    from mlprep.app.config import bundled_cards_dir
 
     bundled = bundled_cards_dir().resolve()
     resolved = path.expanduser().resolve()
@@ -54,7 +54,7 @@ def _in_bundled(path: Path) -> bool:
 
 
 def _target_folder(cards_dir: Path | None) -> tuple[Any, Path]:
-    from .config import Paths
+    from mlprep.app.config import Paths
 
     paths = Paths.from_env()
     folder = cards_dir.expanduser() if cards_dir is not None else paths.user_cards
@@ -74,7 +74,7 @@ def _open(folder: Path) -> Library:
 
 
 def _context(lib: Library, folder: Path) -> _Context:
-    from .deck import Card, deck_files
+    from mlprep.decks.loader import Card, deck_files
 
     store = lib.store
     files = deck_files([folder])[0] if folder.is_dir() else []
@@ -100,7 +100,7 @@ def _context(lib: Library, folder: Path) -> _Context:
 
 def _load_context(folder: Path, lock: Path) -> _Context:
     """Sync and read what exists, under the lock (which also serialises creating the DB)."""
-    from .authoring import AuthoringError, file_lock
+    from mlprep.decks.authoring import AuthoringError, file_lock
 
     try:
         with file_lock(lock):
@@ -114,7 +114,7 @@ def _load_context(folder: Path, lock: Path) -> _Context:
 
 
 def _deck_file(ctx: _Context, name: str) -> Path:
-    from .authoring import deck_file_for
+    from mlprep.decks.authoring import deck_file_for
 
     declared = {f: ctx.declared[f.resolve()] for f in ctx.files if f.resolve() in ctx.declared}
     return deck_file_for(ctx.folder, name, ctx.files, declared)
@@ -151,14 +151,14 @@ def _split_tags(values: list[str] | None) -> list[str]:
 
 def _card_panels(card: Any, problem: Any = None) -> list[RenderableType]:
     """The panels `review` shows for a card (a computed card: a sample problem)."""
-    from .ui import card_panel
+    from mlprep.term.review import card_panel
 
     get = card.get if isinstance(card, dict) else lambda key, default=None: getattr(card, key)
     q = get("q") or ""
     if get("type") == "computed" or get("generator"):
         if problem is None:
             return [card_panel(q or "(no lead-in text)", "Question", "blue")]
-        from .drill_ui import problem_panel
+        from mlprep.term.drill import problem_panel
 
         return [problem_panel(problem, q, title="Question (sample problem)")]
     return [card_panel(q, "Question", "blue"), card_panel(get("a") or "", "Answer", "green")]
@@ -190,7 +190,7 @@ def _computed_problems(cards: list[dict[str, Any]]) -> tuple[list[str], list[Any
     samples: list[Any] = [None] * len(cards)
     if not any(card.get("type") == "computed" for card in cards):
         return problems, samples
-    from .drills import ParamsError, UnknownGeneratorError, generate, get_generator
+    from mlprep.drills import ParamsError, UnknownGeneratorError, generate, get_generator
 
     for n, card in enumerate(cards):
         if card.get("type") != "computed":
@@ -210,7 +210,7 @@ def _computed_problems(cards: list[dict[str, Any]]) -> tuple[list[str], list[Any
 
 
 def _problems(cards: list[dict[str, Any]], ctx: _Context) -> tuple[list[str], list[Any]]:
-    from .authoring import check_cards
+    from mlprep.decks.authoring import check_cards
 
     problems = check_cards(cards)
     live = {card.id: card for card in ctx.cards}
@@ -230,8 +230,8 @@ def _fail_problems(problems: list[str], what: str = "cannot add the card") -> No
 
 def _near_duplicates_ok(cards: list[dict[str, Any]], ctx: _Context, force: bool, ask: bool) -> bool:
     """Warn about near-duplicate questions; True if the cards may be added."""
-    from .authoring import near_duplicates
-    from .deck import Card
+    from mlprep.decks.authoring import near_duplicates
+    from mlprep.decks.loader import Card
 
     earlier: list[Card] = []  # the batch's own cards count too: two near-copies in one --stdin
     for n, card in enumerate(cards, 1):
@@ -263,7 +263,13 @@ def _near_duplicates_ok(cards: list[dict[str, Any]], ctx: _Context, force: bool,
 
 def _commit(folder: Path, lock: Path, target: Path, cards: list[dict[str, Any]]) -> list[Card]:
     """Under the lock: sync, give ids (a clash is an error), append, write."""
-    from .authoring import AuthoringError, IdClashError, add_cards_to_file, assign_ids, file_lock
+    from mlprep.decks.authoring import (
+        AuthoringError,
+        IdClashError,
+        add_cards_to_file,
+        assign_ids,
+        file_lock,
+    )
 
     if _in_bundled(target):
         fail(f"refusing to write into the bundled deck ({target.resolve()})")
@@ -310,7 +316,7 @@ def _confirm(prompt: str, default: bool) -> bool:
 
 
 def _ask_deck(ctx: _Context) -> Path:
-    from .authoring import DEFAULT_DECK, AuthoringError
+    from mlprep.decks.authoring import DEFAULT_DECK, AuthoringError
 
     files = ctx.files
     if files:
@@ -367,7 +373,7 @@ def _ask_tags(in_use: list[str], preset: list[str]) -> list[str]:
     import shutil
     import textwrap
 
-    from .deck import ID_PATTERN
+    from mlprep.decks.loader import ID_PATTERN
 
     width = min(shutil.get_terminal_size().columns, 100)
     typer.echo(textwrap.fill("Tags in use: " + (", ".join(in_use) or "(none yet)"), width))
@@ -451,7 +457,7 @@ def add(
         bool, typer.Option("--force", "-f", help="Add even if a near-duplicate question exists.")
     ] = False,
 ) -> None:
-    from .authoring import DEFAULT_DECK, AuthoringError, make_card, parse_snippet
+    from mlprep.decks.authoring import DEFAULT_DECK, AuthoringError, make_card, parse_snippet
 
     paths, folder = _target_folder(cards_dir)
     lock = paths.data_dir / LOCK_NAME
@@ -531,7 +537,7 @@ def _parse_params(params: str | None) -> dict[str, Any] | None:
 def _add_interactively(
     folder: Path, lock: Path, deck: str | None, preset: dict[str, Any], force: bool
 ) -> None:
-    from .authoring import AuthoringError, assign_ids, make_card
+    from mlprep.decks.authoring import AuthoringError, assign_ids, make_card
 
     ctx = _load_context(folder, lock)
     typer.echo(f"New card (Ctrl-C to cancel). Your deck folder: {folder}")
@@ -580,7 +586,7 @@ def _add_with_editor(
     import subprocess
     from datetime import datetime
 
-    from .authoring import (
+    from mlprep.decks.authoring import (
         DEFAULT_DECK,
         AuthoringError,
         editor_template,
@@ -659,7 +665,7 @@ def card_status(
     retired: bool, repetitions: int | None, interval: int | None, relearning: bool
 ) -> str:
     """The state `list` shows: new, learning, review (young or mature in `stats`) or retired."""
-    from .session import card_state
+    from mlprep.core.session import card_state
 
     state = card_state(retired, repetitions, interval, relearning)
     return "review" if state in ("young", "mature") else state
@@ -831,7 +837,7 @@ def list_cards(
 
 
 def _list_rows(lib: Library, deck: str | None, tag: str | None) -> list[dict[str, Any]]:
-    from .store import card_scope
+    from mlprep.storage.store import card_scope
 
     store = lib.store
     sql = """SELECT c.id, c.deck, c.type, c.tags, c.path, c.line, c.retired, s.repetitions, s.interval, s.due
@@ -886,9 +892,9 @@ def rename(
 
     Example: mlprep rename adam-1 adam-bias-correction
     """
-    from .authoring import AuthoringError, file_lock, rename_id
-    from .config import Paths
-    from .deck import ID_PATTERN
+    from mlprep.app.config import Paths
+    from mlprep.decks.authoring import AuthoringError, file_lock, rename_id
+    from mlprep.decks.loader import ID_PATTERN
 
     if not ID_PATTERN.match(new):
         fail(f"new id {new!r} must match [a-z0-9][a-z0-9-]* (lowercase letters, digits and '-')")

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .deck import ID_PATTERN, Card, duplicate_ids, parse_text
+from mlprep.decks.loader import ID_PATTERN, Card, duplicate_ids, parse_text
 
 __all__ = [
     "CARD_KEY_ORDER",

@@ -378,7 +378,7 @@ def duplicate_ids(cards: Iterable[Card]) -> list[DeckIssue]:
 
 def check_generators(cards: Iterable[Card]) -> list[DeckIssue]:
     """Computed cards name a registered generator and params it accepts (imports the drills)."""
-    from .drills import ParamsError, UnknownGeneratorError, get_generator
+    from mlprep.drills import ParamsError, UnknownGeneratorError, get_generator
 
     issues = []
     for card in cards:

@@ -14,11 +14,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .render import inline, markdown
-from .session import AGAIN, GOOD, HARD
+from mlprep.core.session import AGAIN, GOOD, HARD
+from mlprep.term.render import inline, markdown
 
 if TYPE_CHECKING:
-    from .drills import Problem
+    from mlprep.drills import Problem
 
 __all__ = ["GIVE_UP", "Outcome", "ask", "problem_panel", "solution_panel"]
 
@@ -45,7 +45,7 @@ def _shape_label(value: Any) -> str:
 
 def data_table(problem: Problem) -> Table:
     """Each value on its own row: `name (shape) = ` and the numbers, matrices row-aligned."""
-    from .drills.format import fmt_array
+    from mlprep.drills.format import fmt_array
 
     grid = Table.grid(padding=(0, 1))
     grid.add_column(justify="right", style="bold")
@@ -96,7 +96,7 @@ def ask(
 
     Invalid input (unreadable, wrong shape, NaN) is explained and costs no try. Returns None
     when the user quits (q, Ctrl-D)."""
-    from .drills.answers import check_answer
+    from mlprep.drills.answers import check_answer
 
     started = time.monotonic()
     tries = 0

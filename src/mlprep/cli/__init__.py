@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from . import __version__
+from mlprep import __version__
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .config import Paths, Settings
-    from .deck import DeckIssue
-    from .store import Store
-    from .ui import KeyReader
+    from mlprep.app.config import Paths, Settings
+    from mlprep.decks.loader import DeckIssue
+    from mlprep.storage.store import Store
+    from mlprep.term.review import KeyReader
 
 app = typer.Typer(
     name="mlprep",
@@ -74,9 +74,9 @@ class Library:
 
 def open_library(cards: list[Path] | None = None, *, quiet: bool = False) -> Library:
     """Open the store and sync the deck files into it; warn once per broken file."""
-    from .config import ConfigError, Paths, card_sources, load_settings, now, study_day
-    from .deck import deck_files
-    from .store import Store, StoreError
+    from mlprep.app.config import ConfigError, Paths, card_sources, load_settings, now, study_day
+    from mlprep.decks.loader import deck_files
+    from mlprep.storage.store import Store, StoreError
 
     paths = Paths.from_env()
     try:
@@ -191,8 +191,8 @@ def _run_review(
 ) -> None:
     from rich.console import Console
 
-    from .session import ReviewSession, build_queue
-    from .ui import KeyReader, nothing_due_text, run_review, summary_text
+    from mlprep.core.session import ReviewSession, build_queue
+    from mlprep.term.review import KeyReader, nothing_due_text, run_review, summary_text
 
     settings = lib.settings
     store = lib.store
@@ -215,7 +215,7 @@ def _run_review(
             )
         )
         return
-    from .config import now
+    from mlprep.app.config import now
 
     session = ReviewSession(store, queue, lib.today, now, deck=deck, tag=tag)
     keys = KeyReader()
@@ -229,8 +229,8 @@ def _run_review(
 
 def _review_hooks(lib: Library, console: Console, keys: KeyReader, skipped: list[str]) -> dict:
     """The pieces of a review session that other command modules provide."""
-    from .commands_drill import review_computed
-    from .leech import leech_notice
+    from mlprep.cli.drill import review_computed
+    from mlprep.term.leech import leech_notice
 
     return {
         "show_computed": lambda session, card, header: review_computed(
@@ -256,7 +256,7 @@ def due(
 
     Example: mlprep due --json
     """
-    from .session import build_queue
+    from mlprep.core.session import build_queue
 
     lib = open_library(cards, quiet=as_json)
     try:
@@ -324,8 +324,8 @@ def check(
     """
     from collections import Counter
 
-    from .config import Paths, card_sources
-    from .deck import check_generators, load_paths
+    from mlprep.app.config import Paths, card_sources
+    from mlprep.decks.loader import check_generators, load_paths
 
     if paths:
         sources = list(paths)
@@ -357,12 +357,8 @@ def check(
 def _register_command_modules() -> None:
     import importlib
 
-    for name in ("commands_drill", "commands_authoring", "commands_stats"):
-        try:
-            importlib.import_module(f"mlprep.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"mlprep.{name}":
-                raise
+    for name in ("drill", "authoring", "stats"):
+        importlib.import_module(f"mlprep.cli.{name}")
 
 
 def main() -> None:

@@ -14,11 +14,11 @@ from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from .render import markdown
-from .session import GOOD, GRADE_KEYS, Counts, ReviewSession, SessionSummary
+from mlprep.core.session import GOOD, GRADE_KEYS, Counts, ReviewSession, SessionSummary
+from mlprep.term.render import markdown
 
 if TYPE_CHECKING:
-    from .deck import Card
+    from mlprep.decks.loader import Card
 
 __all__ = ["KeyReader", "card_header", "card_panel", "grade_bar", "run_review", "summary_text"]
 

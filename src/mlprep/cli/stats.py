@@ -1,4 +1,4 @@
-"""`mlprep stats`: the report from `mlprep.stats`, drawn with rich.
+"""`mlprep stats`: the report from `mlprep.core.stats`, drawn with rich.
 
 Each section comes from a builder function (`build_heatmap(report) -> renderable`, ...) that
 tests render with `Console(file=io.StringIO(), width=80)`. Charts read without colour: the
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .cli import (
+from mlprep.cli import (
     CardsOption,
     DeckOption,
     JsonOption,
@@ -28,7 +28,7 @@ from .cli import (
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from .stats import DrillRow, PassRate, StatsReport
+    from mlprep.core.stats import DrillRow, PassRate, StatsReport
 
 __all__ = [
     "build_counts",
@@ -80,7 +80,7 @@ def stats(
 
     Example: mlprep stats --tag ridge --days 14
     """
-    from .stats import compute_report
+    from mlprep.core.stats import compute_report
 
     lib = open_library(cards, quiet=as_json)
     try:

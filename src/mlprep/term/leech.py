@@ -2,7 +2,7 @@
 
 A lapse is a failed scheduled answer (quality < 3) of a card that had been learned
 (`scheduler.sm2.is_lapse`); `state.lapses` counts them. `mlprep stats` lists every live card at
-or over the threshold (see `mlprep.stats`)."""
+or over the threshold (see `mlprep.core.stats`)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from .scheduler.sm2 import PASSING_QUALITY
+from mlprep.core.scheduling.sm2 import PASSING_QUALITY
 
 if TYPE_CHECKING:
-    from .store import Store
+    from mlprep.storage.store import Store
 
 __all__ = ["is_new_leech", "leech_notice"]
 
