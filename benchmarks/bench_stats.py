@@ -168,7 +168,7 @@ def wall(cmd: list[str], env: dict[str, str], repeat: int) -> float:
 
 
 def in_process(db: Path, repeat: int) -> float:
-    from mlprep.core.stats import compute_report
+    from mlprep.storage.reports import compute_report
     from mlprep.storage.store import Store
 
     with Store(db) as store:

@@ -12,11 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from mlprep.app.config import Paths, bundled_cards_dir
-from mlprep.cli import _register_command_modules, app
+from mlprep.cli import app
+from mlprep.core.grades import Answer
 from mlprep.decks.loader import load_paths
 from mlprep.storage.store import Store
 
-_register_command_modules()
 runner = CliRunner()
 
 
@@ -73,7 +73,9 @@ def record(card_id: str, *answers: tuple[str, int]) -> None:
     with Store(Paths.from_env().db) as store:
         for day, quality in answers:
             d = date.fromisoformat(day)
-            store.record(card_id, quality, datetime(d.year, d.month, d.day, 9).astimezone(), d)
+            store.record(
+                card_id, Answer.expert(quality), datetime(d.year, d.month, d.day, 9).astimezone(), d
+            )
 
 
 @pytest.fixture
@@ -454,9 +456,9 @@ def test_show_history(history):
     assert " alpha  ·  deck mine  tags greek  ·" in out
     rows = [line.split() for line in out.splitlines() if line.strip().startswith("2026-")]
     assert rows == [
-        ["2026-03-01", "4", "Good", "1", "day", "2026-03-02"],
-        ["2026-03-02", "4", "Good", "6", "days", "2026-03-08"],
-        ["2026-03-08", "1", "Again", "1", "day", "2026-03-09"],
+        ["2026-03-01", "Good", "1", "day", "2026-03-02"],
+        ["2026-03-02", "Good", "6", "days", "2026-03-08"],
+        ["2026-03-08", "Again", "1", "day", "2026-03-09"],
     ]
     assert out.splitlines()[-1] == (
         "Status: learning · ease 1.96 · interval 1 day · due 2026-03-09 (1 day overdue) · "
@@ -626,14 +628,16 @@ def test_rename_reattaches_history_after_an_id_was_changed_by_hand(tmp_path):
     from mlprep.storage.store import Store
 
     with Store(Paths.from_env().db) as store:
-        store.record("old-id", 4, datetime(2026, 3, 1, 9).astimezone(), date(2026, 3, 1))
+        store.record(
+            "old-id", Answer.expert(4), datetime(2026, 3, 1, 9).astimezone(), date(2026, 3, 1)
+        )
     path.write_text("cards:\n  - id: new-id\n    q: Q?\n    a: A.\n")  # edited by hand
     result = CliRunner().invoke(app, ["rename", "old-id", "new-id"])
     assert result.exit_code == 0, result.output
     assert "moved 1 review from old-id to new-id" in result.output
     with Store(Paths.from_env().db) as store:
         assert [r.card_id for r in store.reviews()] == ["new-id"]
-        assert store.state("new-id").sm2.repetitions == 1 and store.state("old-id") is None
+        assert store.state("new-id").memory.repetitions == 1 and store.state("old-id") is None
     assert path.read_text() == "cards:\n  - id: new-id\n    q: Q?\n    a: A.\n"
 
 

@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mlprep.cli import _register_command_modules, app
+from mlprep.cli import app
 
-_register_command_modules()
 runner = CliRunner()
 
 DECK = """deck: tiny

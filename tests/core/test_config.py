@@ -49,7 +49,7 @@ def test_settings_defaults_and_file(isolated_home):
         ("new_per_dya = 3\n", "unknown setting(s) new_per_dya"),
         ("new_per_day = 'ten'\n", "new_per_day must be an integer from 0 to 100,000"),
         ("new_per_day = 99999999999999999999\n", "new_per_day must be an integer from 0"),
-        ("day_starts_at = 25\n", "day_starts_at must be an hour 0..23"),
+        ("day_starts_at = 25\n", "day_starts_at must be an integer from 0 to 23, got 25"),
         ("new_per_day = \n", "settings.toml"),
     ],
 )

@@ -3,7 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from mlprep.core.session import RELEARN_GAP, ReviewSession, build_queue
+from mlprep.app.library import day_queue as build_queue
+from mlprep.core.grades import Answer
+from mlprep.core.session import RELEARN_GAP, ReviewSession
 from mlprep.storage.store import Store
 
 DAY = date(2026, 3, 2)
@@ -37,8 +39,8 @@ def test_new_limit_counts_cards_seen_today(store):
     queue = build_queue(store, DAY, new_per_day=4)
     assert ids(queue) == ["c1", "c2", "c3", "c4"]  # file order
     session = ReviewSession(store, queue, DAY, Clock())
-    session.answer(4)
-    session.answer(4)
+    session.answer(Answer.expert(4))
+    session.answer(Answer.expert(4))
     assert len(build_queue(store, DAY, new_per_day=4)) == 2
     assert len(build_queue(store, DAY + timedelta(days=1), new_per_day=4)) == 4 + 2
 
@@ -47,7 +49,7 @@ def test_due_before_new_and_review_cap(store):
     clock = Clock()
     s = ReviewSession(store, build_queue(store, DAY, new_per_day=3), DAY, clock)
     for _ in range(3):
-        s.answer(4)
+        s.answer(Answer.expert(4))
     tomorrow = DAY + timedelta(days=1)
     queue = build_queue(store, tomorrow, new_per_day=2)
     assert [q.kind for q in queue] == ["review"] * 3 + ["new"] * 2
@@ -58,28 +60,28 @@ def test_due_before_new_and_review_cap(store):
 def test_low_grades_come_back_after_a_gap(store):
     session = ReviewSession(store, build_queue(store, DAY, new_per_day=6), DAY, Clock())
     first = session.current.card_id
-    session.answer(1)
+    session.answer(Answer.expert(1))
     assert ids(session.queue).index(first) == RELEARN_GAP
     assert session.queue[RELEARN_GAP].kind == "relearn"
     for _ in range(RELEARN_GAP):
-        session.answer(4)
+        session.answer(Answer.expert(4))
     assert session.current.card_id == first
-    session.answer(3)  # Hard still comes back
+    session.answer(Answer.expert(3))  # Hard still comes back
     assert first in ids(session.queue)
     while session.current.card_id != first:
-        session.answer(4)
-    session.answer(4)
+        session.answer(Answer.expert(4))
+    session.answer(Answer.expert(4))
     assert first not in ids(session.queue)
     # Repeats were logged but only the first answer of the day scheduled the card.
     reviews = store.reviews(first)
     assert [r.scheduled for r in reviews] == [True, False, False]
-    assert store.state(first).sm2.repetitions == 0
+    assert store.state(first).memory.repetitions == 0
 
 
 def test_relearning_survives_a_new_session_the_same_day(store):
     session = ReviewSession(store, build_queue(store, DAY, new_per_day=2), DAY, Clock())
     failed = session.current.card_id
-    session.answer(1)
+    session.answer(Answer.expert(1))
     queue = build_queue(store, DAY, new_per_day=2)
     assert queue[0].card_id == failed and queue[0].kind == "relearn"
 
@@ -87,9 +89,9 @@ def test_relearning_survives_a_new_session_the_same_day(store):
 def test_undo_puts_the_card_back(store):
     session = ReviewSession(store, build_queue(store, DAY, new_per_day=3), DAY, Clock())
     a = session.current.card_id
-    session.answer(1)
+    session.answer(Answer.expert(1))
     b = session.current.card_id
-    session.answer(4)
+    session.answer(Answer.expert(4))
     assert session.undo().card_id == b
     assert store.state(b) is None
     assert session.undo().card_id == a
@@ -100,17 +102,19 @@ def test_undo_puts_the_card_back(store):
 def test_preview_shows_intervals_per_grade(store):
     session = ReviewSession(store, build_queue(store, DAY, new_per_day=1), DAY, Clock())
     card = session.current.card_id
-    preview = session.preview(card)
-    assert preview[1] == "1d ↻" and preview[4] == "1d" and preview[5] == "1d"
-    session.answer(5)
+    again, good, easy = (Answer.expert(q) for q in (1, 4, 5))
+    preview = session.preview(card, [again, good, easy])
+    assert preview[again] == "1d ↻" and preview[good] == "1d" and preview[easy] == "1d"
+    session.answer(easy)
     # A second look the same day does not reschedule.
-    assert session.preview(card)[4] == "1d" and session.preview(card)[1] == "again today"
+    later = session.preview(card, [again, good])
+    assert later[good] == "1d" and later[again] == "again today"
 
 
 def test_summary(store):
     session = ReviewSession(store, build_queue(store, DAY, new_per_day=3), DAY, Clock())
-    session.answer(4)
-    session.answer(1)
+    session.answer(Answer.expert(4))
+    session.answer(Answer.expert(1))
     summary = session.summary()
     assert summary.answered == 2 and summary.accuracy == 0.5
     assert summary.due_tomorrow == 2

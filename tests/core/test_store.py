@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from mlprep.core.grades import Answer
 from mlprep.core.scheduling.sm2 import Sm2State, schedule
-from mlprep.storage.store import SCHEMA_VERSION, Store, StoreError
+from mlprep.storage.store import SCHEMA_VERSION, Scope, Store, StoreError
 
 DAY = date(2026, 3, 2)
 NOON = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
@@ -78,7 +79,7 @@ def test_changed_file_alone_is_parsed_again(store, tmp_path):
 def test_vanished_card_is_retired_and_returns_with_history(store, tmp_path):
     f = write(tmp_path / "a.yaml", deck("one", "two"))
     store.sync([f])
-    store.record("two", 4, NOON, DAY)
+    store.record("two", Answer.expert(4), NOON, DAY)
     write(f, deck("one"), bump=5)
     store.sync([f])
     assert store.is_retired("two")
@@ -86,7 +87,7 @@ def test_vanished_card_is_retired_and_returns_with_history(store, tmp_path):
     write(f, deck("one", "two"), bump=10)
     store.sync([f])
     assert not store.is_retired("two")
-    assert store.state("two").sm2.repetitions == 1
+    assert store.state("two").memory.repetitions == 1
     assert len(store.reviews("two")) == 1
 
 
@@ -124,22 +125,22 @@ def test_duplicate_id_in_second_file_is_skipped_and_recovers(store, tmp_path):
 
 def test_record_schedules_once_per_day_and_logs_repeats(store, tmp_path):
     store.sync([write(tmp_path / "a.yaml", deck("one"))])
-    first = store.record("one", 1, NOON, DAY)
-    repeat = store.record("one", 4, NOON + timedelta(minutes=5), DAY)
+    first = store.record("one", Answer.expert(1), NOON, DAY)
+    repeat = store.record("one", Answer.expert(4), NOON + timedelta(minutes=5), DAY)
     assert first.scheduled and not repeat.scheduled
     state = store.state("one")
     expected, due = schedule(Sm2State(), 1, DAY)
-    assert state.sm2 == expected and state.due == due
+    assert state.memory == expected and state.due == due
     assert [r.quality for r in store.reviews("one")] == [1, 4]
-    nxt = store.record("one", 4, NOON + timedelta(days=1), DAY + timedelta(days=1))
+    nxt = store.record("one", Answer.expert(4), NOON + timedelta(days=1), DAY + timedelta(days=1))
     assert nxt.scheduled
 
 
 def test_undo_restores_previous_state(store, tmp_path):
     store.sync([write(tmp_path / "a.yaml", deck("one"))])
-    store.record("one", 4, NOON, DAY)
+    store.record("one", Answer.expert(4), NOON, DAY)
     before = store.state("one")
-    rec = store.record("one", 5, NOON + timedelta(days=1), DAY + timedelta(days=1))
+    rec = store.record("one", Answer.expert(5), NOON + timedelta(days=1), DAY + timedelta(days=1))
     store.undo(rec.review_id)
     assert store.state("one") == before
     assert len(store.reviews("one")) == 1
@@ -151,10 +152,10 @@ def test_state_is_a_cache_of_the_log(store, tmp_path):
     store.sync([write(tmp_path / "a.yaml", deck("one", "two"))])
     for offset, quality in enumerate([4, 5, 2, 4, 3]):
         day = DAY + timedelta(days=offset * 3)
-        store.record("one", quality, NOON + timedelta(days=offset * 3), day)
-    store.record("two", 4, NOON, DAY)
+        store.record("one", Answer.expert(quality), NOON + timedelta(days=offset * 3), day)
+    store.record("two", Answer.expert(4), NOON, DAY)
     before = {cid: store.state(cid) for cid in ("one", "two")}
-    store.conn.execute("UPDATE state SET easiness = 9.9, lapses = 7")
+    store.conn.execute("UPDATE state SET ease = 9.9, lapses = 7, memory = '{}'")
     assert store.rebuild_states() == 2
     assert {cid: store.state(cid) for cid in ("one", "two")} == before
     assert before["one"].lapses == 1
@@ -169,12 +170,16 @@ def test_queue_order_and_filters(store, tmp_path):
         "  - {id: c3, q: x, a: y, tags: [t1]}\n",
     )
     store.sync([f])
-    store.record("c3", 4, NOON - timedelta(days=5), DAY - timedelta(days=5))  # due DAY-4
-    store.record("c2", 4, NOON - timedelta(days=2), DAY - timedelta(days=2))  # due DAY-1
+    store.record(
+        "c3", Answer.expert(4), NOON - timedelta(days=5), DAY - timedelta(days=5)
+    )  # due DAY-4
+    store.record(
+        "c2", Answer.expert(4), NOON - timedelta(days=2), DAY - timedelta(days=2)
+    )  # due DAY-1
     assert [r[0] for r in store.due_cards(DAY)] == ["c3", "c2"]  # most overdue first
-    assert [r[0] for r in store.due_cards(DAY, tag="t1")] == ["c3"]
+    assert [r[0] for r in store.due_cards(DAY, Scope(tag="t1"))] == ["c3"]
     assert [r[0] for r in store.new_cards()] == ["c1"]
-    assert store.due_cards(DAY, deck="other") == []
+    assert store.due_cards(DAY, Scope(deck="other")) == []
 
 
 def test_concurrent_first_opens_migrate_once(tmp_path):

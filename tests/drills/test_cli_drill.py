@@ -8,10 +8,9 @@ import numpy as np
 from typer.testing import CliRunner
 
 from mlprep.app.config import Paths
-from mlprep.cli import _register_command_modules, app
+from mlprep.cli import app
 from mlprep.storage.store import Store
 
-_register_command_modules()
 runner = CliRunner()
 
 
@@ -75,7 +74,7 @@ def test_record_logs_and_schedules_like_an_interactive_answer():
     with Store(Paths.from_env().db) as store:
         (review,) = store.reviews(card_id)
         assert (review.kind, review.seed, review.typed, review.correct) == ("drill", 9, typed, True)
-        assert review.quality == 4 and store.state(card_id).sm2.interval == 1
+        assert review.quality == 4 and store.state(card_id).memory.interval == 1
 
 
 def test_invalid_answer_is_not_recorded():

@@ -69,7 +69,11 @@ def test_answer_three_undo_one_quit(spawn, deck, isolated_home):
     child.send("q")
     see(child, "Session done: 2 answers on 2 cards")
     child.expect(pexpect.EOF)
-    rows = db_rows(isolated_home, "SELECT card_id, quality, scheduled FROM reviews ORDER BY id")
+    rows = db_rows(
+        isolated_home,
+        "SELECT r.card_id, r.quality, x.scheduled FROM reviews r "
+        "JOIN steps x ON x.review_id = r.id ORDER BY r.id",
+    )
     assert rows == [("e2e-ridge", 4, 1), ("e2e-second", 1, 1)]
     states = dict(db_rows(isolated_home, "SELECT card_id, interval FROM state"))
     assert states == {"e2e-ridge": 1, "e2e-second": 1}

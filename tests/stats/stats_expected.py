@@ -35,31 +35,35 @@ class Row:
 
 
 def read_log(db: Path) -> list[Row]:
+    """The log's facts, with SM-2's view of each worked out here from the facts alone (the
+    first non-cram answer of a study day schedules; the SM-2 step is the golden-tested one),
+    not read from the store's replay cache."""
+    from mlprep.core.scheduling.sm2 import Sm2State, review
+
     conn = sqlite3.connect(db)
     try:
         rows = conn.execute(
-            """SELECT id, card_id, day, quality, scheduled, response_ms, repetitions, easiness,
-                      interval, due, kind, correct FROM reviews ORDER BY id"""
+            """SELECT id, card_id, day, quality, response_ms, kind, correct
+               FROM reviews ORDER BY id"""
         ).fetchall()
     finally:
         conn.close()
-    return [
-        Row(
-            r[0],
-            r[1],
-            date.fromisoformat(r[2]),
-            r[3],
-            bool(r[4]),
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            date.fromisoformat(r[9]) if r[9] else None,
-            r[10],
-            r[11],
+    memory: dict[str, tuple[Sm2State, date]] = {}
+    out = []
+    for rid, card_id, day_text, quality, ms, kind, correct in rows:
+        day = date.fromisoformat(day_text)
+        last = memory.get(card_id)
+        scheduled = kind != "cram" and (last is None or last[1] < day)
+        reps = ease = interval = due = None
+        if scheduled:
+            state = review(last[0] if last else Sm2State(), quality)
+            memory[card_id] = (state, day)
+            reps, ease, interval = state.repetitions, state.easiness, state.interval
+            due = day + timedelta(days=state.interval)
+        out.append(
+            Row(rid, card_id, day, quality, scheduled, ms, reps, ease, interval, due, kind, correct)
         )
-        for r in rows
-    ]
+    return out
 
 
 def read_card_places(db: Path) -> dict[str, tuple[str, int]]:

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from mlprep.core.session import ReviewSession, build_queue
+from mlprep.app.library import day_queue as build_queue
+from mlprep.core.grades import Answer
+from mlprep.core.session import ReviewSession
 from mlprep.decks.loader import deck_files
 from mlprep.storage.store import Store
 
@@ -154,7 +156,7 @@ def study_day_session(store: Store, day: date, rng: random.Random, *, stop_after
         if card.is_computed:
             correct = rng.random() < 0.85
             session.answer(
-                4 if correct else 1,
+                Answer.expert(4 if correct else 1),
                 response_ms=ms,
                 kind="drill",
                 seed=rng.randint(0, 2**31 - 1),
@@ -162,7 +164,7 @@ def study_day_session(store: Store, day: date, rng: random.Random, *, stop_after
                 correct=correct,
             )
         else:
-            session.answer(_quality(rng, item.card_id, repeat), response_ms=ms)
+            session.answer(Answer.expert(_quality(rng, item.card_id, repeat)), response_ms=ms)
         seen.add(item.card_id)
         answered += 1
 
@@ -213,7 +215,7 @@ def build_history(base: Path) -> dict[str, Path]:
             when = datetime.combine(day, time(20, 0)).astimezone()
             store.record(
                 cid,
-                4 if correct else 1,
+                Answer.expert(4 if correct else 1),
                 when,
                 day,
                 response_ms=_response_ms(rng),
@@ -229,12 +231,16 @@ def build_history(base: Path) -> dict[str, Path]:
         for cid in sorted(card_defs())
         if (st := store.state(cid)) is not None
         and st.last_day < TODAY
-        and st.sm2.repetitions > 1
+        and st.memory.repetitions > 1
         and not store.is_retired(cid)
         and not store.card(cid).is_computed
     )
     store.record(
-        relearn, 1, datetime.combine(TODAY, time(21, 0)).astimezone(), TODAY, response_ms=4000
+        relearn,
+        Answer.expert(1),
+        datetime.combine(TODAY, time(21, 0)).astimezone(),
+        TODAY,
+        response_ms=4000,
     )
     store.close()
     return {"home": home, "cards": cards_dir}

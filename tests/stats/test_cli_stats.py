@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mlprep.cli import _register_command_modules, app
+from mlprep.cli import app
 
 from .stats_expected import assert_same, expected_report
 from .stats_history import LEECH_THRESHOLD, NOW, TODAY
 
-_register_command_modules()
 runner = CliRunner()
 
 

@@ -12,11 +12,15 @@ import pytest
 from rich.console import Console
 
 from mlprep.app.config import now
-from mlprep.cli import _review_hooks, open_library
-from mlprep.core.session import ReviewSession, build_queue
+from mlprep.app.library import day_queue as build_queue
+from mlprep.cli.common import open_library
+from mlprep.cli.review import review_hooks
+from mlprep.core.grades import Answer
+from mlprep.core.leech import became_leech
+from mlprep.core.session import ReviewSession
 from mlprep.decks.loader import deck_files
 from mlprep.storage.store import Store
-from mlprep.term.leech import is_new_leech, leech_notice
+from mlprep.term.leech import leech_notice
 from mlprep.term.render import plain_text
 from mlprep.term.review import run_review
 
@@ -39,6 +43,16 @@ def deck(tmp_path: Path) -> Path:
     return path
 
 
+def is_new_leech(store: Store, card_id: str, threshold: int) -> bool:
+    return became_leech(store.scheduler, store.facts(card_id), threshold)
+
+
+def notice_for(store: Store, card_id: str, threshold: int):
+    if not is_new_leech(store, card_id, threshold):
+        return None
+    return leech_notice(store.card(card_id), card_id, threshold)
+
+
 def _clock(day: date):
     moment = datetime.combine(day, time(9)).astimezone()
     return lambda: moment
@@ -55,10 +69,10 @@ def test_notice_exactly_once_on_the_lapse_that_reaches_the_threshold(deck: Path,
         assert session.current is not None and session.current.card_id == "hard-card"
         answers = [1, 4] if step == "again" else [4]
         for quality in answers:
-            recorded = session.answer(quality)
+            recorded = session.answer(Answer.expert(quality))
             if quality == 1 and recorded.scheduled and i > 0:
                 lapses += 1
-            notice = leech_notice(store, "hard-card", 3)
+            notice = notice_for(store, "hard-card", 3)
             if notice is not None:
                 notices.append((i, lapses, recorded.scheduled))
         assert session.current is None
@@ -72,14 +86,14 @@ def test_notice_text_suggests_rewriting_or_splitting(deck: Path, tmp_path):
     store.sync(deck_files([deck])[0])
     for i, quality in enumerate([4, 1]):
         day = START + timedelta(days=i)
-        store.record("hard-card", quality, _clock(day)(), day)
-    notice = leech_notice(store, "hard-card", 1)
+        store.record("hard-card", Answer.expert(quality), _clock(day)(), day)
+    notice = notice_for(store, "hard-card", 1)
     assert notice is not None
     text = " ".join(plain_text(notice, 80).split())
     assert "⚠ Leech: hard-card has now lapsed 1 time. Reviewing it again will not fix it" in text
     assert "rewrite it" in text and "split it into smaller cards" in text
     assert f"{deck}:3" in text
-    assert leech_notice(store, "hard-card", 2) is None
+    assert notice_for(store, "hard-card", 2) is None
     assert not is_new_leech(store, "hard-card", 0)  # 0 turns leeches off
     assert not is_new_leech(store, "no-such-card", 1)
     store.close()
@@ -88,9 +102,9 @@ def test_notice_text_suggests_rewriting_or_splitting(deck: Path, tmp_path):
 def test_a_failed_new_card_is_not_a_lapse(deck: Path, tmp_path):
     store = Store(tmp_path / "db.sqlite")
     store.sync(deck_files([deck])[0])
-    store.record("hard-card", 1, _clock(START)(), START)
+    store.record("hard-card", Answer.expert(1), _clock(START)(), START)
     assert store.state("hard-card").lapses == 0
-    assert leech_notice(store, "hard-card", 1) is None
+    assert notice_for(store, "hard-card", 1) is None
     store.close()
 
 
@@ -113,7 +127,7 @@ class ScriptedKeys:
 
 
 def test_review_shows_the_notice_once(deck: Path, monkeypatch):
-    """The wiring in `mlprep review`: cli._review_hooks passes leech_notice to run_review,
+    """The wiring in `mlprep review`: cli.review.review_hooks passes the notice to run_review,
     with the threshold from settings.toml."""
     home = Path(os.environ["MLPREP_HOME"])
     home.mkdir(parents=True, exist_ok=True)
@@ -130,7 +144,8 @@ def test_review_shows_the_notice_once(deck: Path, monkeypatch):
             console = Console(file=io.StringIO(), width=80, color_system=None)
             queue = build_queue(lib.store, lib.today)
             session = ReviewSession(lib.store, queue, lib.today, now)
-            summary = run_review(session, console, keys, **_review_hooks(lib, console, keys, []))
+            hooks = review_hooks(lib, console, keys, [])
+            summary = run_review(session, lib.store.card, console, keys, **hooks)
             assert summary.answered == (2 if step == "again" else 1)
             screens.append(console.file.getvalue())  # type: ignore[attr-defined]
         finally:

@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from mlprep.cli.stats import (
+from mlprep.core.stats import Forecast, StatsReport
+from mlprep.storage.reports import compute_report
+from mlprep.storage.store import Store
+from mlprep.term.stats import (
     BAR_EIGHTHS,
     LEVEL_CHARS,
     build_counts,
@@ -26,8 +29,6 @@ from mlprep.cli.stats import (
     build_time,
     build_topics,
 )
-from mlprep.core.stats import Forecast, StatsReport, compute_report
-from mlprep.storage.store import Store
 
 from .stats_history import LEECH_THRESHOLD, TODAY
 

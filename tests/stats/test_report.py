@@ -8,18 +8,19 @@ from pathlib import Path
 
 import pytest
 
+from mlprep.core.grades import Answer
 from mlprep.core.stats import (
     PassRate,
     TopicRow,
     build_forecast,
     build_heatmap,
     build_streaks,
-    compute_report,
     heatmap_levels,
     heatmap_thresholds,
     sort_topics,
 )
 from mlprep.decks.loader import deck_files
+from mlprep.storage.reports import compute_report
 from mlprep.storage.store import Store
 
 from .stats_expected import assert_same, expected_report, read_log
@@ -141,7 +142,12 @@ def test_retention_uses_the_interval_before_each_answer(solo: Store):
     # Good answers give intervals 1, 6, 15, 38 (EF 2.5); then a miss.
     plan = [(0, 4), (1, 4), (7, 4), (22, 4), (60, 1)]
     for offset, quality in plan:
-        solo.record("solo-one", quality, _at(d0 + timedelta(days=offset)), d0 + timedelta(offset))
+        solo.record(
+            "solo-one",
+            Answer.expert(quality),
+            _at(d0 + timedelta(days=offset)),
+            d0 + timedelta(offset),
+        )
     report = compute_report(solo.conn, d0 + timedelta(days=60), days=61)
     # The first answer is a new card's: not counted. Then intervals before: 1, 6, 15 (young,
     # all passed) and 38 (mature, failed).
@@ -157,11 +163,17 @@ def test_time_caps_each_answer_at_60_seconds_and_weeks_start_on_monday(solo: Sto
     sunday = date(2026, 3, 1)
     monday = sunday + timedelta(days=1)
     wednesday = sunday + timedelta(days=3)
-    solo.record("solo-one", 4, _at(sunday), sunday, response_ms=30_000)
-    solo.record("solo-two", 4, _at(monday), monday, response_ms=90_000)  # counts 60 s
-    solo.record("solo-one", 4, _at(wednesday), wednesday, response_ms=None)  # untimed
-    solo.record("solo-two", 4, _at(wednesday), wednesday, response_ms=12_345)
-    solo.record("solo-two", 2, _at(wednesday, 10), wednesday, response_ms=60_000)  # repeat
+    solo.record("solo-one", Answer.expert(4), _at(sunday), sunday, response_ms=30_000)
+    solo.record(
+        "solo-two", Answer.expert(4), _at(monday), monday, response_ms=90_000
+    )  # counts 60 s
+    solo.record(
+        "solo-one", Answer.expert(4), _at(wednesday), wednesday, response_ms=None
+    )  # untimed
+    solo.record("solo-two", Answer.expert(4), _at(wednesday), wednesday, response_ms=12_345)
+    solo.record(
+        "solo-two", Answer.expert(2), _at(wednesday, 10), wednesday, response_ms=60_000
+    )  # repeat
     report = compute_report(solo.conn, wednesday)
     assert report.time.today_ms == 12_345 + 60_000
     assert report.time.week_ms == 60_000 + 12_345 + 60_000
@@ -174,8 +186,8 @@ def test_time_caps_each_answer_at_60_seconds_and_weeks_start_on_monday(solo: Sto
 
 def test_answers_after_today_are_ignored(solo: Store):
     day = date(2026, 4, 10)
-    solo.record("solo-one", 4, _at(day), day)
-    solo.record("solo-two", 4, _at(day + timedelta(days=3)), day + timedelta(days=3))
+    solo.record("solo-one", Answer.expert(4), _at(day), day)
+    solo.record("solo-two", Answer.expert(4), _at(day + timedelta(days=3)), day + timedelta(days=3))
     report = compute_report(solo.conn, day)
     assert report.total_reviews == 1
     assert report.streaks.current == 1

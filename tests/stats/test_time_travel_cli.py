@@ -9,9 +9,8 @@ from datetime import date, timedelta
 import numpy as np
 from typer.testing import CliRunner
 
-from mlprep.cli import _register_command_modules, app
+from mlprep.cli import app
 
-_register_command_modules()
 runner = CliRunner()
 
 START = date(2026, 3, 1)

@@ -5,19 +5,24 @@ Everything here is cheap to import: platformdirs and tomllib load only when need
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "ConfigError",
+    "SETTINGS",
     "Paths",
+    "SettingSpec",
     "Settings",
     "bundled_cards_dir",
     "card_sources",
     "load_settings",
     "now",
+    "setting_sources",
     "study_day",
+    "write_setting",
 ]
 
 
@@ -79,6 +84,73 @@ def card_sources(paths: Paths, extra: list[Path] | tuple[Path, ...] = ()) -> lis
 
 
 MAX_SETTING = 100_000  # far above any sensible daily limit; keeps values SQLite-sized
+SCHEDULER_NAMES = ("sm2",)
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One key of settings.toml: its type, what it means, and how to check a value."""
+
+    name: str
+    type: type
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] | None = None
+
+    def check(self, value: Any) -> str | None:
+        """None if `value` fits, else what was expected."""
+        if self.type is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if isinstance(value, bool) or not isinstance(value, self.type):
+            return f"{self.name} must be {self._kind()}, got {value!r}"
+        if self.choices is not None and value not in self.choices:
+            return f"{self.name} must be one of {', '.join(self.choices)}, got {value!r}"
+        if (self.minimum is not None and value < self.minimum) or (
+            self.maximum is not None and value > self.maximum
+        ):
+            return f"{self.name} must be {self._kind()}, got {value!r}"
+        return None
+
+    def _kind(self) -> str:
+        if self.type is int:
+            return f"an integer from {self.minimum:,.0f} to {self.maximum:,.0f}"
+        if self.type is float:
+            return f"a number from {self.minimum} to {self.maximum}"
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        return "a string"
+
+    def parse(self, text: str) -> Any:
+        """A value typed on the command line (`mlprep config KEY VALUE`), converted and checked;
+        ConfigError says what was expected."""
+        value: Any = text
+        try:
+            if self.type is int:
+                value = int(text)
+            elif self.type is float:
+                value = float(text)
+        except ValueError:
+            raise ConfigError(f"{self.name} must be {self._kind()}, got {text!r}") from None
+        problem = self.check(value)
+        if problem:
+            raise ConfigError(problem)
+        return value
+
+
+SETTINGS = {
+    spec.name: spec
+    for spec in (
+        SettingSpec("new_per_day", int, "new cards introduced per day", 0, MAX_SETTING),
+        SettingSpec("reviews_per_day", int, "cap on reviews per day (0 = no cap)", 0, MAX_SETTING),
+        SettingSpec("day_starts_at", int, "hour (0-23, local) at which a study day begins", 0, 23),
+        SettingSpec("leech_threshold", int, "lapses that make a card a leech (0 = off)", 0, 1000),
+        SettingSpec("scheduler", str, "scheduling algorithm", choices=SCHEDULER_NAMES),
+        SettingSpec(
+            "desired_retention", float, "recall probability to schedule for (FSRS)", 0.7, 0.99
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -89,48 +161,79 @@ class Settings:
     reviews_per_day: int = 0  # 0 means no cap
     day_starts_at: int = 4  # the hour at which a new study day begins, local time
     leech_threshold: int = 8
+    scheduler: str = "sm2"
+    desired_retention: float = 0.9
 
     def validate(self) -> Settings:
-        problems = []
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if (
-                not isinstance(value, int)
-                or isinstance(value, bool)
-                or not 0 <= value <= MAX_SETTING
-            ):
-                problems.append(
-                    f"{f.name} must be an integer from 0 to {MAX_SETTING:,}, got {value!r}"
-                )
-        if isinstance(self.day_starts_at, int) and self.day_starts_at > 23:
-            problems.append(f"day_starts_at must be an hour 0..23, got {self.day_starts_at}")
+        """Check every key and raise one ConfigError naming every problem."""
+        problems = [
+            problem
+            for f in fields(self)
+            if (problem := SETTINGS[f.name].check(getattr(self, f.name)))
+        ]
         if problems:
             raise ConfigError("; ".join(problems))
+        if isinstance(self.desired_retention, int):
+            return replace(self, desired_retention=float(self.desired_retention))
         return self
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def load_settings(paths: Paths) -> Settings:
     path = paths.settings
     if not path.is_file():
         return Settings()
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    known = {f.name for f in fields(Settings)}
-    unknown = sorted(set(raw) - known)
+    raw = _read_toml(path)
+    unknown = sorted(set(raw) - set(SETTINGS))
     if unknown:
         raise ConfigError(
-            f"{path}: unknown setting(s) {', '.join(unknown)}; known: {sorted(known)}"
+            f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(SETTINGS)}"
         )
     try:
         return Settings(**raw).validate()
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def setting_sources(paths: Paths) -> dict[str, str]:
+    """Where each setting's value comes from: `settings.toml` or `default`."""
+    raw = _read_toml(paths.settings) if paths.settings.is_file() else {}
+    return {name: ("settings.toml" if name in raw else "default") for name in SETTINGS}
+
+
+def write_setting(paths: Paths, key: str, text: str) -> Any:
+    """Set one key in settings.toml, validated, keeping the file's comments and layout, and
+    written atomically (a temporary file renamed over the old one). Returns the value."""
+    import tomlkit
+
+    spec = SETTINGS.get(key)
+    if spec is None:
+        raise ConfigError(f"unknown setting {key!r}; known: {', '.join(SETTINGS)}")
+    value = spec.parse(text)
+    path = paths.settings
+    load_settings(paths)  # refuse to rewrite a file that is already broken
+    document = (
+        tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
+    )
+    document[key] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(tomlkit.dumps(document), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return value
 
 
 def now() -> datetime:

@@ -15,18 +15,27 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mlprep.cli import CardsOption, DeckOption, JsonOption, TagOption, app, fail, open_library, warn
+from mlprep.cli.common import (
+    CardsOption,
+    DeckOption,
+    JsonOption,
+    TagOption,
+    command,
+    fail,
+    open_library,
+    scope_of,
+    warn,
+)
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from mlprep.cli import Library
+    from mlprep.app.library import Library
     from mlprep.decks.loader import Card
     from mlprep.storage.store import Review, Store
 
 LOCK_NAME = "authoring.lock"
 SAMPLE_SEED = 0  # the sample problem shown for a computed card
-GRADE_NAMES = {1: "Again", 3: "Hard", 4: "Good", 5: "Easy"}
 
 
 # -- shared pieces -----------------------------------------------------------------------------
@@ -74,27 +83,18 @@ def _open(folder: Path) -> Library:
 
 
 def _context(lib: Library, folder: Path) -> _Context:
-    from mlprep.decks.loader import Card, deck_files
+    from mlprep.decks.loader import deck_files
 
     store = lib.store
     files = deck_files([folder])[0] if folder.is_dir() else []
     ctx = _Context(folder, files, known=store.known_ids())
     resolved: dict[str, Path] = {}
-    rows = store.conn.execute(
-        "SELECT id, deck, q, type, path, line FROM cards WHERE retired = 0 ORDER BY path, line"
-    )
-    for card_id, deck, q, kind, path, line in rows:
-        key = resolved.setdefault(path, Path(path).resolve())
+    for card in store.live_cards():
+        key = resolved.setdefault(card.path, Path(card.path).resolve())
         ctx.counts[key] = ctx.counts.get(key, 0) + 1
-        ctx.declared.setdefault(key, deck)
-        ctx.cards.append(Card(id=card_id, deck=deck, q=q or "", type=kind, path=path, line=line))
-    ctx.tags = [
-        row[0]
-        for row in store.conn.execute(
-            """SELECT DISTINCT t.tag FROM card_tags t JOIN cards c ON c.id = t.card_id
-               WHERE c.retired = 0 ORDER BY t.tag"""
-        )
-    ]
+        ctx.declared.setdefault(key, card.deck)
+        ctx.cards.append(card)
+    ctx.tags = store.live_tags()
     return ctx
 
 
@@ -404,7 +404,7 @@ Examples:
 """
 
 
-@app.command(help=ADD_HELP)
+@command(help=ADD_HELP)
 def add(
     question: Annotated[
         str | None, typer.Option("--q", help="The question (Markdown; math as $...$).")
@@ -665,7 +665,7 @@ def card_status(
     retired: bool, repetitions: int | None, interval: int | None, relearning: bool
 ) -> str:
     """The state `list` shows: new, learning, review (young or mature in `stats`) or retired."""
-    from mlprep.core.session import card_state
+    from mlprep.core.grades import card_state
 
     state = card_state(retired, repetitions, interval, relearning)
     return "review" if state in ("young", "mature") else state
@@ -682,7 +682,11 @@ def history_table(reviews: list[Review]) -> Any:
     for name in ("date", "grade", "interval", "due"):
         table.add_column(name)
     for review in reviews:
-        grade = f"{review.quality} {GRADE_NAMES.get(review.quality, '')}".strip()
+        grade = review.grade.label
+        if review.quality != review.grade.quality:  # typed as an SM-2 quality (--expert)
+            grade += f" (q={review.quality})"
+        if review.kind == "cram":
+            grade += " (cram)"
         if review.kind == "drill":
             grade += " (drill" + {True: ", right)", False: ", wrong)"}.get(review.correct, ")")
         if review.scheduled and review.interval is not None:
@@ -693,7 +697,7 @@ def history_table(reviews: list[Review]) -> Any:
     return table
 
 
-def _status_line(status: str, state: Any, today: date) -> str:
+def _status_line(status: str, state: Any, scheduler: Any, today: date) -> str:
     if status == "retired":
         return (
             "Status: retired: no deck file has this id any more. Its history is kept and comes "
@@ -706,8 +710,10 @@ def _status_line(status: str, state: Any, today: date) -> str:
         "today" if days == 0 else (f"in {_days(days)}" if days > 0 else f"{_days(-days)} overdue")
     )
     lapses = f", {state.lapses} lapse{'s' * (state.lapses != 1)}"
+    value = scheduler.ease(state.memory)
+    ease = "" if value is None else f" · ease {value:.2f}"
     return (
-        f"Status: {status} · ease {state.sm2.easiness:.2f} · interval {_days(state.sm2.interval)}"
+        f"Status: {status}{ease} · interval {_days(state.interval)}"
         f" · due {state.due.isoformat()} ({when}) · {state.reviews} review"
         f"{'s' * (state.reviews != 1)}{lapses}"
     )
@@ -722,7 +728,7 @@ def _unknown_id(store: Any, card_id: str) -> str:
     return f"no card with id {card_id!r}{hint}"
 
 
-@app.command()
+@command()
 def show(
     card_id: Annotated[str, typer.Argument(help="The card's id.", metavar="ID")],
     cards: CardsOption = None,
@@ -748,8 +754,8 @@ def show(
         lib.close()
     status = card_status(
         retired,
-        state.sm2.repetitions if state else None,
-        state.sm2.interval if state else None,
+        state.streak if state else None,
+        state.interval if state else None,
         relearning,
     )
     console = _console()
@@ -765,13 +771,13 @@ def show(
         console.print(f" {card_id}  ·  (no card text: the id is only in the review history)")
     if reviews:
         console.print(history_table(reviews))
-    console.print(_status_line(status, state, lib.today))
+    console.print(_status_line(status, state, lib.store.scheduler, lib.today))
 
 
 # -- list --------------------------------------------------------------------------------------
 
 
-@app.command("list")
+@command("list")
 def list_cards(
     cards: CardsOption = None,
     deck: DeckOption = None,
@@ -837,14 +843,9 @@ def list_cards(
 
 
 def _list_rows(lib: Library, deck: str | None, tag: str | None) -> list[dict[str, Any]]:
-    from mlprep.storage.store import card_scope
-
     store = lib.store
-    sql = """SELECT c.id, c.deck, c.type, c.tags, c.path, c.line, c.retired, s.repetitions, s.interval, s.due
-             FROM cards c LEFT JOIN state s ON s.card_id = c.id WHERE 1 = 1"""
-    scope, args = card_scope(deck, tag)
-    sql += scope
-    relearning = {r[0] for r in store.relearning_cards(lib.today, deck, tag)}
+    scope = scope_of(deck, tag)
+    relearning = {r[0] for r in store.relearning_cards(lib.today, scope)}
     out = []
     for (
         card_id,
@@ -857,7 +858,7 @@ def _list_rows(lib: Library, deck: str | None, tag: str | None) -> list[dict[str
         reps,
         interval,
         due_day,
-    ) in store.conn.execute(sql + " ORDER BY c.retired, c.deck, c.path, c.line", args):
+    ) in store.list_rows(scope):
         status = card_status(bool(retired), reps, interval, card_id in relearning)
         out.append(
             {
@@ -878,7 +879,7 @@ def _list_rows(lib: Library, deck: str | None, tag: str | None) -> list[dict[str
 # -- rename ------------------------------------------------------------------------------------
 
 
-@app.command()
+@command()
 def rename(
     old: Annotated[str, typer.Argument(help="The card's current id.", metavar="OLD")],
     new: Annotated[str, typer.Argument(help="Its new id.", metavar="NEW")],

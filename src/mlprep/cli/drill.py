@@ -1,32 +1,21 @@
-"""`mlprep drill`: numeric problems generated fresh each time, checked with numpy.
-
-Also provides `review_computed`, which shows a computed card inside `mlprep review`."""
+"""`mlprep drill`: numeric problems generated fresh each time, checked with numpy."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mlprep.cli import CardsOption, JsonOption, app, check_filters, fail, open_library, warn
+from mlprep.app.drilling import DrillItem, DrillSetupError, problem_for, random_seed
+from mlprep.cli.common import CardsOption, JsonOption, command, fail, open_library, scope_of, warn
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from rich.console import Console, RenderableType
-
-    from mlprep.cli import Library
-    from mlprep.core.session import ReviewSession
-    from mlprep.decks.loader import Card
-    from mlprep.drills import Problem
-    from mlprep.term.drill import Outcome
-    from mlprep.term.review import KeyReader
+    from mlprep.app.library import Library
 
 # Exit codes of `mlprep drill --answer`: 0 correct, 1 wrong, 3 unreadable or wrong shape;
 # 2 is a usage error (unknown generator or card), never a verdict.
@@ -35,39 +24,7 @@ MAX_SEED = 2**62  # seeds are logged as SQLite integers; leave room for seed + i
 PUBLIC_KEYS = ("generator", "seed", "params", "topic", "prompt", "data", "answer", "rtol", "atol")
 
 
-def random_seed() -> int:
-    return int.from_bytes(os.urandom(4), "little") & 0x7FFFFFFF
-
-
-@dataclass(frozen=True)
-class DrillItem:
-    generator: str
-    params: dict[str, Any]
-    card: Card | None = None
-
-
-class DrillSetupError(ValueError):
-    """A computed card names an unknown generator or params it rejects."""
-
-
-def problem_for(item: DrillItem, seed: int, level: int | None = None) -> Problem:
-    """Generate the item's problem, or raise DrillSetupError saying which card is broken.
-
-    Sync does not run the generators (start-up stays fast), so a user's computed card can
-    reach here with a bad generator name or params: `mlprep check` reports the same."""
-    from mlprep.drills import ParamsError, UnknownGeneratorError, get_generator
-
-    params = dict(item.params)
-    if level is not None:
-        params["level"] = level
-    try:
-        return get_generator(item.generator).generate(seed, params)
-    except (UnknownGeneratorError, ParamsError) as exc:
-        where = f" (card {item.card.id} at {item.card.path}:{item.card.line})" if item.card else ""
-        raise DrillSetupError(f"{exc}{where}") from None
-
-
-@app.command()
+@command()
 def drill(
     count: Annotated[int, typer.Option("--count", "-n", help="How many problems.", min=1)] = 5,
     topic: Annotated[
@@ -171,6 +128,7 @@ def _scripted(
 ) -> None:
     """`--json` / `--answer` / `--record`: one problem, no session. Only a card or a record
     needs the store; a bare generator and seed is pure computation."""
+    from mlprep.core.grades import Answer, drill_grade
     from mlprep.drills.answers import check_answer
 
     needs_store = card_id is not None or record
@@ -197,10 +155,10 @@ def _scripted(
         result = check_answer(problem, answer)
         payload = result.to_dict()
         if lib is not None and record and result.status != "invalid":
-            quality = 4 if result.correct else 1
+            grade = drill_grade(result.correct, attempts=1)
             lib.store.record(
                 item.card.id,
-                quality,
+                Answer.of(grade),
                 lib.now,
                 lib.today,
                 kind="drill",
@@ -208,7 +166,11 @@ def _scripted(
                 typed=answer,
                 correct=result.correct,
             )
-            payload["recorded"] = {"card": item.card.id, "quality": quality}
+            payload["recorded"] = {
+                "card": item.card.id,
+                "grade": grade.label.lower(),
+                "quality": grade.quality,
+            }
         typer.echo(json.dumps(payload, indent=2))
     finally:
         if lib is not None:
@@ -256,11 +218,14 @@ def _session(
     from rich.text import Text
 
     from mlprep.app.config import now
+    from mlprep.app.library import check_scope
+    from mlprep.core.grades import Answer, Grade
+    from mlprep.term.drill import ask_and_teach
 
     lib = open_library(cards)
     console = Console(highlight=False, markup=False)
     try:
-        check_filters(lib, tag=topic)
+        check_scope(lib, scope_of(tag=topic))
         if card_id is not None:
             items = [_scripted_item(lib, generator, card_id, False)]
         else:
@@ -287,17 +252,17 @@ def _session(
             console.print(
                 Text(f" drill {index + 1}/{count} · {label} · {problem.topic}", style="bold")
             )
-            outcome = _ask_and_teach(problem, item.card.q if item.card else "", console, input)
+            outcome = ask_and_teach(problem, item.card.q if item.card else "", console, input)
             if outcome is None:
                 break
             done += 1
             tally[
-                "first" if outcome.quality == 4 else "retry" if outcome.correct else "missed"
+                "first" if outcome.grade is Grade.GOOD else "retry" if outcome.correct else "missed"
             ] += 1
             if item.card is not None:
                 lib.store.record(
                     item.card.id,
-                    outcome.quality,
+                    Answer.of(outcome.grade),
                     now(),
                     lib.today,
                     response_ms=outcome.response_ms,
@@ -339,63 +304,3 @@ def _runnable(items: list[DrillItem], level: int | None) -> list[DrillItem]:
     if not good:
         fail("no runnable computed card; run `mlprep check` for details")
     return good
-
-
-def _ask_and_teach(
-    problem: Problem, lead_in: str, console: Console, read_line: Callable[[str], str]
-) -> Outcome | None:
-    """Show the problem, read answers, then always show the worked solution."""
-    from rich.text import Text
-
-    from mlprep.drills.answers import format_answer
-    from mlprep.term.drill import ask, problem_panel, solution_panel
-
-    console.print(problem_panel(problem, lead_in))
-    console.print(Text("Type ? to see the solution, q to quit.", style="dim"))
-    outcome = ask(problem, read_line, console.print)
-    if outcome is not None:
-        console.print(solution_panel(problem, format_answer(problem)))
-    return outcome
-
-
-def review_computed(
-    session: ReviewSession,
-    card: Card,
-    header: RenderableType,
-    console: Console,
-    keys: KeyReader,
-    skipped: list[str],
-) -> bool:
-    """Show a computed card inside `mlprep review`; False means the user quit. A broken card
-    is left out and described in `skipped`, for the caller to report after the session."""
-    import readline  # noqa: F401
-
-    from rich.text import Text
-
-    item = DrillItem(card.generator or "", card.params, card)
-    problem_seed = random_seed()
-    try:
-        problem = problem_for(item, problem_seed)
-    except DrillSetupError as exc:
-        session.queue.pop(0)  # a broken computed card must not end the session
-        skipped.append(str(exc))
-        return True
-    console.clear()
-    console.print(header)
-    with keys.cooked():
-        outcome = _ask_and_teach(problem, card.q, console, input)
-    if outcome is None:
-        return False
-    session.answer(
-        outcome.quality,
-        response_ms=outcome.response_ms,
-        kind="drill",
-        seed=problem_seed,
-        typed=outcome.typed,
-        correct=outcome.correct,
-    )
-    console.print(Text("any key: next card · u undo · q quit", style="dim"))
-    key = keys.key()
-    if key == "u":
-        session.undo()
-    return key not in ("q", "\x03")

@@ -1,98 +1,44 @@
-"""A review session: queue order, daily limits, same-day relearning and undo.
-
-It talks to the store but never prints or reads keys; the UI drives it."""
+"""A review session: answering, same-day relearning, undo and the summary, over a `Recorder`
+port (the store implements it). It never prints, reads keys or runs queries itself; the
+terminal and `--jsonl` front ends drive it through the methods below."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
-from mlprep.core.scheduling.sm2 import Sm2State, review
-from mlprep.storage.store import CardState, Recorded, Store
+from mlprep.core.grades import Answer, Grade
+from mlprep.core.queue import NORMAL, Counts, QueueItem, QueuePolicy
+from mlprep.core.scheduling import CardState, Scheduler, preview
 
 __all__ = [
-    "AGAIN",
-    "EASY",
-    "GOOD",
-    "GRADE_KEYS",
-    "HARD",
-    "MATURE_INTERVAL",
     "RELEARN_GAP",
-    "Counts",
-    "QueueItem",
+    "Recorder",
     "ReviewSession",
     "SessionSummary",
-    "build_queue",
-    "card_state",
+    "days_label",
 ]
 
-# One key per grade: Again, Hard, Good, Easy -> SM-2 quality.
-AGAIN, HARD, GOOD, EASY = 1, 3, 4, 5
-GRADE_KEYS = {"1": ("Again", AGAIN), "2": ("Hard", HARD), "3": ("Good", GOOD), "4": ("Easy", EASY)}
 # A card answered below Good comes back after this many other cards (or at the end).
 RELEARN_GAP = 3
-# Cards with an interval of this many days or more are "mature" (Anki's convention).
-MATURE_INTERVAL = 21
 
 
-def card_state(
-    retired: bool, repetitions: int | None, interval: int | None, relearning: bool
-) -> str:
-    """One definition, for `list` and `stats`: retired (in no deck file), new (never answered),
-    learning (failed and not yet recalled, or answered below Good today), young (interval under
-    21 days) or mature."""
-    if retired:
-        return "retired"
-    if repetitions is None:
-        return "new"
-    if repetitions == 0 or relearning:
-        return "learning"
-    return "young" if (interval or 0) < MATURE_INTERVAL else "mature"
+class Recorder(Protocol):
+    """What a session needs from storage."""
 
+    scheduler: Scheduler
 
-@dataclass(frozen=True)
-class QueueItem:
-    card_id: str
-    kind: str  # "review", "new" or "relearn"
-    deck: str = ""
+    def record(
+        self, card_id: str, answer: Answer, when: datetime, today: date, **fact: Any
+    ) -> Any: ...
 
+    def undo(self, review_id: int) -> str | None: ...
 
-@dataclass(frozen=True)
-class Counts:
-    new: int
-    relearn: int
-    review: int
+    def state(self, card_id: str) -> CardState | None: ...
 
-    @property
-    def total(self) -> int:
-        return self.new + self.relearn + self.review
-
-
-def build_queue(
-    store: Store,
-    today: date,
-    *,
-    deck: str | None = None,
-    tag: str | None = None,
-    new_per_day: int = 10,
-    reviews_per_day: int = 0,
-) -> list[QueueItem]:
-    """Relearning cards left from earlier today, then due reviews (most overdue first), then
-    new cards up to what is left of today's new-card limit."""
-    relearn = store.relearning_cards(today, deck, tag)
-    seen = {row[0] for row in relearn}
-    review_limit = -1
-    if reviews_per_day:
-        review_limit = max(0, reviews_per_day - store.reviewed_on(today))
-    due = [row for row in store.due_cards(today, deck, tag, review_limit) if row[0] not in seen]
-    new_left = max(0, new_per_day - store.new_seen_on(today))
-    new = store.new_cards(deck, tag, new_left) if new_left else []
-    return [
-        QueueItem(card_id, kind, card_deck)
-        for kind, rows in (("relearn", relearn), ("review", due), ("new", new))
-        for card_id, card_deck in rows
-    ]
+    def count_due_on(self, day: date, scope: Any = None) -> int: ...
 
 
 @dataclass
@@ -105,14 +51,23 @@ class SessionSummary:
 
     @property
     def accuracy(self) -> float | None:
+        """The share of answers that passed (Hard or better), same-day repeats included."""
         return self.passed / self.answered if self.answered else None
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What `undo` took back: the card and the answer."""
+
+    card_id: str
+    answer: Answer
 
 
 @dataclass
 class _Snapshot:
     queue: list[QueueItem]
     review_id: int
-    passed: bool
+    answer: Answer
 
 
 class ReviewSession:
@@ -120,21 +75,22 @@ class ReviewSession:
 
     def __init__(
         self,
-        store: Store,
+        recorder: Recorder,
         queue: list[QueueItem],
         today: date,
         clock: Callable[[], datetime],
         *,
-        deck: str | None = None,
-        tag: str | None = None,
+        scope: Any = None,
+        policy: QueuePolicy = NORMAL,
     ):
-        self.store = store
+        self.recorder = recorder
         self.queue = list(queue)
         self.today = today
         self.clock = clock
+        self.policy = policy
         self.started = clock()
-        self.history: list[_Snapshot] = []
-        self.filters = (deck, tag)  # the summary counts tomorrow's cards within them
+        self._history: list[_Snapshot] = []
+        self.scope = scope  # the summary counts tomorrow's cards within it
 
     @property
     def current(self) -> QueueItem | None:
@@ -146,76 +102,83 @@ class ReviewSession:
 
     @property
     def answered(self) -> int:
-        return len(self.history)
+        return len(self._history)
 
-    def preview(self, card_id: str) -> dict[int, str]:
-        """What each quality would do, as Anki shows it above the grade buttons."""
-        state = self.store.state(card_id)
+    def skip(self) -> None:
+        """Drop the current card without an answer (it left the deck, or cannot be shown)."""
+        if self.queue:
+            self.queue.pop(0)
+
+    def preview(self, card_id: str, answers: list[Answer]) -> dict[Answer, str]:
+        """What each answer would do, as Anki shows it above the grade buttons."""
+        if not self.policy.moves_schedule:
+            return dict.fromkeys(answers, "no change")
+        state = self.recorder.state(card_id)
+        days = preview(self.recorder.scheduler, state, self.today, answers)
         out = {}
-        for quality in sorted({q for _, q in GRADE_KEYS.values()} | {0, 2}):
-            out[quality] = self._preview_one(state, quality)
+        for answer, interval in days.items():
+            if interval is None:  # a same-day repeat does not reschedule the card
+                label = "again today" if answer.relearn else days_label(state.due - self.today)
+            else:
+                label = days_label(timedelta(days=interval))
+                if answer.relearn:
+                    label += " ↻"
+            out[answer] = label
         return out
-
-    def _preview_one(self, state: CardState | None, quality: int) -> str:
-        again = quality < GOOD
-        if state is not None and state.last_day >= self.today:
-            # A same-day repeat does not reschedule the card.
-            return "again today" if again else _days(state.due - self.today)
-        nxt = review(state.sm2 if state else Sm2State(), quality)
-        label = _days(timedelta(days=nxt.interval))
-        return f"{label} ↻" if again else label
 
     def answer(
         self,
-        quality: int,
+        answer: Answer | Grade,
         *,
         response_ms: int | None = None,
-        kind: str = "review",
+        kind: str | None = None,
         seed: int | None = None,
         typed: str | None = None,
         correct: bool | None = None,
-    ) -> Recorded:
+    ) -> Any:
+        if isinstance(answer, Grade):
+            answer = Answer.of(answer)
         item = self.current
         if item is None:
             raise IndexError("the session has no card left to answer")
         before = list(self.queue)
-        recorded = self.store.record(
+        recorded = self.recorder.record(
             item.card_id,
-            quality,
+            answer,
             self.clock(),
             self.today,
             response_ms=response_ms,
-            kind=kind,
+            kind=kind if self.policy.moves_schedule and kind else self.policy.log_kind,
             seed=seed,
             typed=typed,
             correct=correct,
         )
-        self.history.append(_Snapshot(before, recorded.review_id, quality >= 3))
+        self._history.append(_Snapshot(before, recorded.review_id, answer))
         self.queue.pop(0)
-        if quality < GOOD:
+        if answer.relearn:
             self.queue.insert(min(RELEARN_GAP, len(self.queue)), replace(item, kind="relearn"))
         return recorded
 
-    def undo(self) -> QueueItem | None:
+    def undo(self) -> Undone | None:
         """Take back the last answer (log and state); its card is current again."""
-        if not self.history:
+        if not self._history:
             return None
-        snap = self.history.pop()
-        self.store.undo(snap.review_id)
+        snap = self._history.pop()
+        self.recorder.undo(snap.review_id)
         self.queue = snap.queue
-        return self.current
+        return Undone(snap.queue[0].card_id, snap.answer)
 
     def summary(self) -> SessionSummary:
         return SessionSummary(
-            answered=len(self.history),
-            passed=sum(s.passed for s in self.history),
+            answered=len(self._history),
+            passed=sum(s.answer.passed for s in self._history),
             seconds=(self.clock() - self.started).total_seconds(),
-            due_tomorrow=self.store.count_due_on(self.today + timedelta(days=1), *self.filters),
-            cards={s.queue[0].card_id for s in self.history},
+            due_tomorrow=self.recorder.count_due_on(self.today + timedelta(days=1), self.scope),
+            cards={s.queue[0].card_id for s in self._history},
         )
 
 
-def _days(delta: timedelta) -> str:
+def days_label(delta: timedelta) -> str:
     days = delta.days
     if days <= 0:
         return "today"

@@ -1,8 +1,7 @@
-"""Statistics behind `mlprep stats`: one frozen report computed from the review log and state.
+"""Statistics behind `mlprep stats`: the frozen report and the pure functions that build it.
 
-The SQL queries aggregate in SQLite (stdlib `sqlite3`, no sqlite-utils, so no numpy import);
-the pure functions below them turn the aggregates into the report. Nothing here prints or reads
-the clock: `today` is passed in.
+`storage.reports.compute_report` aggregates the log in SQLite and calls the builders here.
+Nothing here prints, reads the clock or runs SQL: `today` is passed in.
 
 Definitions (the user-facing wording is in `mlprep stats --help` and the README):
 
@@ -12,14 +11,14 @@ Definitions (the user-facing wording is in `mlprep stats --help` and the README)
   (counts, forecast, topics, leeches) are about live cards; retired cards are only counted.
   Answers logged on a day after `today` (time travel backwards) are ignored.
 - **Card states**, mutually exclusive, in this order: *retired* (`cards.retired = 1`);
-  *new* (live, never answered); *learning* (not recalled since it was introduced or last
-  forgotten: SM-2 repetitions = 0, or its latest answer today was below Good, so it is in the
+  *new* (live, never scheduled: cram answers do not introduce a card); *learning* (not
+  recalled since it was introduced or last forgotten: a pass streak of 0, or its latest answer today was below Good, so it is in the
   same-day relearning loop); *young* (interval < 21 days); *mature* (interval >= 21 days).
 - **True retention** over the last `days` study days (today included): the pass rate
   (quality >= 3, i.e. Hard or better) of scheduled answers of cards that had been answered
   before. Young or mature is judged by the interval *before* that answer, i.e. the interval
-  that the card's previous scheduled answer gave it. First answers of new cards and same-day
-  repeats are not counted.
+  that the card's previous scheduled answer gave it. First answers of new cards, same-day
+  repeats and cram answers are not counted.
 - **Streaks** count consecutive study days with at least one logged answer. The current
   streak ends today, or yesterday when nothing was answered today yet.
 - **Time** sums `response_ms`, each answer capped at `RESPONSE_CAP_MS` (60 s) so walking away
@@ -40,16 +39,12 @@ Definitions (the user-facing wording is in `mlprep stats --help` and the README)
 
 from __future__ import annotations
 
-import sqlite3
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from mlprep.core.scheduling.sm2 import PASSING_QUALITY
-from mlprep.core.session import GOOD, MATURE_INTERVAL, card_state
-from mlprep.storage.store import card_scope
+from mlprep.core.grades import MATURE_INTERVAL
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -73,7 +68,6 @@ __all__ = [
     "build_forecast",
     "build_heatmap",
     "build_streaks",
-    "compute_report",
     "heatmap_levels",
     "heatmap_thresholds",
     "sort_topics",
@@ -468,212 +462,3 @@ def sort_topics(rows: Iterable[TopicRow]) -> tuple[TopicRow, ...]:
         return (rate is None, rate if rate is not None else 0.0, -row.lapses, row.tag)
 
     return tuple(sorted(rows, key=key))
-
-
-# -- SQL -------------------------------------------------------------------------------------
-
-
-def _review_scope(deck: str | None, tag: str | None) -> tuple[str, list[Any]]:
-    sql, args = "", []
-    if deck:
-        sql += " AND r.card_id IN (SELECT id FROM cards WHERE deck = ?)"
-        args.append(deck)
-    if tag:
-        sql += " AND r.card_id IN (SELECT card_id FROM card_tags WHERE tag = ?)"
-        args.append(tag)
-    return sql, args
-
-
-def compute_report(
-    conn: sqlite3.Connection,
-    today: date,
-    *,
-    deck: str | None = None,
-    tag: str | None = None,
-    days: int = DEFAULT_DAYS,
-    leech_threshold: int = 8,
-    weeks: int = HEATMAP_WEEKS,
-) -> StatsReport:
-    """Read the log and state through `conn` (a `Store.conn`) and build the report.
-
-    Five queries, each one pass: answers and time per day; the scheduled answers in the
-    window with the interval before each (index (card_id, id)); the cards in scope with their
-    state; the latest answer today per card; drill answers of computed cards. ISO dates are
-    compared as strings, which orders them correctly."""
-    if days < 1:
-        raise ValueError(f"days must be at least 1, got {days}")
-    today_iso = today.isoformat()
-    since = today - timedelta(days=days - 1)
-    since_iso = since.isoformat()
-    week_start = today - timedelta(days=today.weekday())
-    week_iso = week_start.isoformat()
-    rscope, rargs = _review_scope(deck, tag)
-    cscope, cargs = card_scope(deck, tag)
-
-    # Answers and capped time per study day. `+r.day` scans the table: it reads every row
-    # anyway, and the day index would only add a lookup per row.
-    daily: dict[date, int] = {}
-    today_ms = week_ms = total_ms = capped = 0
-    for day_text, count, ms, over in conn.execute(
-        f"""SELECT r.day, COUNT(*),
-                   TOTAL(MAX(0, MIN(COALESCE(r.response_ms, 0), {RESPONSE_CAP_MS}))),
-                   TOTAL(r.response_ms > {RESPONSE_CAP_MS})
-            FROM reviews r WHERE +r.day <= ?{rscope} GROUP BY r.day""",
-        (today_iso, *rargs),
-    ):
-        daily[date.fromisoformat(day_text)] = count
-        total_ms += int(ms)
-        capped += int(over)
-        if day_text >= week_iso:
-            week_ms += int(ms)
-        if day_text == today_iso:
-            today_ms += int(ms)
-
-    # Scheduled answers in the window, with the interval the previous scheduled answer gave
-    # (NULL for a new card's first answer, which does not count).
-    young_n = young_p = mature_n = mature_p = 0
-    by_card: dict[str, list[int]] = {}  # card -> [answers, passed]
-    for card_id, passed, prev in conn.execute(
-        f"""SELECT r.card_id, r.quality >= {PASSING_QUALITY},
-                (SELECT p.interval FROM reviews p
-                 WHERE p.card_id = r.card_id AND p.scheduled = 1 AND p.id < r.id
-                 ORDER BY p.id DESC LIMIT 1)
-            FROM reviews r
-            WHERE r.scheduled = 1 AND r.day >= ? AND r.day <= ?{rscope}""",
-        (since_iso, today_iso, *rargs),
-    ):
-        if prev is None:
-            continue
-        if prev >= MATURE_INTERVAL:
-            mature_n += 1
-            mature_p += passed
-        else:
-            young_n += 1
-            young_p += passed
-        slot = by_card.setdefault(card_id, [0, 0])
-        slot[0] += 1
-        slot[1] += passed
-
-    relearning = {
-        cid
-        for cid, quality, _ in conn.execute(
-            "SELECT card_id, quality, MAX(id) FROM reviews WHERE day = ? GROUP BY card_id",
-            (today_iso,),
-        )
-        if quality < GOOD
-    }
-
-    # Cards in scope with their state: counts, forecast, topics and leeches in one pass.
-    new = learning = young_cards = mature_cards = retired = 0
-    forecast_end = (today + timedelta(days=FORECAST_DAYS)).isoformat()
-    due_by_day: dict[str, int] = defaultdict(int)
-    topics: dict[
-        str, list[Any]
-    ] = {}  # tag -> [cards, n, passed, lapses, ease sum, eases, due, new]
-    flagged = []
-    for (
-        cid,
-        card_deck,
-        is_retired,
-        tags,
-        path,
-        line,
-        reps,
-        ease,
-        interval,
-        due,
-        lapses,
-    ) in conn.execute(
-        f"""SELECT c.id, c.deck, c.retired, c.tags, c.path, c.line, s.repetitions,
-                       s.easiness, s.interval, s.due, s.lapses
-                FROM cards c LEFT JOIN state s ON s.card_id = c.id
-                WHERE 1 = 1{cscope}""",
-        cargs,
-    ):
-        state = card_state(
-            bool(is_retired), None if due is None else reps, interval, cid in relearning
-        )
-        if state == "retired":
-            retired += 1
-            continue
-        if state == "new":
-            new += 1
-        elif state == "learning":
-            learning += 1
-        elif state == "young":
-            young_cards += 1
-        else:
-            mature_cards += 1
-        if due is not None and due < forecast_end:
-            due_by_day[due] += 1
-        if due is not None and leech_threshold > 0 and lapses >= leech_threshold:
-            flagged.append((cid, card_deck, lapses, ease, due, path, line))
-        rate = by_card.get(cid)
-        for t in tags.split() if tags else (UNTAGGED,):
-            row = topics.get(t)
-            if row is None:
-                row = topics[t] = [0, 0, 0, 0, 0.0, 0, 0, 0]
-            row[0] += 1
-            if rate is not None:
-                row[1] += rate[0]
-                row[2] += rate[1]
-            if due is None:
-                row[7] += 1
-                continue
-            row[3] += lapses
-            row[4] += ease
-            row[5] += 1
-            row[6] += due <= today_iso
-
-    # Drill accuracy, from the computed cards in scope (few) through the (card_id, id) index.
-    drill_acc: dict[str, list[int]] = {}
-    for generator, recent, n, correct in conn.execute(
-        f"""SELECT c.generator, r.day >= ?, COUNT(*), TOTAL(r.correct = 1)
-            FROM cards c CROSS JOIN reviews r ON r.card_id = c.id
-            WHERE c.generator IS NOT NULL AND (r.kind = 'drill' OR r.correct IS NOT NULL)
-              AND r.day <= ?{cscope}
-            GROUP BY c.generator, r.day >= ?""",
-        (since_iso, today_iso, *cargs, since_iso),
-    ):
-        acc = drill_acc.setdefault(generator, [0, 0, 0, 0])
-        acc[0] += n
-        acc[1] += int(correct)
-        if recent:
-            acc[2] += n
-            acc[3] += int(correct)
-
-    flagged.sort(key=lambda f: (-f[2], f[0]))
-    study_days = sorted(daily)
-    return StatsReport(
-        today=today,
-        deck=deck,
-        tag=tag,
-        days=days,
-        total_reviews=sum(daily.values()),
-        days_studied=len(study_days),
-        first_day=study_days[0] if study_days else None,
-        heatmap=build_heatmap(daily, today, weeks),
-        forecast=build_forecast({date.fromisoformat(d): n for d, n in due_by_day.items()}, today),
-        counts=CardCounts(new, learning, young_cards, mature_cards, retired),
-        retention=Retention(days, since, PassRate(young_n, young_p), PassRate(mature_n, mature_p)),
-        streaks=build_streaks(study_days, today),
-        time=TimeSpent(today_ms, week_ms, total_ms, week_start, RESPONSE_CAP_MS, capped),
-        topics=sort_topics(
-            TopicRow(
-                tag=t,
-                cards=row[0],
-                retention=PassRate(row[1], row[2]),
-                lapses=row[3],
-                average_ease=row[4] / row[5] if row[5] else None,
-                due=row[6],
-                new=row[7],
-            )
-            for t, row in topics.items()
-        ),
-        drills=tuple(DrillRow(g, *drill_acc[g]) for g in sorted(drill_acc)),
-        leech_threshold=leech_threshold,
-        leeches=tuple(
-            Leech(cid, d, lapses, ease, date.fromisoformat(due), path, line)
-            for cid, d, lapses, ease, due, path, line in flagged
-        ),
-    )

@@ -1,10 +1,10 @@
-"""The SQLite store: schema and migrations, card sync from the deck files, the due queue and
-the append-only review log.
+"""The SQLite store: card sync from the deck files, the append-only log of answers, the
+per-scheduler caches replayed from it, and every query the commands need. The only module
+with SQL besides `storage.schema` and `storage.reports`.
 
 The hot path (open, sync of unchanged files, queue, one answer) uses the stdlib `sqlite3`
 module only: importing sqlite-utils also imports numpy (~0.3 s), which would double
-`mlprep review`'s start-up. sqlite-utils builds the schema, runs migrations and serves the
-reporting queries, where that cost does not matter."""
+`mlprep review`'s start-up. sqlite-utils builds the schema and runs migrations."""
 
 from __future__ import annotations
 
@@ -18,21 +18,23 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from mlprep.core.scheduling.sm2 import Sm2State, is_lapse, schedule
+from mlprep.core.grades import Answer, Grade
+from mlprep.core.scheduling import SM2, CardState, Fact, Scheduler, replay_steps
 from mlprep.decks.loader import Card, DeckIssue, parse_file
+from mlprep.storage.schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
+    "DUE",
     "SCHEMA_VERSION",
-    "CardState",
     "Recorded",
     "Review",
+    "Scope",
     "Store",
     "StoreError",
     "SyncReport",
     "card_scope",
 ]
 
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -40,101 +42,30 @@ class StoreError(RuntimeError):
     """The database cannot be used as it is (newer schema, not a database, ...)."""
 
 
-def _migrate_to_1(db: Any) -> None:
-    db["deck_files"].create({"path": str, "size": int, "mtime_ns": int, "issues": str}, pk="path")
-    db["cards"].create(
-        {
-            "id": str,
-            "deck": str,
-            "path": str,
-            "line": int,
-            "type": str,
-            "q": str,
-            "a": str,
-            "generator": str,
-            "params": str,
-            "tags": str,
-            "retired": int,
-        },
-        pk="id",
-        not_null={"deck", "path", "type", "retired"},
-        defaults={"retired": 0},
-    )
-    db["cards"].create_index(["path", "line"])
-    db["card_tags"].create({"tag": str, "card_id": str}, pk=("tag", "card_id"))
-    db["card_tags"].create_index(["card_id"])
-    db["state"].create(
-        {
-            "card_id": str,
-            "repetitions": int,
-            "easiness": float,
-            "interval": int,
-            "due": str,
-            "last_day": str,
-            "lapses": int,
-            "reviews": int,
-        },
-        pk="card_id",
-    )
-    db["state"].create_index(["due"])
-    db["reviews"].create(
-        {
-            "id": int,
-            "card_id": str,
-            "ts": str,
-            "day": str,
-            "quality": int,
-            "scheduled": int,
-            "response_ms": int,
-            "repetitions": int,
-            "easiness": float,
-            "interval": int,
-            "due": str,
-            "kind": str,
-            "seed": int,
-            "typed": str,
-            "correct": int,
-        },
-        pk="id",
-        not_null={"card_id", "ts", "day", "quality", "scheduled", "kind"},
-    )
-    db["reviews"].create_index(["card_id", "id"])
-    db["reviews"].create_index(["day"])
-
-
-# MIGRATIONS[i] takes the schema from version i to i + 1.
-MIGRATIONS = [_migrate_to_1]
-
-
-@dataclass(frozen=True)
-class CardState:
-    """A card's scheduling state: SM-2 numbers plus when it is due and its lapse count."""
-
-    sm2: Sm2State
-    due: date
-    last_day: date
-    lapses: int = 0
-    reviews: int = 0
-
-
 @dataclass(frozen=True)
 class Review:
-    """One row of the review log."""
+    """One fact of the log, with what the active scheduler made of it (`scheduled`,
+    `interval`, `due`: from the replay cache, not the log)."""
 
     id: int
     card_id: str
     ts: datetime
     day: date
+    grade: Grade
     quality: int
-    scheduled: bool
     response_ms: int | None
-    interval: int | None
-    easiness: float | None
-    due: date | None
     kind: str = "review"
+    source: str = "local"
     seed: int | None = None
     typed: str | None = None
     correct: bool | None = None
+    scheduled: bool = False
+    interval: int | None = None
+    due: date | None = None
+
+    @property
+    def answer(self) -> Answer:
+        return Answer(self.grade, self.quality)
 
 
 @dataclass(frozen=True)
@@ -154,35 +85,43 @@ class SyncReport:
         return sorted({i.path for i in self.issues})
 
 
-def card_scope(deck: str | None, tag: str | None) -> tuple[str, list[Any]]:
-    """`AND ...` conditions on cards aliased `c` for the --deck and --tag filters, and their
-    arguments; retired cards are not excluded here."""
+@dataclass(frozen=True)
+class Scope:
+    """The --deck / --tag / --level filters every card query takes."""
+
+    deck: str | None = None
+    tag: str | None = None
+    level: str | None = None
+
+
+def card_scope(scope: Scope | None, alias: str = "c") -> tuple[str, list[Any]]:
+    """The one scope filter: `AND ...` conditions on cards aliased `alias` for --deck, --tag
+    and --level, and their arguments; retired cards are not excluded here."""
     sql, args = "", []
-    if deck:
-        sql += " AND c.deck = ?"
-        args.append(deck)
-    if tag:
-        sql += " AND c.id IN (SELECT card_id FROM card_tags WHERE tag = ?)"
-        args.append(tag)
+    if scope is None:
+        return sql, args
+    if scope.deck:
+        sql += f" AND {alias}.deck = ?"
+        args.append(scope.deck)
+    if scope.tag:
+        sql += f" AND {alias}.id IN (SELECT card_id FROM card_tags WHERE tag = ?)"
+        args.append(scope.tag)
+    if scope.level:
+        sql += f" AND {alias}.level = ?"
+        args.append(scope.level)
     return sql, args
 
 
-def _state_from_row(row: sqlite3.Row | tuple) -> CardState:
-    reps, ease, interval, due, last_day, lapses, reviews = row
-    return CardState(
-        Sm2State(reps, ease, interval),
-        date.fromisoformat(due),
-        date.fromisoformat(last_day),
-        lapses,
-        reviews,
-    )
+# The one due predicate of the normal queue policy: a state row `s` due on or before a day.
+DUE = "s.due <= ?"
 
 
 class Store:
-    """One open database. Use as a context manager, or call close()."""
+    """One open database, scheduling with `scheduler`. Use as a context manager, or close()."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, scheduler: Scheduler = SM2):
         self.path = path
+        self.scheduler = scheduler
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -196,6 +135,7 @@ class Store:
             # FULL: an answered card must survive a power cut too, not only a crash.
             self.conn.execute("PRAGMA synchronous = FULL")
             self._migrate()
+            self._ensure_cache()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: {exc}") from None
 
@@ -243,6 +183,14 @@ class Store:
             for step in MIGRATIONS[version:]:
                 step(db)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _ensure_cache(self) -> None:
+        """Replay the whole log if the active scheduler's caches are not complete (after a
+        migration, or when the scheduler was switched)."""
+        name = self.scheduler.name
+        if self.conn.execute("SELECT 1 FROM caches WHERE scheduler = ?", (name,)).fetchone():
+            return
+        self.rebuild_states()
 
     # -- deck sync ---------------------------------------------------------------------------
 
@@ -326,12 +274,13 @@ class Store:
     @staticmethod
     def _upsert_cards(conn: sqlite3.Connection, cards: list[Card]) -> None:
         conn.executemany(
-            """INSERT INTO cards (id, deck, path, line, type, q, a, generator, params, tags, retired)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+            """INSERT INTO cards (id, deck, path, line, type, q, a, generator, params, tags,
+                 level, retired)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
                ON CONFLICT(id) DO UPDATE SET deck = excluded.deck, path = excluded.path,
                  line = excluded.line, type = excluded.type, q = excluded.q, a = excluded.a,
                  generator = excluded.generator, params = excluded.params, tags = excluded.tags,
-                 retired = 0""",
+                 level = excluded.level, retired = 0""",
             [
                 (
                     card.id,
@@ -344,6 +293,7 @@ class Store:
                     card.generator,
                     json.dumps(card.params) if card.params else None,
                     " ".join(card.tags),
+                    card.level,
                 )
                 for card in cards
             ],
@@ -356,11 +306,11 @@ class Store:
 
     # -- cards -------------------------------------------------------------------------------
 
-    _CARD_COLUMNS = "id, deck, q, a, type, generator, params, tags, path, line"
+    _CARD_COLUMNS = "id, deck, q, a, type, generator, params, tags, path, line, level"
 
     @staticmethod
     def _card_from_row(row: tuple) -> Card:
-        cid, deck, q, a, kind, gen, params, tags, path, line = row
+        cid, deck, q, a, kind, gen, params, tags, path, line, level = row
         return Card(
             id=cid,
             deck=deck,
@@ -372,6 +322,7 @@ class Store:
             tags=tuple(tags.split()) if tags else (),
             path=path,
             line=line,
+            level=level,
         )
 
     def card(self, card_id: str) -> Card | None:
@@ -379,6 +330,22 @@ class Store:
             f"SELECT {self._CARD_COLUMNS} FROM cards WHERE id = ?", (card_id,)
         ).fetchone()
         return self._card_from_row(row) if row else None
+
+    def live_cards(self) -> list[Card]:
+        """Every live card in file order (id, deck, q, type, path, line; no answers)."""
+        rows = self.conn.execute(
+            f"SELECT {self._CARD_COLUMNS} FROM cards WHERE retired = 0 ORDER BY path, line"
+        )
+        return [self._card_from_row(r) for r in rows]
+
+    def live_tags(self) -> list[str]:
+        return [
+            row[0]
+            for row in self.conn.execute(
+                """SELECT DISTINCT t.tag FROM card_tags t JOIN cards c ON c.id = t.card_id
+                   WHERE c.retired = 0 ORDER BY t.tag"""
+            )
+        ]
 
     def is_retired(self, card_id: str) -> bool:
         row = self.conn.execute("SELECT retired FROM cards WHERE id = ?", (card_id,)).fetchone()
@@ -392,6 +359,9 @@ class Store:
         """Every tag the store knows, retired cards included."""
         return [r[0] for r in self.conn.execute("SELECT DISTINCT tag FROM card_tags ORDER BY tag")]
 
+    def level_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT level FROM cards ORDER BY level")]
+
     def known_ids(self) -> set[str]:
         """Every id the store has seen: live cards, retired cards and ids in the review log."""
         ids = {r[0] for r in self.conn.execute("SELECT id FROM cards")}
@@ -401,40 +371,53 @@ class Store:
     # -- queue -------------------------------------------------------------------------------
 
     @staticmethod
-    def _filters(deck: str | None, tag: str | None) -> tuple[str, list[Any]]:
-        """Live cards (alias `c`) within the --deck/--tag filters."""
-        scope, args = card_scope(deck, tag)
-        return "c.retired = 0" + scope, args
+    def _filters(scope: Scope | None) -> tuple[str, list[Any]]:
+        """Live cards (alias `c`) within the scope filters."""
+        sql, args = card_scope(scope)
+        return "c.retired = 0" + sql, args
+
+    def _state_join(self) -> str:
+        return "state s ON s.card_id = c.id AND s.scheduler = ?"
 
     def due_cards(
-        self, today: date, deck: str | None = None, tag: str | None = None, limit: int = -1
+        self, today: date, scope: Scope | None = None, limit: int = -1
     ) -> list[tuple[str, str]]:
         """Review cards due on or before `today`, most overdue first."""
-        where, args = self._filters(deck, tag)
+        where, args = self._filters(scope)
         rows = self.conn.execute(
-            f"""SELECT c.id, c.deck FROM state s JOIN cards c ON c.id = s.card_id
-                WHERE {where} AND s.due <= ?
+            f"""SELECT c.id, c.deck FROM cards c JOIN {self._state_join()}
+                WHERE {where} AND {DUE}
                 ORDER BY s.due, c.path, c.line LIMIT ?""",
-            (*args, today.isoformat(), limit),
+            (self.scheduler.name, *args, today.isoformat(), limit),
         )
         return rows.fetchall()
 
-    def new_cards(
-        self, deck: str | None = None, tag: str | None = None, limit: int = -1
-    ) -> list[tuple[str, str]]:
-        """Cards never reviewed: the first new card of every file, then the second, and so on,
+    def scope_cards(self, scope: Scope | None = None, limit: int = -1) -> list[tuple[str, str]]:
+        """Every live card in scope, whatever its schedule (cram): the most overdue first, then
+        the rest by due date, then new cards in file order."""
+        where, args = self._filters(scope)
+        rows = self.conn.execute(
+            f"""SELECT c.id, c.deck FROM cards c LEFT JOIN {self._state_join()}
+                WHERE {where} ORDER BY s.due IS NULL, s.due, c.path, c.line LIMIT ?""",
+            (self.scheduler.name, *args, limit),
+        )
+        return rows.fetchall()
+
+    def new_cards(self, scope: Scope | None = None, limit: int = -1) -> list[tuple[str, str]]:
+        """Cards never scheduled: the first new card of every file, then the second, and so on,
         so a day's new cards span topics while each file keeps its basics-first order.
 
         One small indexed query per deck file: a window over every new card costs ~0.1 s at
         100k cards, and only the first `limit` of each file can be needed."""
-        where, args = self._filters(deck, tag)
+        where, args = self._filters(scope)
         per_file = []
         for (path,) in self.conn.execute("SELECT path FROM deck_files ORDER BY path").fetchall():
             rows = self.conn.execute(
                 f"""SELECT c.id, c.deck FROM cards c WHERE c.path = ? AND {where}
-                    AND NOT EXISTS (SELECT 1 FROM state s WHERE s.card_id = c.id)
+                    AND NOT EXISTS (SELECT 1 FROM state s WHERE s.card_id = c.id
+                                    AND s.scheduler = ?)
                     ORDER BY c.line LIMIT ?""",
-                (path, *args, limit),
+                (path, *args, self.scheduler.name, limit),
             ).fetchall()
             if rows:
                 per_file.append(rows)
@@ -450,217 +433,297 @@ class Store:
         self, today: date, tag: str | None = None, generator: str | None = None
     ) -> list[str]:
         """Live computed cards: due ones first (most overdue first), then new, then the rest."""
-        where, args = self._filters(None, tag)
+        where, args = self._filters(Scope(tag=tag))
         if generator:
             where += " AND c.generator = ?"
             args.append(generator)
         rows = self.conn.execute(
-            f"""SELECT c.id FROM cards c LEFT JOIN state s ON s.card_id = c.id
+            f"""SELECT c.id FROM cards c LEFT JOIN {self._state_join()}
                 WHERE {where} AND c.type = 'computed'
-                ORDER BY CASE WHEN s.due <= ? THEN 0 WHEN s.due IS NULL THEN 1 ELSE 2 END,
+                ORDER BY CASE WHEN {DUE} THEN 0 WHEN s.due IS NULL THEN 1 ELSE 2 END,
                          s.due, c.path, c.line""",
-            (*args, today.isoformat()),
+            (self.scheduler.name, *args, today.isoformat()),
         )
         return [r[0] for r in rows]
 
     def relearning_cards(
-        self, today: date, deck: str | None = None, tag: str | None = None
+        self, today: date, scope: Scope | None = None, kinds: tuple[str, ...] = ()
     ) -> list[tuple[str, str]]:
-        """Cards whose latest answer today was below Good: they come back the same day."""
-        where, args = self._filters(deck, tag)
+        """Cards whose latest answer today was below Good: they come back the same day. Only
+        answers of `kinds` count (default: every kind but cram)."""
+        where, args = self._filters(scope)
+        if kinds:
+            kind_sql = f"kind IN ({', '.join('?' * len(kinds))})"
+            kind_args: list[Any] = list(kinds)
+        else:
+            kind_sql, kind_args = "kind != 'cram'", []
         rows = self.conn.execute(
             f"""SELECT c.id, c.deck FROM cards c JOIN (
-                  SELECT card_id, quality, MAX(id) AS last FROM reviews WHERE day = ? GROUP BY card_id
+                  SELECT card_id, quality, MAX(id) AS last FROM reviews
+                  WHERE day = ? AND {kind_sql} GROUP BY card_id
                 ) r ON r.card_id = c.id
                 WHERE {where} AND r.quality < 4 ORDER BY r.last""",
-            (today.isoformat(), *args),
+            (today.isoformat(), *kind_args, *args),
         )
         return rows.fetchall()
 
     def new_seen_on(self, day: date) -> int:
-        """How many cards had their first ever review on `day` (counts against the new limit)."""
+        """How many cards were introduced on `day` (their first answer that is not cram):
+        what counts against the new-card limit."""
         return self.conn.execute(
-            """SELECT COUNT(DISTINCT r.card_id) FROM reviews r WHERE r.day = ? AND NOT EXISTS (
-                 SELECT 1 FROM reviews p WHERE p.card_id = r.card_id AND p.day < ?)""",
+            """SELECT COUNT(DISTINCT r.card_id) FROM reviews r
+               WHERE r.day = ? AND r.kind != 'cram' AND NOT EXISTS (
+                 SELECT 1 FROM reviews p WHERE p.card_id = r.card_id AND p.day < ?
+                 AND p.kind != 'cram')""",
             (day.isoformat(), day.isoformat()),
         ).fetchone()[0]
 
     def reviewed_on(self, day: date) -> int:
-        """Scheduled reviews on `day` of cards that were not new that day (the review cap)."""
+        """Scheduling answers on `day` of cards that were not new that day (the review cap)."""
         return self.conn.execute(
-            """SELECT COUNT(*) FROM reviews r WHERE r.day = ? AND r.scheduled = 1
-               AND EXISTS (SELECT 1 FROM reviews p WHERE p.card_id = r.card_id AND p.day < ?)""",
-            (day.isoformat(), day.isoformat()),
+            """SELECT COUNT(*) FROM reviews r JOIN steps x
+                 ON x.review_id = r.id AND x.scheduler = ? AND x.scheduled = 1
+               WHERE r.day = ? AND x.interval_before IS NOT NULL""",
+            (self.scheduler.name, day.isoformat()),
         ).fetchone()[0]
 
-    def count_due_on(self, day: date, deck: str | None = None, tag: str | None = None) -> int:
-        where, args = self._filters(deck, tag)
+    def count_due_on(self, day: date, scope: Scope | None = None) -> int:
+        where, args = self._filters(scope)
         return self.conn.execute(
-            f"SELECT COUNT(*) FROM state s JOIN cards c ON c.id = s.card_id WHERE {where} AND s.due <= ?",
-            (*args, day.isoformat()),
+            f"SELECT COUNT(*) FROM cards c JOIN {self._state_join()} WHERE {where} AND {DUE}",
+            (self.scheduler.name, *args, day.isoformat()),
         ).fetchone()[0]
 
     def upcoming(
-        self, after: date, deck: str | None = None, tag: str | None = None, limit: int = 5
+        self, after: date, scope: Scope | None = None, limit: int = 5
     ) -> list[tuple[str, str, str]]:
         """The next cards to fall due after `after`: (id, deck, due date)."""
-        where, args = self._filters(deck, tag)
+        where, args = self._filters(scope)
         return self.conn.execute(
-            f"""SELECT c.id, c.deck, s.due FROM state s JOIN cards c ON c.id = s.card_id
-                WHERE {where} AND s.due > ? ORDER BY s.due, c.path, c.line LIMIT ?""",
-            (*args, after.isoformat(), limit),
+            f"""SELECT c.id, c.deck, s.due FROM cards c JOIN {self._state_join()}
+                WHERE {where} AND NOT {DUE} ORDER BY s.due, c.path, c.line LIMIT ?""",
+            (self.scheduler.name, *args, after.isoformat(), limit),
         ).fetchall()
 
-    def next_due(self, after: date, deck: str | None = None, tag: str | None = None) -> date | None:
-        where, args = self._filters(deck, tag)
+    def next_due(self, after: date, scope: Scope | None = None) -> date | None:
+        where, args = self._filters(scope)
         row = self.conn.execute(
-            f"SELECT MIN(s.due) FROM state s JOIN cards c ON c.id = s.card_id WHERE {where} AND s.due > ?",
-            (*args, after.isoformat()),
+            f"""SELECT MIN(s.due) FROM cards c JOIN {self._state_join()}
+                WHERE {where} AND NOT {DUE}""",
+            (self.scheduler.name, *args, after.isoformat()),
         ).fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
+
+    def list_rows(self, scope: Scope | None = None) -> list[tuple]:
+        """Every card in scope, retired ones last, with its state: (id, deck, type, tags, path,
+        line, retired, streak, interval, due) for `mlprep list`."""
+        sql, args = card_scope(scope)
+        return self.conn.execute(
+            f"""SELECT c.id, c.deck, c.type, c.tags, c.path, c.line, c.retired, s.streak,
+                       s.interval, s.due
+                FROM cards c LEFT JOIN {self._state_join()} WHERE 1 = 1{sql}
+                ORDER BY c.retired, c.deck, c.path, c.line""",
+            (self.scheduler.name, *args),
+        ).fetchall()
 
     # -- state and the log -------------------------------------------------------------------
 
     def state(self, card_id: str) -> CardState | None:
         row = self.conn.execute(
-            """SELECT repetitions, easiness, interval, due, last_day, lapses, reviews
-               FROM state WHERE card_id = ?""",
-            (card_id,),
+            """SELECT memory, due, interval, last_day, streak, lapses, reviews
+               FROM state WHERE scheduler = ? AND card_id = ?""",
+            (self.scheduler.name, card_id),
         ).fetchone()
-        return _state_from_row(row) if row else None
+        if row is None:
+            return None
+        memory, due, interval, last_day, streak, lapses, reviews = row
+        return CardState(
+            self.scheduler.from_dict(json.loads(memory)),
+            date.fromisoformat(due),
+            interval,
+            date.fromisoformat(last_day),
+            streak,
+            lapses,
+            reviews,
+        )
+
+    def facts(self, card_id: str) -> list[Fact]:
+        """A card's logged answers in order, as the schedulers replay them."""
+        return [
+            Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
+            for day, grade, quality, kind in self.conn.execute(
+                "SELECT day, grade, quality, kind FROM reviews WHERE card_id = ? ORDER BY id",
+                (card_id,),
+            )
+        ]
 
     def record(
         self,
         card_id: str,
-        quality: int,
+        answer: Answer,
         when: datetime,
         today: date,
         *,
         response_ms: int | None = None,
         kind: str = "review",
+        source: str = "local",
         seed: int | None = None,
         typed: str | None = None,
         correct: bool | None = None,
     ) -> Recorded:
-        """Log one answer and update the schedule, in one transaction.
-
-        The first answer of a day schedules the card with SM-2; later answers the same day
-        (relearning) are logged but leave the schedule alone."""
+        """Append one answer to the log and replay its card, in one transaction."""
         with self.transaction() as conn:
-            current = self.state(card_id)
-            scheduled = current is None or current.last_day < today
-            new_state = current
-            if scheduled:
-                before = current.sm2 if current else Sm2State()
-                sm2, due = schedule(before, quality, today)
-                new_state = CardState(
-                    sm2,
-                    due,
-                    today,
-                    (current.lapses if current else 0) + is_lapse(before, quality),
-                    (current.reviews if current else 0) + 1,
-                )
-                self._write_state(conn, card_id, new_state)
             cur = conn.execute(
-                """INSERT INTO reviews (card_id, ts, day, quality, scheduled, response_ms,
-                     repetitions, easiness, interval, due, kind, seed, typed, correct)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                """INSERT INTO reviews (card_id, ts, day, grade, quality, response_ms, kind,
+                     source, seed, typed, correct)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     card_id,
                     when.astimezone(timezone.utc).isoformat(timespec="milliseconds"),
                     today.isoformat(),
-                    quality,
-                    int(scheduled),
+                    int(answer.grade),
+                    answer.quality,
                     response_ms,
-                    new_state.sm2.repetitions if scheduled and new_state else None,
-                    new_state.sm2.easiness if scheduled and new_state else None,
-                    new_state.sm2.interval if scheduled and new_state else None,
-                    new_state.due.isoformat() if scheduled and new_state else None,
                     kind,
+                    source,
                     seed,
                     typed,
                     None if correct is None else int(correct),
                 ),
             )
-            return Recorded(cur.lastrowid, scheduled, new_state)
-
-    @staticmethod
-    def _write_state(conn: sqlite3.Connection, card_id: str, st: CardState) -> None:
-        conn.execute(
-            """INSERT OR REPLACE INTO state
-               (card_id, repetitions, easiness, interval, due, last_day, lapses, reviews)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            (
-                card_id,
-                st.sm2.repetitions,
-                st.sm2.easiness,
-                st.sm2.interval,
-                st.due.isoformat(),
-                st.last_day.isoformat(),
-                st.lapses,
-                st.reviews,
-            ),
-        )
+            review_id = cur.lastrowid
+            state = self._replay(conn, card_id)
+            scheduled = conn.execute(
+                "SELECT scheduled FROM steps WHERE scheduler = ? AND review_id = ?",
+                (self.scheduler.name, review_id),
+            ).fetchone()[0]
+            return Recorded(review_id, bool(scheduled), state)
 
     def undo(self, review_id: int) -> str | None:
-        """Remove one answer from the log and rebuild its card's state from what is left."""
+        """Remove one answer from the log and replay its card from what is left."""
         with self.transaction() as conn:
             row = conn.execute("SELECT card_id FROM reviews WHERE id = ?", (review_id,)).fetchone()
             if row is None:
                 return None
             conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
-            self._rebuild(conn, row[0])
+            self._replay(conn, row[0])
             return row[0]
 
     def rebuild_states(self) -> int:
-        """Replay the whole log into the state table (the state is only a cache of the log)."""
+        """Replay the whole log into the active scheduler's caches (they are only a cache of
+        the log) and mark them complete."""
+        name = self.scheduler.name
         with self.transaction() as conn:
-            ids = [r[0] for r in conn.execute("SELECT DISTINCT card_id FROM reviews")]
-            conn.execute("DELETE FROM state")
-            for card_id in ids:
-                self._rebuild(conn, card_id)
-            return len(ids)
+            conn.execute("DELETE FROM state WHERE scheduler = ?", (name,))
+            conn.execute("DELETE FROM steps WHERE scheduler = ?", (name,))
+            by_card: dict[str, list[tuple[int, Fact]]] = {}
+            for rid, card_id, day, grade, quality, kind in conn.execute(
+                "SELECT id, card_id, day, grade, quality, kind FROM reviews ORDER BY id"
+            ):
+                fact = Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
+                by_card.setdefault(card_id, []).append((rid, fact))
+            for card_id, rows in by_card.items():
+                self._write_replay(conn, card_id, rows)
+            conn.execute(
+                "INSERT OR REPLACE INTO caches (scheduler, built) VALUES (?, ?)",
+                (name, datetime.now(timezone.utc).isoformat(timespec="seconds")),
+            )
+            return len(by_card)
 
-    def _rebuild(self, conn: sqlite3.Connection, card_id: str) -> None:
-        rows = conn.execute(
-            "SELECT day, quality FROM reviews WHERE card_id = ? AND scheduled = 1 ORDER BY id",
-            (card_id,),
-        ).fetchall()
-        if not rows:
-            conn.execute("DELETE FROM state WHERE card_id = ?", (card_id,))
-            return
-        sm2, lapses, due, day = Sm2State(), 0, None, None
-        for day_text, quality in rows:
-            day = date.fromisoformat(day_text)
-            lapses += is_lapse(sm2, quality)
-            sm2, due = schedule(sm2, quality, day)
-        self._write_state(conn, card_id, CardState(sm2, due, day, lapses, len(rows)))
+    def _replay(self, conn: sqlite3.Connection, card_id: str) -> CardState | None:
+        """Replay one card after its facts changed. Other schedulers' caches are now stale:
+        drop them (they are rebuilt when next used)."""
+        conn.execute("DELETE FROM state WHERE scheduler != ?", (self.scheduler.name,))
+        conn.execute("DELETE FROM steps WHERE scheduler != ?", (self.scheduler.name,))
+        conn.execute("DELETE FROM caches WHERE scheduler != ?", (self.scheduler.name,))
+        rows = [
+            (rid, Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind))
+            for rid, day, grade, quality, kind in conn.execute(
+                "SELECT id, day, grade, quality, kind FROM reviews WHERE card_id = ? ORDER BY id",
+                (card_id,),
+            )
+        ]
+        conn.execute(
+            "DELETE FROM state WHERE scheduler = ? AND card_id = ?", (self.scheduler.name, card_id)
+        )
+        conn.execute(
+            "DELETE FROM steps WHERE scheduler = ? AND card_id = ?", (self.scheduler.name, card_id)
+        )
+        return self._write_replay(conn, card_id, rows)
+
+    def _write_replay(
+        self, conn: sqlite3.Connection, card_id: str, rows: list[tuple[int, Fact]]
+    ) -> CardState | None:
+        name = self.scheduler.name
+        steps = replay_steps(self.scheduler, [fact for _, fact in rows])
+        before: CardState | None = None
+        step_rows = []
+        for (rid, _), after in zip(rows, steps, strict=True):
+            scheduled = after is not None and (before is None or after.last_day != before.last_day)
+            step_rows.append(
+                (
+                    name,
+                    rid,
+                    card_id,
+                    int(scheduled),
+                    before.interval if scheduled and before is not None else None,
+                    after.interval if scheduled and after is not None else None,
+                    after.due.isoformat() if scheduled and after is not None else None,
+                )
+            )
+            before = after
+        conn.executemany(
+            """INSERT INTO steps (scheduler, review_id, card_id, scheduled, interval_before,
+                 interval, due) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            step_rows,
+        )
+        state = steps[-1] if steps else None
+        if state is not None:
+            conn.execute(
+                """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
+                     reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    name,
+                    card_id,
+                    state.due.isoformat(),
+                    state.interval,
+                    state.last_day.isoformat(),
+                    state.streak,
+                    state.lapses,
+                    state.reviews,
+                    self.scheduler.ease(state.memory),
+                    json.dumps(self.scheduler.to_dict(state.memory)),
+                ),
+            )
+        return state
 
     def reviews(self, card_id: str | None = None) -> list[Review]:
-        sql = """SELECT id, card_id, ts, day, quality, scheduled, response_ms, interval, easiness,
-                        due, kind, seed, typed, correct FROM reviews"""
-        args: tuple = ()
+        sql = """SELECT r.id, r.card_id, r.ts, r.day, r.grade, r.quality, r.response_ms, r.kind,
+                        r.source, r.seed, r.typed, r.correct, x.scheduled, x.interval, x.due
+                 FROM reviews r LEFT JOIN steps x ON x.review_id = r.id AND x.scheduler = ?"""
+        args: tuple = (self.scheduler.name,)
         if card_id is not None:
-            sql += " WHERE card_id = ?"
-            args = (card_id,)
+            sql += " WHERE r.card_id = ?"
+            args += (card_id,)
         out = []
-        for r in self.conn.execute(sql + " ORDER BY id", args):
+        for r in self.conn.execute(sql + " ORDER BY r.id", args):
             out.append(
                 Review(
                     id=r[0],
                     card_id=r[1],
                     ts=datetime.fromisoformat(r[2]),
                     day=date.fromisoformat(r[3]),
-                    quality=r[4],
-                    scheduled=bool(r[5]),
+                    grade=Grade(r[4]),
+                    quality=r[5],
                     response_ms=r[6],
-                    interval=r[7],
-                    easiness=r[8],
-                    due=date.fromisoformat(r[9]) if r[9] else None,
-                    kind=r[10],
-                    seed=r[11],
-                    typed=r[12],
-                    correct=None if r[13] is None else bool(r[13]),
+                    kind=r[7],
+                    source=r[8],
+                    seed=r[9],
+                    typed=r[10],
+                    correct=None if r[11] is None else bool(r[11]),
+                    scheduled=bool(r[12]),
+                    interval=r[13],
+                    due=date.fromisoformat(r[14]) if r[14] else None,
                 )
             )
         return out
@@ -670,7 +733,7 @@ class Store:
     def reattach_history(self, old: str, new: str) -> int:
         """Move the review history of retired id `old` to live card `new`, which has none: the
         repair after an id was changed by hand in a file (or a rename interrupted between the
-        file and the database). `new`'s state is rebuilt from the moved log."""
+        file and the database). `new` is replayed from the moved log."""
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM reviews WHERE card_id = ?", (new,)).fetchone():
                 raise ValueError(f"{new!r} already has a review history")
@@ -678,13 +741,14 @@ class Store:
                 "UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old)
             ).rowcount
             conn.execute("DELETE FROM state WHERE card_id = ?", (old,))
+            conn.execute("DELETE FROM steps WHERE card_id = ?", (old,))
             conn.execute("DELETE FROM card_tags WHERE card_id = ?", (old,))
             conn.execute("DELETE FROM cards WHERE id = ? AND retired = 1", (old,))
-            self._rebuild(conn, new)
+            self._replay(conn, new)
             return moved
 
     def rename_card(self, old: str, new: str) -> int:
-        """Give card `old` the id `new`: its review log, state, tags and cards row move over, in
+        """Give card `old` the id `new`: its review log, caches, tags and cards row move over, in
         one transaction. Refuses (ValueError) if `new` is already known (a live or retired card,
         or an id in the log). Returns how many reviews moved."""
         with self.transaction() as conn:
@@ -694,6 +758,7 @@ class Store:
                 "UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old)
             ).rowcount
             conn.execute("UPDATE state SET card_id = ? WHERE card_id = ?", (new, old))
+            conn.execute("UPDATE steps SET card_id = ? WHERE card_id = ?", (new, old))
             conn.execute("UPDATE card_tags SET card_id = ? WHERE card_id = ?", (new, old))
             conn.execute("UPDATE cards SET id = ? WHERE id = ?", (new, old))
             return moved

@@ -14,24 +14,35 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mlprep.core.session import AGAIN, GOOD, HARD
+from mlprep.core.grades import Grade, drill_grade
 from mlprep.term.render import inline, markdown
 
 if TYPE_CHECKING:
-    from mlprep.drills import Problem
+    from rich.console import Console
 
-__all__ = ["GIVE_UP", "Outcome", "ask", "problem_panel", "solution_panel"]
+    from mlprep.core.session import ReviewSession
+    from mlprep.decks.loader import Card
+    from mlprep.drills import Problem
+    from mlprep.term.review import KeyReader
+
+__all__ = [
+    "GIVE_UP",
+    "Outcome",
+    "ask",
+    "ask_and_teach",
+    "problem_panel",
+    "review_computed",
+    "solution_panel",
+]
 
 GIVE_UP = "?"
 QUIT_WORDS = ("q", "quit", "exit")
-# Grades from DESIGN.md: correct at the first try = Good, after a retry = Hard, else Again.
-FIRST_TRY, AFTER_RETRY, MISSED = GOOD, HARD, AGAIN
-TRIES = 2
+TRIES = 2  # a miss allows one more try
 
 
 @dataclass(frozen=True)
 class Outcome:
-    quality: int
+    grade: Grade
     typed: str
     correct: bool
     gave_up: bool
@@ -110,7 +121,7 @@ def ask(
         elapsed = int((time.monotonic() - started) * 1000)
         if typed == GIVE_UP:
             say(Text("Shown the solution: graded Again.", style="yellow"))
-            return Outcome(MISSED, typed, False, True, elapsed)
+            return Outcome(drill_grade(False, tries + 1), typed, False, True, elapsed)
         if not typed:
             say(Text("Type your answer, ? to see the solution, or q to quit.", style="dim"))
             continue
@@ -120,14 +131,14 @@ def ask(
             continue
         tries += 1
         if result.correct:
-            quality = FIRST_TRY if tries == 1 else AFTER_RETRY
+            grade = drill_grade(True, tries)
             say(
                 Text(
                     f"Correct! ({'first try' if tries == 1 else 'after a retry'})",
                     style="bold green",
                 )
             )
-            return Outcome(quality, typed, True, False, elapsed)
+            return Outcome(grade, typed, True, False, elapsed)
         if tries < TRIES:
             say(
                 Text(
@@ -137,4 +148,61 @@ def ask(
             )
             continue
         say(Text(f"Not quite: {result.message}.", style="bold red"))
-        return Outcome(MISSED, typed, False, False, elapsed)
+        return Outcome(drill_grade(False, tries), typed, False, False, elapsed)
+
+
+def ask_and_teach(
+    problem: Problem, lead_in: str, console: Console, read_line: Callable[[str], str]
+) -> Outcome | None:
+    """Show the problem, read answers, then always show the worked solution."""
+    from mlprep.drills.answers import format_answer
+
+    console.print(problem_panel(problem, lead_in))
+    console.print(Text("Type ? to see the solution, q to quit.", style="dim"))
+    outcome = ask(problem, read_line, console.print)
+    if outcome is not None:
+        console.print(solution_panel(problem, format_answer(problem)))
+    return outcome
+
+
+def review_computed(
+    session: ReviewSession,
+    card: Card,
+    header: RenderableType,
+    console: Console,
+    keys: KeyReader,
+    skipped: list[str],
+) -> bool:
+    """Show a computed card inside `mlprep review`; False means the user quit. A broken card
+    is left out and described in `skipped`, for the caller to report after the session."""
+    import readline  # noqa: F401
+
+    from mlprep.app.drilling import DrillItem, DrillSetupError, problem_for, random_seed
+
+    item = DrillItem(card.generator or "", card.params, card)
+    problem_seed = random_seed()
+    try:
+        problem = problem_for(item, problem_seed)
+    except DrillSetupError as exc:
+        session.skip()  # a broken computed card must not end the session
+        skipped.append(str(exc))
+        return True
+    console.clear()
+    console.print(header)
+    with keys.cooked():
+        outcome = ask_and_teach(problem, card.q, console, input)
+    if outcome is None:
+        return False
+    session.answer(
+        outcome.grade,
+        response_ms=outcome.response_ms,
+        kind="drill",
+        seed=problem_seed,
+        typed=outcome.typed,
+        correct=outcome.correct,
+    )
+    console.print(Text("any key: next card · u undo · q quit", style="dim"))
+    key = keys.key()
+    if key == "u":
+        session.undo()
+    return key not in ("q", "\x03")

@@ -14,7 +14,9 @@ from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from mlprep.core.session import GOOD, GRADE_KEYS, Counts, ReviewSession, SessionSummary
+from mlprep.core.grades import GRADE_KEYS, Answer, Grade
+from mlprep.core.queue import Counts
+from mlprep.core.session import ReviewSession, SessionSummary
 from mlprep.term.render import markdown
 
 if TYPE_CHECKING:
@@ -93,16 +95,25 @@ def card_panel(text: str, title: str, style: str) -> Panel:
     )
 
 
-EXPERT_KEYS = {str(q): (f"q={q}", q) for q in range(6)}
+# The answer each key gives: 1-4 are the grades; in expert mode 0-5 are SM-2 qualities.
+ANSWER_KEYS = {key: (grade.label, Answer.of(grade)) for key, grade in GRADE_KEYS.items()}
+EXPERT_KEYS = {str(q): (f"q={q}", Answer.expert(q)) for q in range(6)}
 
 
-def grade_bar(preview: dict[int, str], expert: bool = False) -> Text:
-    """The keys with what each would do; in expert mode the keys are SM-2 qualities 0-5."""
+def answer_keys(expert: bool) -> dict[str, tuple[str, Answer]]:
+    return EXPERT_KEYS if expert else ANSWER_KEYS
+
+
+def grade_bar(preview: dict[Answer, str], expert: bool = False, note: str = "") -> Text:
+    """The keys with what each would do; in expert mode the keys are SM-2 qualities 0-5.
+    `note` says something about the whole bar (cram: no schedule change)."""
     bar = Text(" ")
-    for key, (label, quality) in (EXPERT_KEYS if expert else GRADE_KEYS).items():
-        color = "red" if quality < 3 else "yellow" if quality == 3 else "green"
+    for key, (label, answer) in answer_keys(expert).items():
+        color = "red" if not answer.passed else "yellow" if answer.grade is Grade.HARD else "green"
         bar.append(f"[{key}] {label} ", style=f"bold {color}")
-        bar.append(f"{preview[quality]}   ", style="dim")
+        bar.append(f"{preview[answer]}   ", style="dim")
+    if note:
+        bar.append(f"· {note} ", style="bold magenta")
     bar.append("· enter = Good · u undo · q quit", style="dim")
     return bar
 
@@ -140,6 +151,7 @@ def _screen(console: Console, *parts: RenderableType) -> None:
 
 def run_review(
     session: ReviewSession,
+    card_of: Callable[[str], Card | None],
     console: Console,
     keys: KeyReader,
     *,
@@ -149,16 +161,16 @@ def run_review(
 ) -> SessionSummary:
     """Drive a session from the keyboard until the queue is empty or the user quits.
 
-    `show_computed` runs a computed card through the drill engine and records it; it returns
+    `card_of` looks a card up by id (None once it left the deck). `show_computed` runs a computed card through the drill engine and records it; it returns
     False when the user quit. `on_answered` may return a notice to show (e.g. a leech)."""
     notice: Text | None = None  # about the previous answer (a new leech), shown once
     try:
         with keys.raw():
             while session.current is not None:
                 item = session.current
-                card = session.store.card(item.card_id)
+                card = card_of(item.card_id)
                 if card is None:  # retired since the queue was built
-                    session.queue.pop(0)
+                    session.skip()
                     continue
                 header = card_header(session.answered + 1, session.counts(), card)
                 first_screen: RenderableType = header
@@ -182,21 +194,23 @@ def run_review(
                 if key == "u":
                     session.undo()
                     continue
-                preview = session.preview(card.id)
+                answers = [answer for _, answer in answer_keys(expert).values()]
+                preview = session.preview(card.id, answers)
+                note = "" if session.policy.moves_schedule else "cram: no schedule change"
                 _screen(
                     console,
                     header,
                     card_panel(card.q, "Question", "blue"),
                     card_panel(card.a, "Answer", "green"),
-                    grade_bar(preview, expert),
+                    grade_bar(preview, expert, note),
                 )
-                quality = _read_grade(keys, expert)
-                if quality == "quit":
+                answer = _read_answer(keys, expert)
+                if answer == "quit":
                     break
-                if quality == "undo":
+                if answer == "undo":
                     session.undo()
                     continue
-                session.answer(quality, response_ms=int((time.monotonic() - started) * 1000))
+                session.answer(answer, response_ms=int((time.monotonic() - started) * 1000))
                 if on_answered is not None:
                     notice = on_answered(card.id)
     except KeyboardInterrupt:
@@ -206,7 +220,7 @@ def run_review(
     return session.summary()
 
 
-def _read_grade(keys: KeyReader, expert: bool) -> int | str:
+def _read_answer(keys: KeyReader, expert: bool) -> Answer | str:
     while True:
         key = keys.key()
         if key in ("q", CTRL_C):
@@ -214,7 +228,6 @@ def _read_grade(keys: KeyReader, expert: bool) -> int | str:
         if key == "u":
             return "undo"
         if key in ENTER:
-            return GOOD
-        grades = EXPERT_KEYS if expert else GRADE_KEYS
-        if key in grades:
-            return grades[key][1]
+            return Answer.of(Grade.GOOD)
+        if key in (known := answer_keys(expert)):
+            return known[key][1]

@@ -11,8 +11,11 @@ State: repetitions n, easiness EF, interval I (days). For quality q in 0..5:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from typing import Any
+
+from mlprep.core.grades import Answer
 
 __all__ = [
     "FIRST_INTERVAL",
@@ -20,6 +23,8 @@ __all__ = [
     "MIN_EASINESS",
     "PASSING_QUALITY",
     "SECOND_INTERVAL",
+    "SM2",
+    "Sm2Scheduler",
     "Sm2State",
     "is_lapse",
     "review",
@@ -73,3 +78,36 @@ def schedule(state: Sm2State, quality: int, today: date) -> tuple[Sm2State, date
 def is_lapse(state: Sm2State, quality: int) -> bool:
     """Forgetting a card that had been learned (a failed review after at least one pass)."""
     return quality < PASSING_QUALITY and state.repetitions > 0
+
+
+class Sm2Scheduler:
+    """SM-2 behind the `Scheduler` protocol: the memory is an `Sm2State`, reviewed with the
+    answer's SM-2 quality; same-day answers leave it alone."""
+
+    name = "sm2"
+
+    def initial(self) -> Sm2State:
+        return Sm2State()
+
+    def review(
+        self, memory: Sm2State, answer: Answer, day: date, elapsed_days: int | None
+    ) -> Sm2State:
+        return review(memory, answer.quality)
+
+    def same_day(self, memory: Sm2State, answer: Answer, day: date) -> Sm2State:
+        return memory
+
+    def interval(self, memory: Sm2State) -> int:
+        return memory.interval
+
+    def ease(self, memory: Sm2State) -> float | None:
+        return memory.easiness
+
+    def to_dict(self, memory: Sm2State) -> dict[str, Any]:
+        return asdict(memory)
+
+    def from_dict(self, data: dict[str, Any]) -> Sm2State:
+        return Sm2State(int(data["repetitions"]), float(data["easiness"]), int(data["interval"]))
+
+
+SM2 = Sm2Scheduler()

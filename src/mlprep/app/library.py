@@ -1,0 +1,128 @@
+"""Opening the library: paths, settings, the clock, the store synced with the deck files, and
+the scheduler the settings ask for. Commands call `open_library`, then the core."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlprep.app.errors import MlprepError
+
+if TYPE_CHECKING:
+    from mlprep.app.config import Paths, Settings
+    from mlprep.core.queue import QueueItem, QueuePolicy
+    from mlprep.decks.loader import DeckIssue
+    from mlprep.storage.store import Scope, Store
+
+__all__ = ["Library", "check_scope", "day_queue", "open_library"]
+
+
+@dataclass
+class Library:
+    """What most commands need: paths, settings, the clock, and the synced store."""
+
+    paths: Paths
+    settings: Settings
+    store: Store
+    now: datetime
+    today: date
+    issues: list[DeckIssue]
+    warnings: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_library(
+    cards: list[Path] | None = None,
+    *,
+    quiet: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> Library:
+    """Open the store and sync the deck files into it; `warn` hears once about each broken
+    file (unless `quiet`). Raises MlprepError for settings, clock or database problems."""
+    from mlprep.app.config import ConfigError, Paths, card_sources, load_settings, now, study_day
+    from mlprep.core.scheduling import SCHEDULERS
+    from mlprep.decks.loader import deck_files
+    from mlprep.storage.store import Store, StoreError
+
+    say = warn or (lambda message: None)
+    paths = Paths.from_env()
+    try:
+        settings = load_settings(paths)
+        moment = now()
+    except ConfigError as exc:
+        raise MlprepError(str(exc)) from None
+    try:
+        store = Store(paths.db, SCHEDULERS[settings.scheduler])
+    except StoreError as exc:
+        raise MlprepError(str(exc)) from None
+    files, missing = deck_files(card_sources(paths, cards or []))
+    for issue in missing:
+        if issue.path != str(paths.user_cards):
+            say(f"{issue.path}: {issue.message}")
+    report = store.sync(files)
+    if not quiet:
+        for path in report.broken_files:
+            n = sum(i.path == path for i in report.issues)
+            say(
+                f"{path} has {n} problem{'s' * (n != 1)}; its broken cards are skipped. "
+                f"Run `mlprep check {path}` for details."
+            )
+    return Library(
+        paths, settings, store, moment, study_day(moment, settings.day_starts_at), report.issues
+    )
+
+
+def check_scope(lib: Library, scope: Scope | None) -> None:
+    """Raise MlprepError with the known names when --deck, --tag or --level names nothing (a
+    typo, usually)."""
+    if scope is None:
+        return
+    store = lib.store
+    for what, value, known in (
+        ("deck", scope.deck, store.deck_names),
+        ("tag", scope.tag, store.tag_names),
+        ("level", scope.level, store.level_names),
+    ):
+        if value and value not in (names := known()):
+            raise MlprepError(f"no {what} named {value!r}; {what}s: {', '.join(names) or '(none)'}")
+
+
+def day_queue(
+    store: Store,
+    today: date,
+    scope: Scope | None = None,
+    policy: QueuePolicy | None = None,
+    *,
+    new_per_day: int = 10,
+    reviews_per_day: int = 0,
+    limit: int = -1,
+) -> list[QueueItem]:
+    """Today's queue under `policy` (default normal): the store reads the candidate rows, the
+    core orders them. Normal: relearning, due (up to the review cap; 0 = no cap), new (up to
+    the new-card limit). Cram: every card in scope, up to `limit`."""
+    from mlprep.core.queue import CRAM, QueueRows, build_queue
+
+    if policy is CRAM:
+        return build_queue(QueueRows([], store.scope_cards(scope, limit), []))
+    review_limit = -1
+    if reviews_per_day:
+        review_limit = max(0, reviews_per_day - store.reviewed_on(today))
+    new_left = max(0, new_per_day - store.new_seen_on(today))
+    return build_queue(
+        QueueRows(
+            relearn=store.relearning_cards(today, scope),
+            due=store.due_cards(today, scope, review_limit),
+            new=store.new_cards(scope, new_left) if new_left else [],
+        )
+    )

@@ -1,0 +1,104 @@
+"""What every command shares: the common options, `Error:` output, and the one place that
+turns domain, SQLite and OS errors into an `Error: ...` line and an exit code."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+import typer.core
+
+from mlprep.app.errors import MlprepError
+
+__all__ = [
+    "CardsOption",
+    "DeckOption",
+    "ErrorHandlingGroup",
+    "JsonOption",
+    "LevelOption",
+    "TagOption",
+    "command",
+    "fail",
+    "open_library",
+    "scope_of",
+    "warn",
+]
+
+CardsOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--cards",
+        "-c",
+        help="Extra card folder or file (repeatable); MLPREP_CARDS adds more.",
+        metavar="PATH",
+    ),
+]
+DeckOption = Annotated[
+    str | None, typer.Option("--deck", "-d", help="Only cards of this deck.", metavar="DECK")
+]
+TagOption = Annotated[
+    str | None, typer.Option("--tag", "-t", help="Only cards with this tag.", metavar="TAG")
+]
+LevelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--level", "-l", help="Only cards of this level: basic, core or advanced.", metavar="LEVEL"
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def command(name: str | None = None, **options: Any) -> Callable[[F], F]:
+    """Mark a function as a command (with typer's `app.command` options); `mlprep.cli`
+    registers the marked functions from its explicit list, so importing a module registers
+    nothing."""
+
+    def mark(func: F) -> F:
+        func.__mlprep_command__ = (name, options)  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print `Error: message` on stderr and exit."""
+    typer.echo(f"Error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    typer.echo(f"warning: {message}", err=True)
+
+
+def open_library(cards: list[Path] | None = None, *, quiet: bool = False) -> Any:
+    """`app.open_library` with warnings on stderr."""
+    from mlprep.app.library import open_library as open_
+
+    return open_(cards, quiet=quiet, warn=warn)
+
+
+def scope_of(deck: str | None = None, tag: str | None = None, level: str | None = None) -> Any:
+    from mlprep.storage.store import Scope
+
+    return Scope(deck, tag, level)
+
+
+class ErrorHandlingGroup(typer.core.TyperGroup):
+    """Runs a command and converts what it raises into `Error: ...` and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MlprepError as exc:
+            fail(str(exc), exc.exit_code)
+        except sqlite3.DatabaseError as exc:
+            fail(f"the database failed: {exc}")
+        except OSError as exc:
+            if exc.filename:
+                fail(f"{exc.filename}: {exc.strerror or exc}")
+            fail(str(exc))

@@ -1,0 +1,61 @@
+"""`mlprep config`: list the settings with their values and sources, or set one."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from mlprep.cli.common import JsonOption, command, fail
+
+__all__ = ["config"]
+
+
+@command()
+def config(
+    key: Annotated[
+        str | None, typer.Argument(help="The setting to show or set.", metavar="KEY")
+    ] = None,
+    value: Annotated[str | None, typer.Argument(help="Its new value.", metavar="VALUE")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the settings (value, where it comes from, what it means), show one, or set one.
+
+    Setting a value checks it and rewrites settings.toml atomically, keeping its comments.
+
+    Example: mlprep config new_per_day 20
+    """
+    from dataclasses import asdict
+
+    from mlprep.app.config import (
+        SETTINGS,
+        ConfigError,
+        Paths,
+        load_settings,
+        setting_sources,
+        write_setting,
+    )
+
+    paths = Paths.from_env()
+    try:
+        if key is not None and key not in SETTINGS:
+            raise ConfigError(f"unknown setting {key!r}; known: {', '.join(SETTINGS)}")
+        if value is not None:
+            write_setting(paths, key, value)
+        settings = asdict(load_settings(paths))
+        sources = setting_sources(paths)
+    except ConfigError as exc:
+        fail(str(exc))
+    names = [key] if key else list(SETTINGS)
+    if as_json:
+        payload = {n: {"value": settings[n], "source": sources[n]} for n in names}
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    if value is not None:
+        typer.echo(f"{key} = {settings[key]!r} (saved in {paths.settings})")
+        return
+    width = max(map(len, names))
+    for name in names:
+        spec = SETTINGS[name]
+        typer.echo(f"{name.ljust(width)}  {settings[name]!r:<8} ({sources[name]})  {spec.help}")

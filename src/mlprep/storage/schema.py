@@ -1,0 +1,153 @@
+"""The database schema: one migration per version, each run once, in order, under the write
+lock. `PRAGMA user_version` says which ran. A migration keeps every answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+
+
+def _migrate_to_1(db: Any) -> None:
+    """v0.1: cards, their tags, SM-2 state, and a log that also held SM-2's output."""
+    db["deck_files"].create({"path": str, "size": int, "mtime_ns": int, "issues": str}, pk="path")
+    db["cards"].create(
+        {
+            "id": str,
+            "deck": str,
+            "path": str,
+            "line": int,
+            "type": str,
+            "q": str,
+            "a": str,
+            "generator": str,
+            "params": str,
+            "tags": str,
+            "retired": int,
+        },
+        pk="id",
+        not_null={"deck", "path", "type", "retired"},
+        defaults={"retired": 0},
+    )
+    db["cards"].create_index(["path", "line"])
+    db["card_tags"].create({"tag": str, "card_id": str}, pk=("tag", "card_id"))
+    db["card_tags"].create_index(["card_id"])
+    db["state"].create(
+        {
+            "card_id": str,
+            "repetitions": int,
+            "easiness": float,
+            "interval": int,
+            "due": str,
+            "last_day": str,
+            "lapses": int,
+            "reviews": int,
+        },
+        pk="card_id",
+    )
+    db["state"].create_index(["due"])
+    db["reviews"].create(
+        {
+            "id": int,
+            "card_id": str,
+            "ts": str,
+            "day": str,
+            "quality": int,
+            "scheduled": int,
+            "response_ms": int,
+            "repetitions": int,
+            "easiness": float,
+            "interval": int,
+            "due": str,
+            "kind": str,
+            "seed": int,
+            "typed": str,
+            "correct": int,
+        },
+        pk="id",
+        not_null={"card_id", "ts", "day", "quality", "scheduled", "kind"},
+    )
+    db["reviews"].create_index(["card_id", "id"])
+    db["reviews"].create_index(["day"])
+
+
+def _migrate_to_2(db: Any) -> None:
+    """v2: the log holds facts only (the grade as given, its SM-2 quality, kind, source); what
+    a scheduler computed moves to caches keyed by scheduler, rebuilt by replaying the log.
+    Cards gain a level; every deck file is read again to fill it."""
+    conn = db.conn
+    db["reviews_v2"].create(
+        {
+            "id": int,
+            "card_id": str,
+            "ts": str,
+            "day": str,
+            "grade": int,
+            "quality": int,
+            "response_ms": int,
+            "kind": str,
+            "source": str,
+            "seed": int,
+            "typed": str,
+            "correct": int,
+        },
+        pk="id",
+        not_null={"card_id", "ts", "day", "grade", "quality", "kind", "source"},
+    )
+    # v0.1 stored the SM-2 quality: keys gave 1, 3, 4, 5 and --expert 0-5 as typed.
+    conn.execute(
+        """INSERT INTO reviews_v2 (id, card_id, ts, day, grade, quality, response_ms, kind,
+                                   source, seed, typed, correct)
+           SELECT id, card_id, ts, day,
+                  CASE WHEN quality < 3 THEN 1 WHEN quality = 3 THEN 2
+                       WHEN quality = 4 THEN 3 ELSE 4 END,
+                  quality, response_ms, kind, 'local', seed, typed, correct
+           FROM reviews ORDER BY id"""
+    )
+    conn.execute("DROP TABLE reviews")
+    conn.execute("ALTER TABLE reviews_v2 RENAME TO reviews")
+    db["reviews"].create_index(["card_id", "id"])
+    db["reviews"].create_index(["day"])
+    conn.execute("DROP TABLE state")
+    db["state"].create(
+        {
+            "scheduler": str,
+            "card_id": str,
+            "due": str,
+            "interval": int,
+            "last_day": str,
+            "streak": int,
+            "lapses": int,
+            "reviews": int,
+            "ease": float,
+            "memory": str,
+        },
+        pk=("scheduler", "card_id"),
+        not_null={"due", "interval", "last_day", "streak", "lapses", "reviews", "memory"},
+    )
+    db["state"].create_index(["scheduler", "due"])
+    db["state"].create_index(["card_id"])
+    # Per answer, under each scheduler: did it reschedule, and the interval before and after.
+    db["steps"].create(
+        {
+            "scheduler": str,
+            "review_id": int,
+            "card_id": str,
+            "scheduled": int,
+            "interval_before": int,
+            "interval": int,
+            "due": str,
+        },
+        pk=("scheduler", "review_id"),
+        not_null={"scheduled"},
+    )
+    db["steps"].create_index(["scheduler", "card_id"])
+    # The schedulers whose caches (state, steps) are complete for the whole log.
+    db["caches"].create({"scheduler": str, "built": str}, pk="scheduler")
+    conn.execute("ALTER TABLE cards ADD COLUMN level TEXT NOT NULL DEFAULT 'core'")
+    conn.execute("DELETE FROM deck_files")
+
+
+# MIGRATIONS[i] takes the schema from version i to i + 1.
+MIGRATIONS = [_migrate_to_1, _migrate_to_2]
+SCHEMA_VERSION = len(MIGRATIONS)
