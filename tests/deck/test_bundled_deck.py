@@ -27,7 +27,7 @@ BEYOND_THE_NOTES = [
     "residual-connections", "information-theory",
 ]  # fmt: skip
 # v2 topics (CONTENT.md "v2"), each with at least 6 basic cards; one list per area of the deck.
-V2_ARCHITECTURE: list[str] = []
+V2_ARCHITECTURE = ["transformers", "positional-encoding", "tokenization", "decoding"]
 V2_LLM_SYSTEMS: list[str] = []
 V2_DEEP_LEARNING: list[str] = []
 V2_APPLIED: list[str] = []

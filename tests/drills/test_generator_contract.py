@@ -41,7 +41,12 @@ TOPICS = {
     "kmeans_step": "k-means",
 }
 # v2 generators, one dict per area of the deck.
-TOPICS_ARCHITECTURE: dict[str, str] = {}
+TOPICS_ARCHITECTURE: dict[str, str] = {
+    "transformer_params": "transformers",
+    "attention_flops": "transformers",
+    "softmax_temperature": "decoding",
+    "top_p_set": "decoding",
+}
 TOPICS_LLM_SYSTEMS: dict[str, str] = {}
 TOPICS_DEEP_LEARNING: dict[str, str] = {}
 TOPICS_APPLIED: dict[str, str] = {}
