@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from mlprep.drills import Problem
-from mlprep.drills.answers import check_answer
+from mlprep.drills.answers import check_answer, format_answer
 
 from .generated import LEVELS, all_levels, assert_well_posed, problems
 
@@ -79,14 +79,17 @@ def test_training_flops_is_six_n_d(level: int) -> None:
     for problem in problems("training_flops", level):
         n, d = problem.data["n_params"], problem.data["n_tokens"]
         assert list(problem.data) == ["n_params", "n_tokens"]
-        assert n >= 1e8 and d >= n  # at least one token per parameter
+        assert n >= 1e9 and d >= 5 * n  # at least 5 tokens per parameter
         assert significant_figures(n) <= level and significant_figures(d) <= max(level, 2)
-        assert problem.answer == pytest.approx(6 * n * d, rel=1e-12)
-        assert not problem.exact and problem.rtol == 1e-2 and problem.atol > 0
+        zetta_flops = 6 * n * d / 10**21  # the prompt asks for units of 1e21 FLOPs
+        assert problem.answer == pytest.approx(zetta_flops, rel=1e-12)
+        assert 0.01 <= zetta_flops < 1e12  # prints as a plain number, well above atol
+        assert not problem.exact and problem.rtol == 1e-2 and 0 < problem.atol < 1e-3
         assert "3 significant figures" in problem.prompt and "6ND" in problem.prompt
-        rounded = f"{6 * n * d:.2e}"  # what a person types
-        assert check_answer(problem, rounded).correct
-        assert check_answer(problem, f"{2 * n * d:.2e}").status == "wrong"  # forgot backward
+        assert "in units of $10^{21}$ FLOPs" in problem.prompt
+        assert check_answer(problem, f"{zetta_flops:.3g}").correct  # what a person types
+        assert check_answer(problem, f"{zetta_flops / 3:.3g}").status == "wrong"  # 2ND
+        assert "e" not in format_answer(problem)  # the expected answer shows no float noise
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -107,9 +110,8 @@ def test_training_days_divides_compute_by_cluster_throughput(level: int) -> None
 
 
 def test_training_levels_grow() -> None:
-    for name in ("training_flops", "training_days"):
-        medians = [statistics.median(p.answer for p in problems(name, lv)) for lv in LEVELS]
-        assert medians[0] < medians[1], name
+    flops = [statistics.median(p.answer for p in problems("training_flops", lv)) for lv in LEVELS]
+    assert flops[0] < flops[1] and flops[0] < flops[2]
     gpus = [
         statistics.median(p.data["n_gpus"] for p in problems("training_days", lv)) for lv in LEVELS
     ]

@@ -5,8 +5,8 @@ Data keys (a public contract: see README, "mlprep drill") and answers:
 - `kv_cache_bytes` (llm-inference): `layers`, `kv_heads`, `head_dim`, `seq_len`, `batch`,
   `bytes_per_value`; 2 · layers · kv_heads · head_dim · bytes_per_value · seq_len · batch bytes
   (keys and values, every layer), exact.
-- `training_flops` (llm-training): `n_params` (N), `n_tokens` (D); C = 6ND FLOPs, 3 significant
-  figures.
+- `training_flops` (llm-training): `n_params` (N), `n_tokens` (D); C = 6ND in units of 10²¹
+  FLOPs, 3 significant figures.
 - `training_days` (llm-training): `n_params`, `n_tokens`, `n_gpus` (K), `peak_tflops` (per GPU,
   TFLOP/s), `mfu`; 6ND / (K · peak · 10¹² · mfu) seconds in days of 86 400 s, 2 decimals.
 - `lora_params` (llm-training): `layers`, `rank` (r), `shapes` (k × 2: one row (d_out, d_in) per
@@ -48,6 +48,7 @@ __all__ = [
 ATOL_3 = 1e-3  # "round to 3 decimals": a correctly rounded answer is within 5e-4
 ATOL_2 = 1e-2  # "round to 2 decimals": within 5e-3
 SECONDS_PER_DAY = 86_400
+ZETTA = 1e21  # training_flops answers in units of 10²¹ FLOPs
 EXACT_BYTES = (
     "Type an exact whole number of bytes (scientific notation such as `1.5e9` is read too)."
 )
@@ -168,8 +169,8 @@ def _draw_model_and_tokens(rng: np.random.Generator, level: int) -> tuple[float,
     """(N, D) as shown: one significant figure at level 1, two at level 2, three at level 3,
     with 5 to 2000 tokens per parameter (Chinchilla-optimal is about 20)."""
     if level == 1:
-        n_params = float(_choice(rng, (1, 2, 3, 5, 7))) * 10.0 ** int(rng.integers(8, 10))
-        ratio = float(_choice(rng, (10, 20, 50, 100)))
+        n_params = float(_choice(rng, (1, 2, 3, 5, 7))) * 10.0 ** int(rng.integers(9, 11))
+        ratio = float(_choice(rng, (20, 50, 100)))
         return n_params, n_params * ratio
     mantissa = _mantissa(rng, level - 1)
     n_params = float(f"{mantissa * 10.0 ** int(rng.integers(9, 12)):.{level}g}")
@@ -184,27 +185,30 @@ def _draw_model_and_tokens(rng: np.random.Generator, level: int) -> tuple[float,
     params={"level": LEVEL},
 )
 def training_flops(rng: np.random.Generator, *, level: int) -> Problem:
-    """Data `n_params` (N), `n_tokens` (D); answer 6ND FLOPs (3 significant figures)."""
+    """Data `n_params` (N), `n_tokens` (D); answer 6ND in units of 10²¹ FLOPs (3 significant
+    figures), so that the expected answer prints as a plain number."""
     n_params, n_tokens = _draw_model_and_tokens(rng, level)
     flops = 6 * n_params * n_tokens
     prompt = (
         f"A dense decoder-only Transformer with `n_params` = {sci(n_params)} parameters is trained "
         f"on `n_tokens` = {sci(n_tokens)} tokens. Using the standard estimate $C \\approx 6ND$ "
-        "(forward plus backward, attention's context-length term ignored), how many FLOPs does "
-        "training take? Type the number to 3 significant figures, e.g. `1.23e21`."
+        "(forward plus backward, attention's context-length term ignored), how much compute does "
+        "training take? Give $C$ **in units of $10^{21}$ FLOPs** (so $8.4 \\cdot 10^{23}$ FLOPs is "
+        "typed `840`), to 3 significant figures."
     )
     solution = [
         f"Forward ≈ 2N = {sci(2 * n_params)} FLOPs per token; backward ≈ 4N = "
         f"{sci(4 * n_params)}; together 6N = {sci(6 * n_params)} FLOPs per token.",
-        f"C = 6N · D = {sci(6 * n_params)} × {sci(n_tokens)} = {sci(flops)} FLOPs",
+        f"C = 6N · D = {sci(6 * n_params)} × {sci(n_tokens)} = {sci(flops, 5)} FLOPs",
+        f"In units of 10²¹ FLOPs: {sci(flops, 5)} / 1e21 = {fmt_num(flops / ZETTA, 4)}",
     ]
     return make_problem(
         prompt=prompt,
         data={"n_params": n_params, "n_tokens": n_tokens},
-        answer=float(flops),
+        answer=float(flops / ZETTA),
         solution=solution,
-        answer_format="one number in scientific notation, 3 significant figures, e.g. `5.88e22`",
-        atol=1.0,  # FLOP counts are ~1e17 or more: the relative tolerance (1%) decides
+        answer_format="one number of 10²¹ FLOPs, 3 significant figures, e.g. `58.8`",
+        atol=1e-6,  # answers are 0.1 or more: the relative tolerance (1%) decides
     )
 
 
