@@ -48,6 +48,17 @@ TOPICS_ARCHITECTURE: dict[str, str] = {
     "top_p_set": "decoding",
 }
 TOPICS_LLM_SYSTEMS: dict[str, str] = {}
+
+TOPICS_ARCHITECTURE: dict[str, str] = {}
+TOPICS_LLM_SYSTEMS: dict[str, str] = {
+    "kv_cache_bytes": "llm-inference",
+    "training_flops": "llm-training",
+    "training_days": "llm-training",
+    "lora_params": "llm-training",
+    "perplexity": "llm-training",
+    "zero_memory": "distributed-training",
+    "pipeline_bubble": "distributed-training",
+}
 TOPICS_DEEP_LEARNING: dict[str, str] = {}
 TOPICS_APPLIED: dict[str, str] = {}
 TOPICS |= TOPICS_ARCHITECTURE | TOPICS_LLM_SYSTEMS | TOPICS_DEEP_LEARNING | TOPICS_APPLIED

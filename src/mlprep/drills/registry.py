@@ -35,6 +35,8 @@ BUILTIN_MODULES = (
     "mlprep.drills.gen_nn",
     "mlprep.drills.gen_stats",
     "mlprep.drills.gen_transformer",
+
+    "mlprep.drills.gen_llm",
 )
 
 
