@@ -43,7 +43,12 @@ TOPICS = {
 # v2 generators, one dict per area of the deck.
 TOPICS_ARCHITECTURE: dict[str, str] = {}
 TOPICS_LLM_SYSTEMS: dict[str, str] = {}
-TOPICS_DEEP_LEARNING: dict[str, str] = {}
+TOPICS_DEEP_LEARNING: dict[str, str] = {
+    "conv_output_shape": "cnn",
+    "conv_params": "cnn",
+    "receptive_field": "cnn",
+    "mlp_grad": "backprop",
+}
 TOPICS_APPLIED: dict[str, str] = {}
 TOPICS |= TOPICS_ARCHITECTURE | TOPICS_LLM_SYSTEMS | TOPICS_DEEP_LEARNING | TOPICS_APPLIED
 NAMES = sorted(TOPICS)
