@@ -33,6 +33,8 @@ V2_LLM_SYSTEMS: list[str] = []
 V2_ARCHITECTURE: list[str] = []
 V2_LLM_SYSTEMS: list[str] = ["llm-inference", "llm-training", "distributed-training"]
 V2_DEEP_LEARNING: list[str] = []
+
+V2_DEEP_LEARNING: list[str] = ["cnn", "backprop", "generative"]
 V2_APPLIED: list[str] = []
 V2 = [*V2_ARCHITECTURE, *V2_LLM_SYSTEMS, *V2_DEEP_LEARNING, *V2_APPLIED]
 MINIMUM = {

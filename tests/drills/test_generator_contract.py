@@ -60,6 +60,13 @@ TOPICS_LLM_SYSTEMS: dict[str, str] = {
     "pipeline_bubble": "distributed-training",
 }
 TOPICS_DEEP_LEARNING: dict[str, str] = {}
+
+TOPICS_DEEP_LEARNING: dict[str, str] = {
+    "conv_output_shape": "cnn",
+    "conv_params": "cnn",
+    "receptive_field": "cnn",
+    "mlp_grad": "backprop",
+}
 TOPICS_APPLIED: dict[str, str] = {}
 TOPICS |= TOPICS_ARCHITECTURE | TOPICS_LLM_SYSTEMS | TOPICS_DEEP_LEARNING | TOPICS_APPLIED
 NAMES = sorted(TOPICS)

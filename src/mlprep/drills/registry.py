@@ -37,6 +37,8 @@ BUILTIN_MODULES = (
     "mlprep.drills.gen_transformer",
 
     "mlprep.drills.gen_llm",
+
+    "mlprep.drills.gen_cnn",
 )
 
 
