@@ -34,6 +34,7 @@ BUILTIN_MODULES = (
     "mlprep.drills.gen_metrics",
     "mlprep.drills.gen_nn",
     "mlprep.drills.gen_stats",
+    "mlprep.drills.gen_applied",
 )
 
 
