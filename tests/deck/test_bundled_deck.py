@@ -30,7 +30,7 @@ BEYOND_THE_NOTES = [
 V2_ARCHITECTURE: list[str] = []
 V2_LLM_SYSTEMS: list[str] = []
 V2_DEEP_LEARNING: list[str] = []
-V2_APPLIED: list[str] = []
+V2_APPLIED = ["calibration", "experimentation", "data-and-shift", "ranking-recsys", "statistics"]
 V2 = [*V2_ARCHITECTURE, *V2_LLM_SYSTEMS, *V2_DEEP_LEARNING, *V2_APPLIED]
 MINIMUM = {
     **dict.fromkeys(FROM_THE_NOTES, 3),
