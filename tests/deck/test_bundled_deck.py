@@ -36,6 +36,8 @@ V2_DEEP_LEARNING: list[str] = []
 
 V2_DEEP_LEARNING: list[str] = ["cnn", "backprop", "generative"]
 V2_APPLIED: list[str] = []
+
+V2_APPLIED = ["calibration", "experimentation", "data-and-shift", "ranking-recsys", "statistics"]
 V2 = [*V2_ARCHITECTURE, *V2_LLM_SYSTEMS, *V2_DEEP_LEARNING, *V2_APPLIED]
 MINIMUM = {
     **dict.fromkeys(FROM_THE_NOTES, 3),

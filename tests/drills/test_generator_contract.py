@@ -68,6 +68,16 @@ TOPICS_DEEP_LEARNING: dict[str, str] = {
     "mlp_grad": "backprop",
 }
 TOPICS_APPLIED: dict[str, str] = {}
+
+TOPICS_APPLIED: dict[str, str] = {
+    "ece": "calibration",
+    "ab_sample_size": "experimentation",
+    "psi": "data-and-shift",
+    "ndcg_at_k": "ranking-recsys",
+    "bayes_rule": "statistics",
+    "xgboost_leaf_weight": "ensembles",
+    "xgboost_split_gain": "ensembles",
+}
 TOPICS |= TOPICS_ARCHITECTURE | TOPICS_LLM_SYSTEMS | TOPICS_DEEP_LEARNING | TOPICS_APPLIED
 NAMES = sorted(TOPICS)
 

@@ -39,6 +39,8 @@ BUILTIN_MODULES = (
     "mlprep.drills.gen_llm",
 
     "mlprep.drills.gen_cnn",
+
+    "mlprep.drills.gen_applied",
 )
 
 
