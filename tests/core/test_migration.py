@@ -54,9 +54,9 @@ def test_migration_keeps_every_answer_and_every_schedule(v1_db: Path):
     with Store(v1_db) as store:
         assert store.schema_version == SCHEMA_VERSION == 2
         new_log = store.reviews()
-        assert [(r.id, r.card_id, r.day.isoformat(), r.quality, r.response_ms) for r in new_log] == [
-            (i, c, d, q, ms) for i, c, _, d, q, ms, _ in old_log
-        ]
+        assert [
+            (r.id, r.card_id, r.day.isoformat(), r.quality, r.response_ms) for r in new_log
+        ] == [(i, c, d, q, ms) for i, c, _, d, q, ms, _ in old_log]
         # The grade as given: the keys gave qualities 1, 3, 4, 5; expert 0-2 fail (Again).
         expected_grade = {0: Grade.AGAIN, 1: Grade.AGAIN, 2: Grade.AGAIN, 3: Grade.HARD}
         expected_grade |= {4: Grade.GOOD, 5: Grade.EASY}

@@ -28,15 +28,8 @@ BEYOND_THE_NOTES = [
 ]  # fmt: skip
 # v2 topics (CONTENT.md "v2"), each with at least 6 basic cards; one list per area of the deck.
 V2_ARCHITECTURE = ["transformers", "positional-encoding", "tokenization", "decoding"]
-V2_LLM_SYSTEMS: list[str] = []
-
-V2_ARCHITECTURE: list[str] = []
 V2_LLM_SYSTEMS: list[str] = ["llm-inference", "llm-training", "distributed-training"]
-V2_DEEP_LEARNING: list[str] = []
-
 V2_DEEP_LEARNING: list[str] = ["cnn", "backprop", "generative"]
-V2_APPLIED: list[str] = []
-
 V2_APPLIED = ["calibration", "experimentation", "data-and-shift", "ranking-recsys", "statistics"]
 V2 = [*V2_ARCHITECTURE, *V2_LLM_SYSTEMS, *V2_DEEP_LEARNING, *V2_APPLIED]
 MINIMUM = {

@@ -47,9 +47,7 @@ TOPICS_ARCHITECTURE: dict[str, str] = {
     "softmax_temperature": "decoding",
     "top_p_set": "decoding",
 }
-TOPICS_LLM_SYSTEMS: dict[str, str] = {}
 
-TOPICS_ARCHITECTURE: dict[str, str] = {}
 TOPICS_LLM_SYSTEMS: dict[str, str] = {
     "kv_cache_bytes": "llm-inference",
     "training_flops": "llm-training",
@@ -59,7 +57,6 @@ TOPICS_LLM_SYSTEMS: dict[str, str] = {
     "zero_memory": "distributed-training",
     "pipeline_bubble": "distributed-training",
 }
-TOPICS_DEEP_LEARNING: dict[str, str] = {}
 
 TOPICS_DEEP_LEARNING: dict[str, str] = {
     "conv_output_shape": "cnn",
@@ -67,7 +64,6 @@ TOPICS_DEEP_LEARNING: dict[str, str] = {
     "receptive_field": "cnn",
     "mlp_grad": "backprop",
 }
-TOPICS_APPLIED: dict[str, str] = {}
 
 TOPICS_APPLIED: dict[str, str] = {
     "ece": "calibration",

@@ -35,11 +35,8 @@ BUILTIN_MODULES = (
     "mlprep.drills.gen_nn",
     "mlprep.drills.gen_stats",
     "mlprep.drills.gen_transformer",
-
     "mlprep.drills.gen_llm",
-
     "mlprep.drills.gen_cnn",
-
     "mlprep.drills.gen_applied",
 )
 
