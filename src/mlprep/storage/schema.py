@@ -72,9 +72,11 @@ def _migrate_to_1(db: Any) -> None:
 
 
 def _migrate_to_2(db: Any) -> None:
-    """v2: the log holds facts only (the grade as given, its SM-2 quality, kind, source); what
-    a scheduler computed moves to caches keyed by scheduler, rebuilt by replaying the log.
-    Cards gain a level; every deck file is read again to fill it."""
+    """v2: the log holds facts only (the grade as given, its SM-2 quality, kind, source, and
+    the device and sequence number that identify it across devices); what a scheduler computed
+    moves to caches keyed by scheduler, rebuilt by replaying the log. Card events (suspend,
+    flag) and a key-value `meta` table join it. Cards gain a level; every deck file is read
+    again to fill it."""
     conn = db.conn
     db["reviews_v2"].create(
         {
@@ -90,6 +92,8 @@ def _migrate_to_2(db: Any) -> None:
             "seed": int,
             "typed": str,
             "correct": int,
+            "device": str,
+            "seq": int,
         },
         pk="id",
         not_null={"card_id", "ts", "day", "grade", "quality", "kind", "source"},
@@ -108,6 +112,18 @@ def _migrate_to_2(db: Any) -> None:
     conn.execute("ALTER TABLE reviews_v2 RENAME TO reviews")
     db["reviews"].create_index(["card_id", "id"])
     db["reviews"].create_index(["day"])
+    # A fact's identity across devices (mlprep sync): the device that made it and its number
+    # there. NULL for facts made before this device had an id.
+    db["reviews"].create_index(["device", "seq"], unique=True)
+    # Facts about a card that are not answers: suspend, unsuspend, flag, unflag.
+    db["card_events"].create(
+        {"id": int, "card_id": str, "ts": str, "event": str, "device": str, "seq": int},
+        pk="id",
+        not_null={"card_id", "ts", "event"},
+    )
+    db["card_events"].create_index(["card_id", "id"])
+    # Small facts about this database: its device id, fitted parameters, the interview, ...
+    db["meta"].create({"key": str, "value": str}, pk="key")
     conn.execute("DROP TABLE state")
     db["state"].create(
         {
