@@ -84,7 +84,7 @@ def card_sources(paths: Paths, extra: list[Path] | tuple[Path, ...] = ()) -> lis
 
 
 MAX_SETTING = 100_000  # far above any sensible daily limit; keeps values SQLite-sized
-SCHEDULER_NAMES = ("sm2",)
+SCHEDULER_NAMES = ("sm2", "fsrs")
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,7 @@ SETTINGS = {
         SettingSpec(
             "desired_retention", float, "recall probability to schedule for (FSRS)", 0.7, 0.99
         ),
+        SettingSpec("maximum_interval", int, "longest interval in days (FSRS)", 1, 36500),
     )
 }
 
@@ -163,6 +164,7 @@ class Settings:
     leech_threshold: int = 8
     scheduler: str = "sm2"
     desired_retention: float = 0.9
+    maximum_interval: int = 36500
 
     def validate(self) -> Settings:
         """Check every key and raise one ConfigError naming every problem."""

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from mlprep.decks.loader import DeckIssue
     from mlprep.storage.store import Scope, Store
 
-__all__ = ["Library", "check_scope", "day_queue", "open_library"]
+__all__ = ["FSRS_PARAMETERS_KEY", "Library", "check_scope", "day_queue", "open_library"]
+
+# The meta key of the FSRS parameters fitted by `mlprep optimize` (with their metrics).
+FSRS_PARAMETERS_KEY = "fsrs_parameters"
 
 
 @dataclass
@@ -51,7 +54,7 @@ def open_library(
     """Open the store and sync the deck files into it; `warn` hears once about each broken
     file (unless `quiet`). Raises MlprepError for settings, clock or database problems."""
     from mlprep.app.config import ConfigError, Paths, card_sources, load_settings, now, study_day
-    from mlprep.core.scheduling import SCHEDULERS
+    from mlprep.core.scheduling import make_scheduler
     from mlprep.decks.loader import deck_files
     from mlprep.storage.store import Store, StoreError
 
@@ -63,7 +66,16 @@ def open_library(
     except ConfigError as exc:
         raise MlprepError(str(exc)) from None
     try:
-        store = Store(paths.db, SCHEDULERS[settings.scheduler])
+        store = Store(paths.db, None)
+        fitted = store.meta(FSRS_PARAMETERS_KEY) if settings.scheduler == "fsrs" else None
+        store.use_scheduler(
+            make_scheduler(
+                settings.scheduler,
+                parameters=fitted["parameters"] if fitted else None,
+                desired_retention=settings.desired_retention,
+                maximum_interval=settings.maximum_interval,
+            )
+        )
     except StoreError as exc:
         raise MlprepError(str(exc)) from None
     files, missing = deck_files(card_sources(paths, cards or []))

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from mlprep import __version__
-from mlprep.cli import authoring, config, drill, review, stats
+from mlprep.cli import authoring, config, drill, optimize, review, stats
 from mlprep.cli.common import ErrorHandlingGroup
 
 __all__ = ["COMMANDS", "app", "main"]
@@ -35,6 +35,7 @@ COMMANDS = (
     authoring.list_cards,
     authoring.rename,
     stats.stats,
+    optimize.optimize,
     config.config,
     review.check,
 )

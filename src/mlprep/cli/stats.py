@@ -54,7 +54,7 @@ def stats(
         report = compute_report(
             lib.store.conn,
             lib.today,
-            scheduler=lib.store.scheduler.name,
+            scheduler=lib.store.scheduler.key,
             deck=deck,
             tag=tag,
             days=days,

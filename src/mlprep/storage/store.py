@@ -119,9 +119,11 @@ DUE = "s.due <= ?"
 class Store:
     """One open database, scheduling with `scheduler`. Use as a context manager, or close()."""
 
-    def __init__(self, path: Path, scheduler: Scheduler = SM2):
+    def __init__(self, path: Path, scheduler: Scheduler | None = SM2):
+        """`scheduler` None: the caller calls `use_scheduler` next (it may depend on what the
+        database holds, e.g. fitted FSRS parameters)."""
         self.path = path
-        self.scheduler = scheduler
+        self.scheduler: Scheduler = scheduler or SM2
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -135,9 +137,31 @@ class Store:
             # FULL: an answered card must survive a power cut too, not only a crash.
             self.conn.execute("PRAGMA synchronous = FULL")
             self._migrate()
-            self._ensure_cache()
+            if scheduler is not None:
+                self._ensure_cache()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: {exc}") from None
+
+    def use_scheduler(self, scheduler: Scheduler) -> None:
+        """Schedule with `scheduler` from now on, replaying the log if its caches are stale."""
+        self.scheduler = scheduler
+        self._ensure_cache()
+
+    # -- meta: small facts about this database ---------------------------------------------
+
+    def meta(self, key: str) -> Any:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_meta(self, key: str, value: Any) -> None:
+        with self.transaction() as conn:
+            if value is None:
+                conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                    (key, json.dumps(value)),
+                )
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -187,7 +211,7 @@ class Store:
     def _ensure_cache(self) -> None:
         """Replay the whole log if the active scheduler's caches are not complete (after a
         migration, or when the scheduler was switched)."""
-        name = self.scheduler.name
+        name = self.scheduler.key
         if self.conn.execute("SELECT 1 FROM caches WHERE scheduler = ?", (name,)).fetchone():
             return
         self.rebuild_states()
@@ -388,7 +412,7 @@ class Store:
             f"""SELECT c.id, c.deck FROM cards c JOIN {self._state_join()}
                 WHERE {where} AND {DUE}
                 ORDER BY s.due, c.path, c.line LIMIT ?""",
-            (self.scheduler.name, *args, today.isoformat(), limit),
+            (self.scheduler.key, *args, today.isoformat(), limit),
         )
         return rows.fetchall()
 
@@ -399,7 +423,7 @@ class Store:
         rows = self.conn.execute(
             f"""SELECT c.id, c.deck FROM cards c LEFT JOIN {self._state_join()}
                 WHERE {where} ORDER BY s.due IS NULL, s.due, c.path, c.line LIMIT ?""",
-            (self.scheduler.name, *args, limit),
+            (self.scheduler.key, *args, limit),
         )
         return rows.fetchall()
 
@@ -417,7 +441,7 @@ class Store:
                     AND NOT EXISTS (SELECT 1 FROM state s WHERE s.card_id = c.id
                                     AND s.scheduler = ?)
                     ORDER BY c.line LIMIT ?""",
-                (path, *args, self.scheduler.name, limit),
+                (path, *args, self.scheduler.key, limit),
             ).fetchall()
             if rows:
                 per_file.append(rows)
@@ -442,7 +466,7 @@ class Store:
                 WHERE {where} AND c.type = 'computed'
                 ORDER BY CASE WHEN {DUE} THEN 0 WHEN s.due IS NULL THEN 1 ELSE 2 END,
                          s.due, c.path, c.line""",
-            (self.scheduler.name, *args, today.isoformat()),
+            (self.scheduler.key, *args, today.isoformat()),
         )
         return [r[0] for r in rows]
 
@@ -484,14 +508,14 @@ class Store:
             """SELECT COUNT(*) FROM reviews r JOIN steps x
                  ON x.review_id = r.id AND x.scheduler = ? AND x.scheduled = 1
                WHERE r.day = ? AND x.interval_before IS NOT NULL""",
-            (self.scheduler.name, day.isoformat()),
+            (self.scheduler.key, day.isoformat()),
         ).fetchone()[0]
 
     def count_due_on(self, day: date, scope: Scope | None = None) -> int:
         where, args = self._filters(scope)
         return self.conn.execute(
             f"SELECT COUNT(*) FROM cards c JOIN {self._state_join()} WHERE {where} AND {DUE}",
-            (self.scheduler.name, *args, day.isoformat()),
+            (self.scheduler.key, *args, day.isoformat()),
         ).fetchone()[0]
 
     def upcoming(
@@ -502,7 +526,7 @@ class Store:
         return self.conn.execute(
             f"""SELECT c.id, c.deck, s.due FROM cards c JOIN {self._state_join()}
                 WHERE {where} AND NOT {DUE} ORDER BY s.due, c.path, c.line LIMIT ?""",
-            (self.scheduler.name, *args, after.isoformat(), limit),
+            (self.scheduler.key, *args, after.isoformat(), limit),
         ).fetchall()
 
     def next_due(self, after: date, scope: Scope | None = None) -> date | None:
@@ -510,7 +534,7 @@ class Store:
         row = self.conn.execute(
             f"""SELECT MIN(s.due) FROM cards c JOIN {self._state_join()}
                 WHERE {where} AND NOT {DUE}""",
-            (self.scheduler.name, *args, after.isoformat()),
+            (self.scheduler.key, *args, after.isoformat()),
         ).fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
 
@@ -523,7 +547,7 @@ class Store:
                        s.interval, s.due
                 FROM cards c LEFT JOIN {self._state_join()} WHERE 1 = 1{sql}
                 ORDER BY c.retired, c.deck, c.path, c.line""",
-            (self.scheduler.name, *args),
+            (self.scheduler.key, *args),
         ).fetchall()
 
     # -- state and the log -------------------------------------------------------------------
@@ -532,7 +556,7 @@ class Store:
         row = self.conn.execute(
             """SELECT memory, due, interval, last_day, streak, lapses, reviews
                FROM state WHERE scheduler = ? AND card_id = ?""",
-            (self.scheduler.name, card_id),
+            (self.scheduler.key, card_id),
         ).fetchone()
         if row is None:
             return None
@@ -556,6 +580,17 @@ class Store:
                 (card_id,),
             )
         ]
+
+    def all_facts(self) -> dict[str, list[Fact]]:
+        """Every card's logged answers in order (retired cards included)."""
+        out: dict[str, list[Fact]] = {}
+        for card_id, day, grade, quality, kind in self.conn.execute(
+            "SELECT card_id, day, grade, quality, kind FROM reviews ORDER BY id"
+        ):
+            out.setdefault(card_id, []).append(
+                Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
+            )
+        return out
 
     def record(
         self,
@@ -595,7 +630,7 @@ class Store:
             state = self._replay(conn, card_id)
             scheduled = conn.execute(
                 "SELECT scheduled FROM steps WHERE scheduler = ? AND review_id = ?",
-                (self.scheduler.name, review_id),
+                (self.scheduler.key, review_id),
             ).fetchone()[0]
             return Recorded(review_id, bool(scheduled), state)
 
@@ -612,7 +647,7 @@ class Store:
     def rebuild_states(self) -> int:
         """Replay the whole log into the active scheduler's caches (they are only a cache of
         the log) and mark them complete."""
-        name = self.scheduler.name
+        name = self.scheduler.key
         with self.transaction() as conn:
             conn.execute("DELETE FROM state WHERE scheduler = ?", (name,))
             conn.execute("DELETE FROM steps WHERE scheduler = ?", (name,))
@@ -633,9 +668,9 @@ class Store:
     def _replay(self, conn: sqlite3.Connection, card_id: str) -> CardState | None:
         """Replay one card after its facts changed. Other schedulers' caches are now stale:
         drop them (they are rebuilt when next used)."""
-        conn.execute("DELETE FROM state WHERE scheduler != ?", (self.scheduler.name,))
-        conn.execute("DELETE FROM steps WHERE scheduler != ?", (self.scheduler.name,))
-        conn.execute("DELETE FROM caches WHERE scheduler != ?", (self.scheduler.name,))
+        conn.execute("DELETE FROM state WHERE scheduler != ?", (self.scheduler.key,))
+        conn.execute("DELETE FROM steps WHERE scheduler != ?", (self.scheduler.key,))
+        conn.execute("DELETE FROM caches WHERE scheduler != ?", (self.scheduler.key,))
         rows = [
             (rid, Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind))
             for rid, day, grade, quality, kind in conn.execute(
@@ -644,17 +679,17 @@ class Store:
             )
         ]
         conn.execute(
-            "DELETE FROM state WHERE scheduler = ? AND card_id = ?", (self.scheduler.name, card_id)
+            "DELETE FROM state WHERE scheduler = ? AND card_id = ?", (self.scheduler.key, card_id)
         )
         conn.execute(
-            "DELETE FROM steps WHERE scheduler = ? AND card_id = ?", (self.scheduler.name, card_id)
+            "DELETE FROM steps WHERE scheduler = ? AND card_id = ?", (self.scheduler.key, card_id)
         )
         return self._write_replay(conn, card_id, rows)
 
     def _write_replay(
         self, conn: sqlite3.Connection, card_id: str, rows: list[tuple[int, Fact]]
     ) -> CardState | None:
-        name = self.scheduler.name
+        name = self.scheduler.key
         steps = replay_steps(self.scheduler, [fact for _, fact in rows])
         before: CardState | None = None
         step_rows = []
@@ -701,7 +736,7 @@ class Store:
         sql = """SELECT r.id, r.card_id, r.ts, r.day, r.grade, r.quality, r.response_ms, r.kind,
                         r.source, r.seed, r.typed, r.correct, x.scheduled, x.interval, x.due
                  FROM reviews r LEFT JOIN steps x ON x.review_id = r.id AND x.scheduler = ?"""
-        args: tuple = (self.scheduler.name,)
+        args: tuple = (self.scheduler.key,)
         if card_id is not None:
             sql += " WHERE r.card_id = ?"
             args += (card_id,)

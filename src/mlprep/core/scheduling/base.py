@@ -61,9 +61,17 @@ class CardState:
 
 
 class Scheduler(Protocol):
-    """A scheduling algorithm over opaque memory states. Pure: no clock, no I/O."""
+    """A scheduling algorithm over opaque memory states. Pure: no clock, no I/O.
+
+    `name` is the setting's value (`sm2`, `fsrs`); `key` names its replay cache (it changes
+    with the parameters). `same_day_reschedules`: whether a later answer the same study day
+    sets a new due date from the new memory (FSRS) or leaves it (SM-2)."""
 
     name: str
+    same_day_reschedules: bool
+
+    @property
+    def key(self) -> str: ...
 
     def initial(self) -> Any:
         """The memory of a card never answered."""
@@ -96,14 +104,12 @@ def replay_steps(scheduler: Scheduler, facts: Iterable[Fact]) -> list[CardState 
             continue
         if state is not None and fact.day <= state.last_day:
             memory = scheduler.same_day(state.memory, fact.answer, fact.day)
+            due, interval = state.due, state.interval
+            if scheduler.same_day_reschedules:
+                interval = scheduler.interval(memory)
+                due = state.last_day + timedelta(days=interval)
             state = CardState(
-                memory,
-                state.due,
-                state.interval,
-                state.last_day,
-                state.streak,
-                state.lapses,
-                state.reviews,
+                memory, due, interval, state.last_day, state.streak, state.lapses, state.reviews
             )
             steps.append(state)
             continue
@@ -136,11 +142,16 @@ def preview(
     scheduler: Scheduler, state: CardState | None, day: date, answers: Iterable[Answer]
 ) -> dict[Answer, int | None]:
     """Days until due after each answer on `day`; None where the answer would not
-    reschedule (a same-day repeat keeps the due date)."""
+    reschedule (a same-day repeat keeps the due date, unless the scheduler reschedules then)."""
     out: dict[Answer, int | None] = {}
     for answer in answers:
         if state is not None and day <= state.last_day:
-            out[answer] = None
+            if not scheduler.same_day_reschedules:
+                out[answer] = None
+                continue
+            memory = scheduler.same_day(state.memory, answer, day)
+            due = state.last_day + timedelta(days=scheduler.interval(memory))
+            out[answer] = (due - day).days
             continue
         before = state.memory if state is not None else scheduler.initial()
         elapsed = (day - state.last_day).days if state is not None else None

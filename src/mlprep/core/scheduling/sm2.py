@@ -85,6 +85,8 @@ class Sm2Scheduler:
     answer's SM-2 quality; same-day answers leave it alone."""
 
     name = "sm2"
+    key = "sm2"
+    same_day_reschedules = False
 
     def initial(self) -> Sm2State:
         return Sm2State()
