@@ -460,9 +460,23 @@ def test_show_history(history):
         ["2026-03-02", "Good", "6", "days", "2026-03-08"],
         ["2026-03-08", "Again", "1", "day", "2026-03-09"],
     ]
-    assert out.splitlines()[-1] == (
+    assert out.splitlines()[-2] == (
         "Status: learning · ease 1.96 · interval 1 day · due 2026-03-09 (1 day overdue) · "
         "3 reviews, 1 lapse"
+    )
+    # The memory model's line, recomputed with fsrs-rs-python directly: Good, Good a day
+    # later, Again six days after that; today is two days on.
+    import fsrs_rs_python as ref
+
+    fsrs = ref.FSRS(ref.DEFAULT_PARAMETERS)
+    state = fsrs.next_states(None, 0.9, 0).good.memory
+    state = fsrs.next_states(state, 0.9, 1).good.memory
+    state = fsrs.next_states(state, 0.9, 6).again.memory
+    w20 = ref.DEFAULT_PARAMETERS[20]
+    recall = (1 + (0.9 ** (-1 / w20) - 1) * 2 / state.stability) ** -w20
+    assert out.splitlines()[-1] == (
+        f"Memory (FSRS): stability {state.stability:.1f} days · difficulty "
+        f"{state.difficulty:.1f} / 10 · recall today {recall:.0%}"
     )
 
 
@@ -470,7 +484,8 @@ def test_show_retired_history(history):
     result = run("show", "ghost")
     assert result.exit_code == 0
     assert "2026-02-01" in result.stdout
-    assert result.stdout.splitlines()[-1].startswith("Status: retired: no deck file has this id")
+    assert result.stdout.splitlines()[-2].startswith("Status: retired: no deck file has this id")
+    assert result.stdout.splitlines()[-1].startswith("Memory (FSRS): stability")
 
 
 def test_show_unknown_id(mine):

@@ -373,3 +373,54 @@ def assert_same(actual: Any, expected: Any, where: str = "report") -> None:
         assert actual == expected and type(actual) is type(expected), (
             f"{where}: {actual!r} != {expected!r}"
         )
+
+
+def expected_calibration(db: Path, today: date, deck: str | None = None, tag: str | None = None):
+    """The calibration bins recounted with fsrs-rs-python directly: for each long-term review
+    (the first non-cram answer of a later study day) the recall fsrs-rs's memory state of the
+    history before it predicts, binned by tenths."""
+    import fsrs_rs_python as ref
+
+    params = ref.DEFAULT_PARAMETERS
+    fsrs = ref.FSRS(params)
+    decay = params[20]
+    factor = 0.9 ** (-1 / decay) - 1
+    conn = sqlite3.connect(db)
+    try:
+        scoped = {
+            cid
+            for cid, d, tags in conn.execute("SELECT id, deck, tags FROM cards")
+            if (deck is None or d == deck) and (tag is None or tag in (tags or "").split())
+        }
+        rows = conn.execute("SELECT card_id, day, grade, kind FROM reviews ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    history: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    last: dict[str, date] = {}
+    bins = [[0, 0.0, 0] for _ in range(10)]
+    for cid, day_text, grade, kind in rows:
+        day = date.fromisoformat(day_text)
+        if cid not in scoped or kind == "cram" or day > today:
+            continue
+        delta = (day - last[cid]).days if cid in last else 0
+        if history[cid] and delta > 0:
+            item = ref.FSRSItem([ref.FSRSReview(r, t) for r, t in history[cid]])
+            stability = fsrs.memory_state(item).stability
+            r = (1 + factor * delta / stability) ** -decay
+            slot = bins[min(9, int(r * 10))]
+            slot[0] += 1
+            slot[1] += r
+            slot[2] += grade > 1
+        history[cid].append((grade, delta))
+        last[cid] = day
+    return [
+        {
+            "low": i / 10,
+            "high": (i + 1) / 10,
+            "reviews": n,
+            "predicted": total / n,
+            "actual": ok / n,
+        }
+        for i, (n, total, ok) in enumerate(bins)
+        if n
+    ]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from mlprep.cli import app
 
-from .stats_expected import assert_same, expected_report
+from .stats_expected import assert_same, expected_calibration, expected_report
 from .stats_history import LEECH_THRESHOLD, NOW, TODAY
 
 runner = CliRunner()
@@ -34,14 +34,25 @@ def test_json_has_every_number_of_the_recount(home: Path, args, options):
     result = stats("--json", *args)
     assert result.exit_code == 0, result.output
     expected = expected_report(home / "mlprep.db", TODAY, threshold=LEECH_THRESHOLD, **options)
-    assert_same(json.loads(result.stdout), expected)
+    actual = json.loads(result.stdout)
+    calibration = actual.pop("calibration")
+    assert_same(actual, expected)
+    assert calibration["parameters"] == "default"
+    bins = expected_calibration(home / "mlprep.db", TODAY, options.get("deck"), options.get("tag"))
+    assert len(calibration["bins"]) == len(bins) > 0
+    for got, want in zip(calibration["bins"], bins, strict=True):
+        assert got["reviews"] == want["reviews"] and got["low"] == pytest.approx(want["low"])
+        assert got["predicted"] == pytest.approx(want["predicted"], rel=1e-6)
+        assert got["actual"] == pytest.approx(want["actual"])
 
 
 def test_json_follows_the_clock(home: Path):
     later = TODAY + timedelta(days=3)
     result = stats("--json", now=f"{later.isoformat()}T10:00")
     assert result.exit_code == 0
-    assert_same(json.loads(result.stdout), expected_report(home / "mlprep.db", later))
+    actual = json.loads(result.stdout)
+    actual.pop("calibration")
+    assert_same(actual, expected_report(home / "mlprep.db", later))
 
 
 def test_the_day_rolls_over_at_4_am(home: Path):

@@ -750,6 +750,7 @@ def show(
         state = store.state(card_id)
         retired = card is None or store.is_retired(card_id)
         relearning = any(r[0] == card_id for r in store.relearning_cards(lib.today))
+        recall = _recall_line(store, card_id, lib.today, lib.settings.desired_retention)
     finally:
         lib.close()
     status = card_status(
@@ -772,6 +773,23 @@ def show(
     if reviews:
         console.print(history_table(reviews))
     console.print(_status_line(status, state, lib.store.scheduler, lib.today))
+    if recall:
+        console.print(recall)
+
+
+def _recall_line(store: Store, card_id: str, today: date, desired_retention: float) -> str:
+    """The memory model's view of the card: FSRS stability, difficulty, recall today."""
+    from mlprep.app.memory import memory_scheduler
+    from mlprep.core.memory import recall_on
+
+    found = recall_on(store.facts(card_id), today, memory_scheduler(store, desired_retention))
+    if found is None:
+        return ""
+    memory, recall = found
+    return (
+        f"Memory (FSRS): stability {memory.stability:.1f} days · difficulty "
+        f"{memory.difficulty:.1f} / 10 · recall today {recall:.0%}"
+    )
 
 
 # -- list --------------------------------------------------------------------------------------

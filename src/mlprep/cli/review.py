@@ -140,8 +140,24 @@ def _run_review(
     hooks = review_hooks(lib, console, keys, skipped)
     summary = run_review(session, store.card, console, keys, expert=expert, **hooks)
     console.print(summary_text(summary))
+    if summary.answered and not cram:
+        _refit_if_grown(lib, console)
     for problem in skipped:
         warn(f"skipped: {problem}; run `mlprep check`")
+
+
+def _refit_if_grown(lib: Library, console: Any) -> None:
+    """Refit the memory model when the log has grown enough since the last fit, and say so."""
+    from mlprep.app.memory import fit_and_save, should_refit
+
+    if not should_refit(lib.store):
+        return
+    report = fit_and_save(lib.store)
+    console.print(
+        f"Refitted the memory model to your {report.reviews} long-term reviews (log loss on "
+        f"later answers: defaults {report.default.log_loss:.3f}, fitted "
+        f"{report.fitted.log_loss:.3f}); `mlprep optimize` shows the details."
+    )
 
 
 def review_hooks(lib: Library, console: Any, keys: Any, skipped: list[str]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -60,11 +60,31 @@ def stats(
             days=days,
             leech_threshold=lib.settings.leech_threshold,
         )
+        bins, parameters = _calibration(lib, scope_of(deck, tag))
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        payload = report.to_dict()
+        payload["calibration"] = {
+            "parameters": parameters,
+            "bins": [b.to_dict() for b in bins if b.reviews],
+        }
+        typer.echo(json.dumps(payload, indent=2))
         return
     from rich.console import Console
 
     from mlprep.term.stats import build_report
 
-    Console(highlight=False).print(build_report(report))
+    Console(highlight=False).print(build_report(report, bins, parameters))
+
+
+def _calibration(lib: Any, scope: Any) -> tuple[list[Any], str]:
+    """The memory model's predicted vs actual recall on past reviews up to today."""
+    from mlprep.app.memory import memory_scheduler, saved_fit
+    from mlprep.core.memory import calibration, predictions
+
+    facts = {
+        card_id: [f for f in card_facts if f.day <= lib.today]
+        for card_id, card_facts in lib.store.all_facts(scope).items()
+    }
+    scheduler = memory_scheduler(lib.store, lib.settings.desired_retention)
+    parameters = "fitted" if saved_fit(lib.store) is not None else "default"
+    return calibration(predictions(facts, scheduler)), parameters

@@ -581,11 +581,13 @@ class Store:
             )
         ]
 
-    def all_facts(self) -> dict[str, list[Fact]]:
-        """Every card's logged answers in order (retired cards included)."""
+    def all_facts(self, scope: Scope | None = None) -> dict[str, list[Fact]]:
+        """Every card's logged answers in order, retired cards included (within `scope`)."""
         out: dict[str, list[Fact]] = {}
+        sql, args = card_scope(scope, "k")
+        where = f" WHERE card_id IN (SELECT k.id FROM cards k WHERE 1 = 1{sql})" if sql else ""
         for card_id, day, grade, quality, kind in self.conn.execute(
-            "SELECT card_id, day, grade, quality, kind FROM reviews ORDER BY id"
+            f"SELECT card_id, day, grade, quality, kind FROM reviews{where} ORDER BY id", args
         ):
             out.setdefault(card_id, []).append(
                 Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)

@@ -8,16 +8,18 @@ blocks, so NO_COLOR output carries the same information. rich is imported inside
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from mlprep.core.memory import CalibrationBin
     from mlprep.core.stats import DrillRow, PassRate, StatsReport
 
 __all__ = [
+    "build_calibration",
     "build_counts",
     "build_drills",
     "build_first_run",
@@ -518,11 +520,47 @@ def build_leeches(report: StatsReport) -> RenderableType:
     table.add_column("file", overflow="fold", style="dim")
     for leech in report.leeches[:MAX_LEECH_ROWS]:
         where = f"{leech.path}:{leech.line}" if leech.line else leech.path
-        table.add_row(leech.id, str(leech.lapses), f"{leech.easiness:.2f}", Text(where))
+        ease = "—" if leech.easiness is None else f"{leech.easiness:.2f}"
+        table.add_row(leech.id, str(leech.lapses), ease, Text(where))
     return table
 
 
-def build_report(report: StatsReport) -> RenderableType:
+def build_calibration(bins: Sequence[CalibrationBin], parameters: str) -> RenderableType:
+    """Predicted vs actual recall of past reviews, by bins of predicted recall: how far the
+    memory model's forecasts (and interview mode) can be trusted."""
+    from rich.console import Group
+    from rich.text import Text
+
+    rows = [b for b in bins if b.reviews]
+    if not rows:
+        return Text("Calibration: no review with a history yet.", style="dim")
+    total = sum(b.reviews for b in rows)
+    table: list[list[Cell]] = []
+    for b in rows:
+        gap = (b.actual or 0) - (b.predicted or 0)
+        style = "green" if abs(gap) < 0.05 else "yellow" if abs(gap) < 0.1 else "red"
+        table.append(
+            [
+                (f"{b.low:.0%}–{b.high:.0%}", ""),
+                (str(b.reviews), ""),
+                (f"{b.predicted:.0%}", ""),
+                (f"{b.actual:.0%}", style),
+                (f"{gap:+.0%}", style),
+            ]
+        )
+    title = Text(
+        f"Calibration of the memory model ({parameters} FSRS parameters, {total} past reviews)",
+        style="bold",
+    )
+    body = _text_table(["predicted", "reviews", "mean", "recalled", "gap"], table, 60)
+    return Group(title, body)
+
+
+def build_report(
+    report: StatsReport,
+    calibration: Sequence[CalibrationBin] = (),
+    parameters: str = "default",
+) -> RenderableType:
     """Every section, top to bottom; the first-run message when nothing was answered yet."""
     from rich.columns import Columns
     from rich.console import Group
@@ -550,4 +588,6 @@ def build_report(report: StatsReport) -> RenderableType:
         build_drills(report),
         Text(),
         build_leeches(report),
+        Text(),
+        build_calibration(calibration, parameters),
     )
