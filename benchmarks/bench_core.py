@@ -68,17 +68,25 @@ def write_decks(folder: Path, size: int) -> list[Path]:
 
 
 def seed_history(db: Path, size: int, today: date) -> None:
-    """Give 30% of the cards a schedule, a third of those due today, so the queue is realistic."""
+    """Give 30% of the cards a history (two Good answers), a third of those due today, so the
+    queue is realistic. Facts go into the log; mlprep replays them into its caches on the
+    next open (before anything is timed)."""
     conn = sqlite3.connect(db)
     rows = []
     for i in range(0, size, 3):
         if i % 10 >= 3:
             continue
-        due = today - timedelta(days=i % 5) if i % 9 == 0 else today + timedelta(days=1 + i % 30)
-        rows.append(
-            (f"card-{i}", 2, 2.5, 6, due.isoformat(), (today - timedelta(days=6)).isoformat(), 0, 2)
-        )
-    conn.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        # SM-2 after Good, Good on consecutive days: due 6 days after the second answer.
+        shift = -(i % 5) if i % 9 == 0 else 1 + i % 30
+        first = today - timedelta(days=7) + timedelta(days=shift)
+        for day in (first, first + timedelta(days=1)):
+            rows.append((f"card-{i}", f"{day.isoformat()}T09:00:00+00:00", day.isoformat()))
+    conn.executemany(
+        """INSERT INTO reviews (card_id, ts, day, grade, quality, kind, source)
+           VALUES (?, ?, ?, 3, 4, 'review', 'bench')""",
+        rows,
+    )
+    conn.execute("DELETE FROM caches")
     conn.commit()
     conn.close()
 
@@ -101,6 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--scheduler", choices=["sm2", "fsrs"], default="sm2")
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="mlprep-bench-"))
@@ -125,7 +134,9 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}; date {date.today().isoformat()}"
     )
-    print(f"baseline: bare python + sqlite3 query {baseline * 1000:.0f} ms\n")
+    print(
+        f"scheduler: {args.scheduler}; baseline: bare python + sqlite3 query {baseline * 1000:.0f} ms\n"
+    )
     print(
         "| cards | cold start (all parsed) | one file changed | `due`, unchanged | peak RSS, unchanged | first card, unchanged | first card / baseline |"
     )
@@ -136,11 +147,16 @@ def main() -> None:
             cards = root / f"cards{size}"
             files = write_decks(cards, size)
             env = {**base_env, "MLPREP_HOME": str(home)}
+            home.mkdir(parents=True, exist_ok=True)
+            (home / "settings.toml").write_text(f'scheduler = "{args.scheduler}"\n')
             due = [MLPREP, "due", "--cards", str(cards)]
             cold, cold_rss = measure(due, env)
             seed_history(home / "mlprep.db", size, date(2026, 11, 24))
             with files[0].open("a") as f:
                 f.write("  - {id: extra-card, q: An extra question?, a: An extra answer.}\n")
+            measure(due, env)  # replays the seeded log into the caches once
+            with files[0].open("a") as f:
+                f.write("  - {id: extra-card-2, q: Another extra question?, a: Another.}\n")
             changed, _ = measure(due, env)
             unchanged, rss = median_of(due, env, args.repeat)
             first = time_to_first_card(env, cards, args.repeat)
