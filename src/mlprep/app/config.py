@@ -23,6 +23,7 @@ __all__ = [
     "setting_sources",
     "study_day",
     "write_setting",
+    "write_settings",
 ]
 
 
@@ -97,9 +98,14 @@ class SettingSpec:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] | None = None
+    optional: bool = False  # may be unset (None: the key is absent from settings.toml)
 
     def check(self, value: Any) -> str | None:
         """None if `value` fits, else what was expected."""
+        if value is None and self.optional:
+            return None
+        if self.type is date and isinstance(value, datetime):
+            return f"{self.name} must be a date such as 2026-12-24, got {value!r}"
         if self.type is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if isinstance(value, bool) or not isinstance(value, self.type):
@@ -119,6 +125,8 @@ class SettingSpec:
             return f"a number from {self.minimum} to {self.maximum}"
         if self.choices:
             return "one of " + ", ".join(self.choices)
+        if self.type is date:
+            return "a date such as 2026-12-24"
         return "a string"
 
     def parse(self, text: str) -> Any:
@@ -130,6 +138,8 @@ class SettingSpec:
                 value = int(text)
             elif self.type is float:
                 value = float(text)
+            elif self.type is date:
+                value = date.fromisoformat(text)
         except ValueError:
             raise ConfigError(f"{self.name} must be {self._kind()}, got {text!r}") from None
         problem = self.check(value)
@@ -150,6 +160,10 @@ SETTINGS = {
             "desired_retention", float, "recall probability to schedule for (FSRS)", 0.7, 0.99
         ),
         SettingSpec("maximum_interval", int, "longest interval in days (FSRS)", 1, 36500),
+        SettingSpec("interview_date", date, "interview mode: the day", optional=True),
+        SettingSpec("interview_minutes", int, "interview mode: study minutes a day", 1, 1440),
+        SettingSpec("interview_deck", str, "interview mode: only this deck", optional=True),
+        SettingSpec("interview_tag", str, "interview mode: only this tag", optional=True),
     )
 }
 
@@ -165,6 +179,10 @@ class Settings:
     scheduler: str = "sm2"
     desired_retention: float = 0.9
     maximum_interval: int = 36500
+    interview_date: date | None = None
+    interview_minutes: int = 30
+    interview_deck: str | None = None
+    interview_tag: str | None = None
 
     def validate(self) -> Settings:
         """Check every key and raise one ConfigError naming every problem."""
@@ -214,20 +232,34 @@ def setting_sources(paths: Paths) -> dict[str, str]:
 
 
 def write_setting(paths: Paths, key: str, text: str) -> Any:
-    """Set one key in settings.toml, validated, keeping the file's comments and layout, and
-    written atomically (a temporary file renamed over the old one). Returns the value."""
-    import tomlkit
-
+    """Set one key in settings.toml from text typed on the command line, validated, keeping
+    the file's comments and layout, written atomically. Returns the value."""
     spec = SETTINGS.get(key)
     if spec is None:
         raise ConfigError(f"unknown setting {key!r}; known: {', '.join(SETTINGS)}")
     value = spec.parse(text)
+    write_settings(paths, {key: value})
+    return value
+
+
+def write_settings(paths: Paths, values: dict[str, Any]) -> None:
+    """Set (or, for None, remove) several checked keys at once, atomically (a temporary file
+    renamed over the old one), keeping the file's comments and layout."""
+    import tomlkit
+
     path = paths.settings
     load_settings(paths)  # refuse to rewrite a file that is already broken
     document = (
         tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
     )
-    document[key] = value
+    for key, value in values.items():
+        problem = SETTINGS[key].check(value)
+        if problem:
+            raise ConfigError(problem)
+        if value is None:
+            document.pop(key, None)
+        else:
+            document[key] = value
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -235,7 +267,6 @@ def write_setting(paths: Paths, key: str, text: str) -> Any:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    return value
 
 
 def now() -> datetime:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from mlprep import __version__
-from mlprep.cli import authoring, config, drill, optimize, review, stats
+from mlprep.cli import authoring, config, drill, interview, optimize, review, stats
 from mlprep.cli.common import ErrorHandlingGroup
 
 __all__ = ["COMMANDS", "app", "main"]
@@ -29,6 +29,7 @@ app = typer.Typer(
 COMMANDS = (
     review.review,
     review.due,
+    interview.interview,
     drill.drill,
     authoring.add,
     authoring.show,

@@ -66,19 +66,28 @@ def review(
     expert: Annotated[
         bool, typer.Option("--expert", help="Grade with SM-2 quality 0-5 directly.")
     ] = False,
+    more: Annotated[
+        bool,
+        typer.Option(
+            "--more", help="Interview mode: go on past today's plan for another block of minutes."
+        ),
+    ] = False,
 ) -> None:
     """Study: due cards first (most overdue first), then new ones.
 
     Keys: space/enter shows the answer; 1 Again, 2 Hard, 3 Good, 4 Easy (enter = Good);
     u undoes the last answer; q or Ctrl-C quits (every answer is already saved).
     --cram reviews the cards in scope whatever their due dates, logged as cram answers that
-    never move a schedule (for the night before an interview).
+    never move a schedule (for the night before an interview). While an interview is set
+    (`mlprep interview DATE`), review serves its plan within the daily minutes.
 
     Example: mlprep review --tag ridge --new 5
     Example: mlprep review --cram --deck optimizers --limit 20
     """
     if limit is not None and not cram:
         fail("--limit goes with --cram (a normal session follows the daily limits)", 2)
+    if more and cram:
+        fail("--more goes with interview mode, not --cram", 2)
     if not sys.stdin.isatty():
         fail(
             "mlprep review needs an interactive terminal, but stdin is not a TTY. "
@@ -90,7 +99,7 @@ def review(
     with open_library(cards) as lib:
         scope = scope_of(deck, tag, level)
         check_scope(lib, scope)
-        _run_review(lib, scope, new, max_reviews, expert, cram, limit)
+        _run_review(lib, scope, new, max_reviews, expert, cram, limit, more)
 
 
 def _run_review(
@@ -101,29 +110,52 @@ def _run_review(
     expert: bool,
     cram: bool,
     limit: int | None,
+    more: bool = False,
 ) -> None:
     from rich.console import Console
 
     from mlprep.app.config import now
+    from mlprep.app.interview import active_interview, interview_queue
     from mlprep.app.library import day_queue
     from mlprep.core.queue import CRAM, NORMAL
     from mlprep.core.session import ReviewSession
     from mlprep.term.review import KeyReader, nothing_due_text, run_review, summary_text
 
     store = lib.store
+    extra = 0
     policy = CRAM if cram else NORMAL
     settings = lib.settings
-    queue = day_queue(
-        store,
-        lib.today,
-        scope,
-        policy,
-        new_per_day=settings.new_per_day if new is None else new,
-        reviews_per_day=settings.reviews_per_day if max_reviews is None else max_reviews,
-        limit=limit or -1,
-    )
     console = Console(highlight=False, markup=False)
+    interview = None if cram else active_interview(settings, lib.today)
+    if interview is not None and more:
+        extra = interview.minutes
+    if interview is not None:
+        queue, plan = interview_queue(lib, interview, extra_minutes=extra)
+        days = plan.days_left
+        console.print(
+            f"Interview mode: {days} day{'s' * (days != 1)} to {interview.date.isoformat()}; "
+            f"today's plan: {len(plan.order)} card{'s' * (len(plan.order) != 1)} in "
+            f"{interview.minutes + extra} min. Expected recall on the day: "
+            f"{plan.expected_recall:.0%} now, {plan.planned_recall:.0%} with the plan."
+        )
+        if not plan.order and extra == 0:
+            console.print(
+                "Today's plan is done. Run `mlprep review --more` for another "
+                f"{interview.minutes} minutes of the next most useful cards."
+            )
+    else:
+        queue = day_queue(
+            store,
+            lib.today,
+            scope,
+            policy,
+            new_per_day=settings.new_per_day if new is None else new,
+            reviews_per_day=settings.reviews_per_day if max_reviews is None else max_reviews,
+            limit=limit or -1,
+        )
     if not queue:
+        if interview is not None:
+            return
         if cram:
             console.print("No card in scope to cram.")
             return
@@ -140,6 +172,11 @@ def _run_review(
     hooks = review_hooks(lib, console, keys, skipped)
     summary = run_review(session, store.card, console, keys, expert=expert, **hooks)
     console.print(summary_text(summary))
+    if interview is not None and session.current is None:
+        console.print(
+            "Today's interview plan is done. `mlprep review --more` goes on with the next most "
+            "useful cards; `mlprep interview` shows readiness."
+        )
     if summary.answered and not cram:
         _refit_if_grown(lib, console)
     for problem in skipped:
@@ -221,9 +258,18 @@ def due(
         upcoming = store.upcoming(lib.today, scope, limit)
         tomorrow = store.count_due_on(lib.today + timedelta(days=1), scope)
         next_due = store.next_due(lib.today, scope)
+    from mlprep.app.interview import active_interview
+
+    interview = active_interview(lib.settings, lib.today)
     if as_json:
         payload = {
             "today": lib.today.isoformat(),
+            "interview": None
+            if interview is None
+            else {
+                "date": interview.date.isoformat(),
+                "days_left": (interview.date - lib.today).days,
+            },
             "total": total,
             "decks": dict(sorted(per_deck.items())),
             "due_tomorrow": tomorrow,
@@ -236,6 +282,13 @@ def due(
     from rich.table import Table
 
     console = Console(highlight=False, markup=False)
+    if interview is not None:
+        days = (interview.date - lib.today).days
+        console.print(
+            f"Interview mode is on: {days} day{'s' * (days != 1)} to "
+            f"{interview.date.isoformat()}; `mlprep review` serves its plan "
+            "(`mlprep interview` shows it)."
+        )
     table = Table(title=f"Due on {lib.today.isoformat()}", title_justify="left")
     table.add_column("deck")
     for kind, style in (("new", "blue"), ("relearn", "red"), ("review", "green")):

@@ -538,6 +538,57 @@ class Store:
         ).fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
 
+    def answer_seconds(self, cap_ms: int = 60_000) -> dict[str, tuple[float, int]]:
+        """Measured answer times, each answer capped at `cap_ms`: the mean seconds of a review
+        of a learned basic card (`review`) and of a computed card (`computed`), and of a new
+        card's first day, same-day repeats included (`new`); with how many were measured."""
+        out: dict[str, tuple[float, int]] = {}
+        for key, computed in (("review", 0), ("computed", 1)):
+            mean, n = self.conn.execute(
+                f"""SELECT AVG(MIN(r.response_ms, ?)) / 1000.0, COUNT(*)
+                    FROM reviews r JOIN steps x ON x.review_id = r.id AND x.scheduler = ?
+                    JOIN cards c ON c.id = r.card_id
+                    WHERE x.scheduled = 1 AND x.interval_before IS NOT NULL
+                      AND r.response_ms IS NOT NULL AND (c.type = 'computed') = {computed}""",
+                (cap_ms, self.scheduler.key),
+            ).fetchone()
+            out[key] = (mean or 0.0, n)
+        mean, n = self.conn.execute(
+            """SELECT AVG(total) / 1000.0, COUNT(*) FROM (
+                 SELECT SUM(MIN(r.response_ms, ?)) AS total FROM reviews r
+                 JOIN (SELECT card_id, MIN(day) AS first FROM reviews WHERE kind != 'cram'
+                       GROUP BY card_id) f ON f.card_id = r.card_id AND r.day = f.first
+                 WHERE r.kind != 'cram' AND r.response_ms IS NOT NULL GROUP BY r.card_id)""",
+            (cap_ms,),
+        ).fetchone()
+        out["new"] = (mean or 0.0, n)
+        return out
+
+    def seconds_on(self, day: date) -> float:
+        """Answer time logged on study day `day` (each answer capped at 60 s), cram included."""
+        (total,) = self.conn.execute(
+            "SELECT TOTAL(MIN(COALESCE(response_ms, 0), 60000)) FROM reviews WHERE day = ?",
+            (day.isoformat(),),
+        ).fetchone()
+        return total / 1000.0
+
+    def answered_on(self, day: date) -> set[str]:
+        return {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT card_id FROM reviews WHERE day = ? AND kind != 'cram'",
+                (day.isoformat(),),
+            )
+        }
+
+    def scope_ids(self, scope: Scope | None = None) -> list[tuple[str, str, str, str]]:
+        """Live cards in scope: (id, deck, tags, type), in file order."""
+        where, args = self._filters(scope)
+        return self.conn.execute(
+            f"SELECT c.id, c.deck, c.tags, c.type FROM cards c WHERE {where} ORDER BY c.path, c.line",
+            args,
+        ).fetchall()
+
     def list_rows(self, scope: Scope | None = None) -> list[tuple]:
         """Every card in scope, retired ones last, with its state: (id, deck, type, tags, path,
         line, retired, streak, interval, due) for `mlprep list`."""

@@ -1,0 +1,202 @@
+"""Interview mode's planner: what to study each day so that the expected share of in-scope
+cards recalled on the interview day is as high as the daily time budget allows.
+
+The model is FSRS-6's (the memory model): each card has a stability S and difficulty D after
+its history, and recall t days after its last review is R(t, S). For a card reviewed on day d
+the recall on the interview day T is, in expectation over the answer,
+
+    G(d) = p · R(T − d, S_good) + (1 − p) · R(T − d, S_again),   p = R(d − last, S),
+
+against R(T − last, S) without the review; a new card learned on day d gives R(T − d, S₀).
+The planner is greedy on marginal gain per second: day by day, from today to the day before the
+interview, it takes the cards with the highest (gain on the day) / (expected seconds to answer)
+until the day's budget is spent, then moves every chosen card's memory forward in expectation
+(stability and difficulty averaged over recall and lapse, weighted by p) and plans the next day
+with those. New cards have large gains, so every card is introduced early while the budget
+allows; weak cards earn extra reviews; strong ones wait because reviewing them gains little.
+Pure: no clock, no I/O; the caller passes the memory states and the measured costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from mlprep.core.scheduling.fsrs import FsrsScheduler, retrievability
+
+__all__ = ["DayPlan", "Plan", "PlanCard", "plan_interview"]
+
+
+@dataclass(frozen=True)
+class PlanCard:
+    """A card in scope: its memory (None if never answered), the seconds a review and a first
+    day of learning are expected to take, and its topic."""
+
+    id: str
+    topic: str
+    stability: float | None
+    difficulty: float | None
+    last_day: date | None
+    review_seconds: float
+    new_seconds: float
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    day: date
+    new: tuple[str, ...]
+    reviews: tuple[str, ...]
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "new": len(self.new),
+            "reviews": len(self.reviews),
+            "minutes": round(self.seconds / 60, 1),
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The plan and what it is worth: expected recall on the day without further study, and
+    following the plan; per topic; cards never seen."""
+
+    date: date
+    today: date
+    budget_seconds: float
+    cards: int
+    unseen: int
+    expected_recall: float
+    planned_recall: float
+    topics: dict[str, float]
+    planned_topics: dict[str, float]
+    days: tuple[DayPlan, ...] = field(default=())
+    order: tuple[str, ...] = ()  # today's cards, most gain per second first
+
+    @property
+    def days_left(self) -> int:
+        return (self.date - self.today).days
+
+
+@dataclass
+class _Memory:
+    stability: float | None
+    difficulty: float | None
+    last_day: date | None
+
+
+def _recall_on(memory: _Memory, day: date, params: Sequence[float]) -> float:
+    if memory.stability is None or memory.last_day is None:
+        return 0.0
+    return retrievability((day - memory.last_day).days, memory.stability, params)
+
+
+def plan_interview(
+    cards: Sequence[PlanCard],
+    today: date,
+    interview: date,
+    budget_seconds: float,
+    scheduler: FsrsScheduler,
+    spent_today: float = 0.0,
+    done_today: frozenset[str] = frozenset(),
+) -> Plan:
+    """Plan every day from `today` to the day before `interview`. `spent_today` seconds of
+    today's budget are already used; `done_today` cards were already answered today."""
+    import fsrs_rs_python
+
+    params = scheduler.parameters
+    fsrs = fsrs_rs_python.FSRS(params)
+    memory = {c.id: _Memory(c.stability, c.difficulty, c.last_day) for c in cards}
+    by_id = {c.id: c for c in cards}
+    before = {c.id: _recall_on(memory[c.id], interview, params) for c in cards}
+    first = fsrs.next_states(None, scheduler.desired_retention, 0).good.memory
+    days: list[DayPlan] = []
+    order: tuple[str, ...] = ()
+    day = today
+    while day < interview:
+        budget = budget_seconds - (spent_today if day == today else 0.0)
+        skip = done_today if day == today else frozenset()
+        horizon = (interview - day).days
+        candidates = []
+        for card in cards:
+            if card.id in skip:
+                continue
+            m = memory[card.id]
+            if m.stability is None:
+                gain = retrievability(horizon, first.stability, params)
+                cost = card.new_seconds
+                candidates.append((gain / cost, gain, cost, card.id, True))
+                continue
+            elapsed = (day - m.last_day).days
+            if elapsed <= 0:
+                continue
+            p = retrievability(elapsed, m.stability, params)
+            states = fsrs.next_states(
+                fsrs_rs_python.MemoryState(m.stability, m.difficulty),
+                scheduler.desired_retention,
+                elapsed,
+            )
+            good, again = states.good.memory, states.again.memory
+            after = p * retrievability(horizon, good.stability, params) + (1 - p) * retrievability(
+                horizon, again.stability, params
+            )
+            gain = after - retrievability(horizon + elapsed, m.stability, params)
+            if gain <= 0:
+                continue
+            cost = card.review_seconds
+            candidates.append((gain / cost, gain, cost, card.id, (p, good, again)))
+        candidates.sort(key=lambda c: (-c[0], c[3]))
+        chosen_new, chosen_reviews, spent = [], [], 0.0
+        for _, _, cost, card_id, how in candidates:
+            if spent + cost > budget:
+                continue
+            spent += cost
+            m = memory[card_id]
+            if how is True:
+                chosen_new.append(card_id)
+                memory[card_id] = _Memory(first.stability, first.difficulty, day)
+            else:
+                p, good, again = how
+                chosen_reviews.append(card_id)
+                memory[card_id] = _Memory(
+                    p * good.stability + (1 - p) * again.stability,
+                    p * good.difficulty + (1 - p) * again.difficulty,
+                    day,
+                )
+        if day == today:
+            order = tuple(c[3] for c in candidates if c[3] in set(chosen_new + chosen_reviews))
+        days.append(DayPlan(day, tuple(chosen_new), tuple(chosen_reviews), spent))
+        day += timedelta(days=1)
+    after_plan = {c.id: _recall_on(memory[c.id], interview, params) for c in cards}
+    return Plan(
+        date=interview,
+        today=today,
+        budget_seconds=budget_seconds,
+        cards=len(cards),
+        unseen=sum(1 for c in cards if c.stability is None),
+        expected_recall=_mean(before.values()),
+        planned_recall=_mean(after_plan.values()),
+        topics=_by_topic(by_id, before),
+        planned_topics=_by_topic(by_id, after_plan),
+        days=tuple(days),
+        order=order,
+    )
+
+
+def _mean(values: Any) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else 0.0
+
+
+def _by_topic(cards: dict[str, PlanCard], recall: dict[str, float]) -> dict[str, float]:
+    """Mean recall per topic, weakest first."""
+    sums: dict[str, list[float]] = {}
+    for card_id, r in recall.items():
+        slot = sums.setdefault(cards[card_id].topic, [0.0, 0])
+        slot[0] += r
+        slot[1] += 1
+    means = {topic: total / n for topic, (total, n) in sums.items()}
+    return dict(sorted(means.items(), key=lambda kv: (kv[1], kv[0])))

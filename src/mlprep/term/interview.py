@@ -1,0 +1,58 @@
+"""The readiness screen of `mlprep interview`: recall on the day, topics, and the plan as a
+small chart of new and review cards and minutes per day."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from mlprep.core.planner import Plan
+
+__all__ = ["readiness"]
+
+BAR_WIDTH = 30
+MAX_TOPICS = 10
+
+
+def readiness(plan: Plan, minutes: int, deck: str | None, tag: str | None) -> RenderableType:
+    from rich.console import Group
+    from rich.text import Text
+
+    scope = ", ".join(f"{k} {v}" for k, v in (("deck", deck), ("tag", tag)) if v) or "all cards"
+    days = plan.days_left
+    head = Text()
+    head.append(f"Interview on {plan.date.isoformat()}", style="bold")
+    head.append(f" · in {days} day{'s' * (days != 1)} · {minutes} min a day · {scope}\n")
+    head.append(f"{plan.cards} cards in scope, {plan.unseen} never seen.\n")
+    head.append("Expected recall on the day: ")
+    head.append(f"{plan.expected_recall:.0%} with no more study", style="yellow")
+    head.append(" · ")
+    head.append(f"{plan.planned_recall:.0%} following the plan", style="bold green")
+    parts: list[RenderableType] = [head, Text()]
+    topics = Text(
+        "Recall per topic on the day (weakest first): now → with the plan\n", style="bold"
+    )
+    for topic, recall in list(plan.topics.items())[:MAX_TOPICS]:
+        planned = plan.planned_topics[topic]
+        topics.append(f"  {topic[:28]:<28} {recall:>4.0%} → {planned:>4.0%}\n", style="")
+    if len(plan.topics) > MAX_TOPICS:
+        topics.append(
+            f"  … and {len(plan.topics) - MAX_TOPICS} more (--json lists all)\n", style="dim"
+        )
+    parts.append(topics)
+    chart = Text("The plan: new (▒) and review (█) cards and minutes per day\n", style="bold")
+    most = max((len(d.new) + len(d.reviews) for d in plan.days), default=0) or 1
+    for day in plan.days:
+        n_new = round(len(day.new) * BAR_WIDTH / most)
+        n_rev = round(len(day.reviews) * BAR_WIDTH / most)
+        chart.append(f"  {day.day.strftime('%a %d %b')}  ")
+        chart.append("▒" * n_new, style="blue")
+        chart.append("█" * n_rev, style="green")
+        chart.append(" " * (BAR_WIDTH - n_new - n_rev))
+        chart.append(
+            f" {len(day.new):>3} new {len(day.reviews):>4} rev {day.seconds / 60:>5.1f} min\n"
+        )
+    parts.append(chart)
+    return Group(*parts)
