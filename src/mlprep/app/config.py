@@ -253,7 +253,7 @@ def write_settings(paths: Paths, values: dict[str, Any]) -> None:
         tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
     )
     for key, value in values.items():
-        problem = SETTINGS[key].check(value)
+        problem = None if value is None else SETTINGS[key].check(value)
         if problem:
             raise ConfigError(problem)
         if value is None:
