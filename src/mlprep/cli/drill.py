@@ -40,8 +40,13 @@ def drill(
         ),
     ] = None,
     level: Annotated[
-        int | None,
-        typer.Option("--level", help="1 = by hand (default), 2-3 = bigger.", min=1, max=3),
+        str | None,
+        typer.Option(
+            "--level",
+            help="Problem size 1-3 (1 = by hand, the default; 2-3 bigger), or a card level "
+            "(basic, core, advanced) to drill only those cards.",
+            metavar="1..3|LEVEL",
+        ),
     ] = None,
     list_generators: Annotated[bool, typer.Option("--list", help="List the generators.")] = False,
     as_json: JsonOption = False,
@@ -72,13 +77,18 @@ def drill(
 
     Example: mlprep drill --generator ridge --seed 7 --json
     """
+    size, card_level = _split_level(level)
     if list_generators:
         _list_generators(as_json)
         return
     if record and answer is None:
         fail("--record needs --answer TEXT", 2)
     if as_json or answer is not None:
-        _scripted(generator, card_id, seed, level, answer, record, cards)
+        if card_level is not None:
+            fail(
+                "a card level (basic, core, advanced) is for drill sessions; scripts pick a card", 2
+            )
+        _scripted(generator, card_id, seed, size, answer, record, cards)
         return
     if not sys.stdin.isatty():
         fail(
@@ -86,7 +96,23 @@ def drill(
             "`mlprep drill --generator NAME --seed S --json` and `--answer TEXT`.",
             2,
         )
-    _session(count, topic, generator, seed, level, card_id, cards)
+    _session(count, topic, generator, seed, size, card_level, card_id, cards)
+
+
+def _split_level(level: str | None) -> tuple[int | None, str | None]:
+    """`--level` is a problem size (1-3) or a card level (basic, core, advanced)."""
+    from mlprep.decks.loader import CARD_LEVELS
+
+    if level is None:
+        return None, None
+    if level in CARD_LEVELS:
+        return None, level
+    if level in ("1", "2", "3"):
+        return int(level), None
+    fail(
+        f"--level must be 1, 2 or 3 (problem size) or one of {', '.join(CARD_LEVELS)}; got {level!r}",
+        2,
+    )
 
 
 def _list_generators(as_json: bool) -> None:
@@ -211,6 +237,7 @@ def _session(
     generator: str | None,
     seed: int | None,
     level: int | None,
+    card_level: str | None,
     card_id: str | None,
     cards: list[Path] | None,
 ) -> None:
@@ -225,12 +252,16 @@ def _session(
     lib = open_library(cards)
     console = Console(highlight=False, markup=False)
     try:
-        check_scope(lib, scope_of(tag=topic))
+        check_scope(lib, scope_of(tag=topic, level=card_level))
         if card_id is not None:
             items = [_scripted_item(lib, generator, card_id, False)]
         else:
             ids = lib.store.computed_cards(lib.today, topic, generator)
-            items = [DrillItem(c.generator, c.params, c) for c in map(lib.store.card, ids) if c]
+            items = [
+                DrillItem(c.generator, c.params, c)
+                for c in map(lib.store.card, ids)
+                if c and (card_level is None or c.level == card_level)
+            ]
             if not items and generator is not None:
                 items = [DrillItem(generator, {})]  # practice without a card: not recorded
         if not items:
