@@ -163,3 +163,17 @@ def test_each_command_module_imports_alone(name):
     others = {"review", "drill", "authoring", "stats", "config"} - {name}
     source = Path(module.__file__).read_text()
     assert not any(f"mlprep.cli.{o} " in source or f"mlprep.cli.{o}\n" in source for o in others)
+
+
+def test_sm2_intervals_past_a_century_are_capped_so_dates_never_overflow():
+    from mlprep.core.scheduling import SM2, Fact, replay
+    from mlprep.core.scheduling.base import MAX_INTERVAL_DAYS
+
+    day, facts = date(2026, 1, 1), []
+    for _ in range(25):  # Easy every time: SM-2's interval grows without bound
+        facts.append(Fact(day, Answer.of(Grade.EASY)))
+        day += timedelta(days=1)
+    state = replay(SM2, facts)
+    assert state.memory.interval > MAX_INTERVAL_DAYS  # SM-2 itself stays exact
+    assert state.interval == MAX_INTERVAL_DAYS
+    assert state.due == facts[-1].day + timedelta(days=MAX_INTERVAL_DAYS)

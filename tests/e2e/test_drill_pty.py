@@ -80,7 +80,7 @@ def test_drill_wrong_invalid_correct(spawn, tmp_path, isolated_home):
     conn = sqlite3.connect(isolated_home / "mlprep.db")
     rows = conn.execute(
         "SELECT r.card_id, r.kind, r.seed, r.quality, r.typed, r.correct, x.scheduled "
-        "FROM reviews r JOIN steps x ON x.review_id = r.id ORDER BY r.id"
+        "FROM reviews r JOIN steps x ON x.review_id = r.id AND x.scheduler = 'sm2' ORDER BY r.id"
     ).fetchall()
     conn.close()
     assert rows == [

@@ -70,15 +70,14 @@ def interview_plan(lib: Library, interview: Interview, extra_minutes: int = 0) -
     """The plan from today to the interview, for the cards in its scope."""
     from mlprep.app.memory import memory_scheduler
     from mlprep.core.planner import PlanCard, plan_interview
-    from mlprep.core.scheduling import replay
 
     store = lib.store
     scheduler = memory_scheduler(store, lib.settings.desired_retention)
-    facts = store.all_facts(interview.scope)
+    states = store.memory_states(interview.scope)
     costs = _costs(lib)
     cards = []
     for card_id, deck, tags, kind in store.scope_ids(interview.scope):
-        state = replay(scheduler, facts.get(card_id, []))
+        state = states.get(card_id)
         memory = state.memory if state is not None else None
         review = costs["computed"] if kind == "computed" else costs["review"]
         new = costs["new"] + (costs["computed"] - costs["review"] if kind == "computed" else 0)

@@ -67,14 +67,15 @@ def open_library(
         raise MlprepError(str(exc)) from None
     try:
         store = Store(paths.db, None)
-        fitted = store.meta(FSRS_PARAMETERS_KEY) if settings.scheduler == "fsrs" else None
+        fitted = store.meta(FSRS_PARAMETERS_KEY)
+        parameters = fitted["parameters"] if fitted else None
+        options = {
+            "desired_retention": settings.desired_retention,
+            "maximum_interval": settings.maximum_interval,
+        }
         store.use_scheduler(
-            make_scheduler(
-                settings.scheduler,
-                parameters=fitted["parameters"] if fitted else None,
-                desired_retention=settings.desired_retention,
-                maximum_interval=settings.maximum_interval,
-            )
+            make_scheduler(settings.scheduler, parameters=parameters, **options),
+            memory=make_scheduler("fsrs", parameters=parameters, **options),
         )
     except StoreError as exc:
         raise MlprepError(str(exc)) from None

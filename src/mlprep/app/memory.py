@@ -27,6 +27,8 @@ def memory_scheduler(store: Store, desired_retention: float = 0.9) -> FsrsSchedu
     fitted (or default) parameters, for forecasts whatever the scheduler."""
     from mlprep.core.scheduling.fsrs import FsrsScheduler
 
+    if isinstance(store.memory, FsrsScheduler):
+        return store.memory
     if isinstance(store.scheduler, FsrsScheduler):
         return store.scheduler
     fitted = saved_fit(store)

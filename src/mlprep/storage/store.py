@@ -124,6 +124,7 @@ class Store:
         database holds, e.g. fitted FSRS parameters)."""
         self.path = path
         self.scheduler: Scheduler = scheduler or SM2
+        self.memory: Scheduler | None = None  # the memory model's scheduler, cached too
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -142,10 +143,19 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: {exc}") from None
 
-    def use_scheduler(self, scheduler: Scheduler) -> None:
-        """Schedule with `scheduler` from now on, replaying the log if its caches are stale."""
+    def use_scheduler(self, scheduler: Scheduler, memory: Scheduler | None = None) -> None:
+        """Schedule with `scheduler` from now on and keep `memory` (the memory model's FSRS)
+        cached beside it, replaying the log for whichever caches are stale."""
         self.scheduler = scheduler
+        self.memory = memory
         self._ensure_cache()
+
+    def _kept(self) -> list[Scheduler]:
+        """The schedulers whose caches every write keeps up to date."""
+        kept = [self.scheduler]
+        if self.memory is not None and self.memory.key != self.scheduler.key:
+            kept.append(self.memory)
+        return kept
 
     # -- meta: small facts about this database ---------------------------------------------
 
@@ -209,12 +219,12 @@ class Store:
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _ensure_cache(self) -> None:
-        """Replay the whole log if the active scheduler's caches are not complete (after a
-        migration, or when the scheduler was switched)."""
-        name = self.scheduler.key
-        if self.conn.execute("SELECT 1 FROM caches WHERE scheduler = ?", (name,)).fetchone():
-            return
-        self.rebuild_states()
+        """Replay the whole log for each kept scheduler whose caches are not complete (after a
+        migration, a switch of scheduler, or a refit of the memory model)."""
+        for scheduler in self._kept():
+            key = scheduler.key
+            if not self.conn.execute("SELECT 1 FROM caches WHERE scheduler = ?", (key,)).fetchone():
+                self.rebuild_states(scheduler)
 
     # -- deck sync ---------------------------------------------------------------------------
 
@@ -553,15 +563,17 @@ class Store:
                 (cap_ms, self.scheduler.key),
             ).fetchone()
             out[key] = (mean or 0.0, n)
-        mean, n = self.conn.execute(
-            """SELECT AVG(total) / 1000.0, COUNT(*) FROM (
-                 SELECT SUM(MIN(r.response_ms, ?)) AS total FROM reviews r
-                 JOIN (SELECT card_id, MIN(day) AS first FROM reviews WHERE kind != 'cram'
-                       GROUP BY card_id) f ON f.card_id = r.card_id AND r.day = f.first
-                 WHERE r.kind != 'cram' AND r.response_ms IS NOT NULL GROUP BY r.card_id)""",
+        # A new card's first day: the answers on the day of its first scheduling answer.
+        first_day: dict[str, tuple[str, int]] = {}
+        for card_id, day, total in self.conn.execute(
+            """SELECT card_id, day, SUM(MIN(response_ms, ?)) FROM reviews
+               WHERE kind != 'cram' AND response_ms IS NOT NULL
+               GROUP BY card_id, day ORDER BY card_id, day""",
             (cap_ms,),
-        ).fetchone()
-        out["new"] = (mean or 0.0, n)
+        ):
+            first_day.setdefault(card_id, (day, total))
+        totals = [total for _, total in first_day.values()]
+        out["new"] = (sum(totals) / len(totals) / 1000.0 if totals else 0.0, len(totals))
         return out
 
     def seconds_on(self, day: date) -> float:
@@ -621,6 +633,28 @@ class Store:
             lapses,
             reviews,
         )
+
+    def memory_states(self, scope: Scope | None = None) -> dict[str, CardState]:
+        """The memory model's replayed state of every live card in scope that has one."""
+        scheduler = self.memory or self.scheduler
+        where, args = self._filters(scope)
+        out = {}
+        for card_id, memory, due, interval, last_day, streak, lapses, reviews in self.conn.execute(
+            f"""SELECT c.id, s.memory, s.due, s.interval, s.last_day, s.streak, s.lapses, s.reviews
+                FROM cards c JOIN state s ON s.card_id = c.id AND s.scheduler = ?
+                WHERE {where}""",
+            (scheduler.key, *args),
+        ):
+            out[card_id] = CardState(
+                scheduler.from_dict(json.loads(memory)),
+                date.fromisoformat(due),
+                interval,
+                date.fromisoformat(last_day),
+                streak,
+                lapses,
+                reviews,
+            )
+        return out
 
     def facts(self, card_id: str) -> list[Fact]:
         """A card's logged answers in order, as the schedulers replay them."""
@@ -697,10 +731,11 @@ class Store:
             self._replay(conn, row[0])
             return row[0]
 
-    def rebuild_states(self) -> int:
-        """Replay the whole log into the active scheduler's caches (they are only a cache of
-        the log) and mark them complete."""
-        name = self.scheduler.key
+    def rebuild_states(self, scheduler: Scheduler | None = None) -> int:
+        """Replay the whole log into a scheduler's caches (the active one's by default; they
+        are only a cache of the log) and mark them complete."""
+        scheduler = scheduler or self.scheduler
+        name = scheduler.key
         with self.transaction() as conn:
             conn.execute("DELETE FROM state WHERE scheduler = ?", (name,))
             conn.execute("DELETE FROM steps WHERE scheduler = ?", (name,))
@@ -711,7 +746,7 @@ class Store:
                 fact = Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
                 by_card.setdefault(card_id, []).append((rid, fact))
             for card_id, rows in by_card.items():
-                self._write_replay(conn, card_id, rows)
+                self._write_replay(conn, scheduler, card_id, rows)
             conn.execute(
                 "INSERT OR REPLACE INTO caches (scheduler, built) VALUES (?, ?)",
                 (name, datetime.now(timezone.utc).isoformat(timespec="seconds")),
@@ -719,11 +754,14 @@ class Store:
             return len(by_card)
 
     def _replay(self, conn: sqlite3.Connection, card_id: str) -> CardState | None:
-        """Replay one card after its facts changed. Other schedulers' caches are now stale:
-        drop them (they are rebuilt when next used)."""
-        conn.execute("DELETE FROM state WHERE scheduler != ?", (self.scheduler.key,))
-        conn.execute("DELETE FROM steps WHERE scheduler != ?", (self.scheduler.key,))
-        conn.execute("DELETE FROM caches WHERE scheduler != ?", (self.scheduler.key,))
+        """Replay one card after its facts changed, under every kept scheduler; the active
+        one's state is returned. Other schedulers' caches are now stale: drop them (they are
+        rebuilt when next used)."""
+        kept = self._kept()
+        marks = ", ".join("?" * len(kept))
+        keys = [s.key for s in kept]
+        for table in ("state", "steps", "caches"):
+            conn.execute(f"DELETE FROM {table} WHERE scheduler NOT IN ({marks})", keys)
         rows = [
             (rid, Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind))
             for rid, day, grade, quality, kind in conn.execute(
@@ -731,19 +769,26 @@ class Store:
                 (card_id,),
             )
         ]
-        conn.execute(
-            "DELETE FROM state WHERE scheduler = ? AND card_id = ?", (self.scheduler.key, card_id)
-        )
-        conn.execute(
-            "DELETE FROM steps WHERE scheduler = ? AND card_id = ?", (self.scheduler.key, card_id)
-        )
-        return self._write_replay(conn, card_id, rows)
+        states = []
+        for scheduler in kept:
+            conn.execute(
+                "DELETE FROM state WHERE scheduler = ? AND card_id = ?", (scheduler.key, card_id)
+            )
+            conn.execute(
+                "DELETE FROM steps WHERE scheduler = ? AND card_id = ?", (scheduler.key, card_id)
+            )
+            states.append(self._write_replay(conn, scheduler, card_id, rows))
+        return states[0]
 
     def _write_replay(
-        self, conn: sqlite3.Connection, card_id: str, rows: list[tuple[int, Fact]]
+        self,
+        conn: sqlite3.Connection,
+        scheduler: Scheduler,
+        card_id: str,
+        rows: list[tuple[int, Fact]],
     ) -> CardState | None:
-        name = self.scheduler.key
-        steps = replay_steps(self.scheduler, [fact for _, fact in rows])
+        name = scheduler.key
+        steps = replay_steps(scheduler, [fact for _, fact in rows])
         before: CardState | None = None
         step_rows = []
         for (rid, _), after in zip(rows, steps, strict=True):
@@ -779,8 +824,8 @@ class Store:
                     state.streak,
                     state.lapses,
                     state.reviews,
-                    self.scheduler.ease(state.memory),
-                    json.dumps(self.scheduler.to_dict(state.memory)),
+                    scheduler.ease(state.memory),
+                    json.dumps(scheduler.to_dict(state.memory)),
                 ),
             )
         return state

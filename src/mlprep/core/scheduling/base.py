@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from mlprep.core.grades import Answer
 
 __all__ = [
+    "MAX_INTERVAL_DAYS",
     "NO_SCHEDULE_KINDS",
     "CardState",
     "Fact",
@@ -30,6 +31,9 @@ __all__ = [
 
 # Kinds of logged answers that never move a schedule.
 NO_SCHEDULE_KINDS = frozenset({"cram"})
+# No card is scheduled further out than this (Anki's maximum too): SM-2's interval grows
+# without bound and would pass year 9999, where dates end. The memory keeps the exact value.
+MAX_INTERVAL_DAYS = 36500
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ def replay_steps(scheduler: Scheduler, facts: Iterable[Fact]) -> list[CardState 
             memory = scheduler.same_day(state.memory, fact.answer, fact.day)
             due, interval = state.due, state.interval
             if scheduler.same_day_reschedules:
-                interval = scheduler.interval(memory)
+                interval = min(scheduler.interval(memory), MAX_INTERVAL_DAYS)
                 due = state.last_day + timedelta(days=interval)
             state = CardState(
                 memory, due, interval, state.last_day, state.streak, state.lapses, state.reviews
@@ -116,7 +120,7 @@ def replay_steps(scheduler: Scheduler, facts: Iterable[Fact]) -> list[CardState 
         before = state.memory if state is not None else scheduler.initial()
         elapsed = (fact.day - state.last_day).days if state is not None else None
         memory = scheduler.review(before, fact.answer, fact.day, elapsed)
-        interval = scheduler.interval(memory)
+        interval = min(scheduler.interval(memory), MAX_INTERVAL_DAYS)
         passed = fact.answer.passed
         lapse = not passed and state is not None and state.streak > 0
         state = CardState(
@@ -150,10 +154,11 @@ def preview(
                 out[answer] = None
                 continue
             memory = scheduler.same_day(state.memory, answer, day)
-            due = state.last_day + timedelta(days=scheduler.interval(memory))
-            out[answer] = (due - day).days
+            interval = min(scheduler.interval(memory), MAX_INTERVAL_DAYS)
+            out[answer] = (state.last_day + timedelta(days=interval) - day).days
             continue
         before = state.memory if state is not None else scheduler.initial()
         elapsed = (day - state.last_day).days if state is not None else None
-        out[answer] = scheduler.interval(scheduler.review(before, answer, day, elapsed))
+        memory = scheduler.review(before, answer, day, elapsed)
+        out[answer] = min(scheduler.interval(memory), MAX_INTERVAL_DAYS)
     return out
