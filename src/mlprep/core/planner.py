@@ -19,12 +19,13 @@ Pure: no clock, no I/O; the caller passes the memory states and the measured cos
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from mlprep.core.scheduling.fsrs import FsrsScheduler, retrievability
+from mlprep.core.scheduling.fsrs import DECAY_INDEX, FsrsScheduler, retrievability
 
 __all__ = ["DayPlan", "Plan", "PlanCard", "plan_interview"]
 
@@ -115,47 +116,66 @@ def plan_interview(
     first = fsrs.next_states(None, scheduler.desired_retention, 0).good.memory
     days: list[DayPlan] = []
     order: tuple[str, ...] = ()
+    decay = params[DECAY_INDEX]
+    factor = 0.9 ** (-1.0 / decay) - 1.0  # the forgetting curve, inlined: this loop is hot
+    memory_state = fsrs_rs_python.MemoryState
+    retention = scheduler.desired_retention
+    cheapest = min((min(c.review_seconds, c.new_seconds) for c in cards), default=1.0)
     day = today
     while day < interview:
         budget = budget_seconds - (spent_today if day == today else 0.0)
         skip = done_today if day == today else frozenset()
         horizon = (interview - day).days
-        candidates = []
+        new_gain = (1.0 + factor * horizon / first.stability) ** -decay
+        # Lazy greedy: a seen card enters with an upper bound on its gain (recall on the day
+        # cannot pass 1), and its exact gain (a call into FSRS) is computed only when that
+        # bound reaches the top of the heap. A new card's gain is exact from the start; at most
+        # as many new cards as the budget could take enter at all.
+        heap: list[tuple[float, int, str, float, Any]] = []
+        new_room = int(budget // cheapest) + 1 if budget > 0 else 0
         for card in cards:
             if card.id in skip:
                 continue
             m = memory[card.id]
             if m.stability is None:
-                gain = retrievability(horizon, first.stability, params)
-                cost = card.new_seconds
-                candidates.append((gain / cost, gain, cost, card.id, True))
+                if new_room > 0:
+                    new_room -= 1
+                    heap.append((-new_gain / card.new_seconds, 1, card.id, card.new_seconds, None))
                 continue
             elapsed = (day - m.last_day).days
             if elapsed <= 0:
                 continue
-            p = retrievability(elapsed, m.stability, params)
-            states = fsrs.next_states(
-                fsrs_rs_python.MemoryState(m.stability, m.difficulty),
-                scheduler.desired_retention,
-                elapsed,
-            )
-            good, again = states.good.memory, states.again.memory
-            after = p * retrievability(horizon, good.stability, params) + (1 - p) * retrievability(
-                horizon, again.stability, params
-            )
-            gain = after - retrievability(horizon + elapsed, m.stability, params)
-            if gain <= 0:
+            without = (1.0 + factor * (horizon + elapsed) / m.stability) ** -decay
+            if without >= 1.0:
                 continue
             cost = card.review_seconds
-            candidates.append((gain / cost, gain, cost, card.id, (p, good, again)))
-        candidates.sort(key=lambda c: (-c[0], c[3]))
-        chosen_new, chosen_reviews, spent = [], [], 0.0
-        for _, _, cost, card_id, how in candidates:
+            heap.append((-(1.0 - without) / cost, 0, card.id, cost, without))
+        heapq.heapify(heap)
+        chosen_new, chosen_reviews, picked, spent = [], [], [], 0.0
+        while heap and budget - spent >= cheapest:
+            ratio, exact, card_id, cost, how = heapq.heappop(heap)
             if spent + cost > budget:
                 continue
-            spent += cost
             m = memory[card_id]
-            if how is True:
+            if not exact:  # a bound: compute the exact gain and put it back
+                without = how
+                elapsed = (day - m.last_day).days
+                p = (1.0 + factor * elapsed / m.stability) ** -decay
+                states = fsrs.next_states(
+                    memory_state(m.stability, m.difficulty), retention, elapsed
+                )
+                good, again = states.good.memory, states.again.memory
+                after = (
+                    p * (1.0 + factor * horizon / good.stability) ** -decay
+                    + (1 - p) * (1.0 + factor * horizon / again.stability) ** -decay
+                )
+                gain = after - without
+                if gain > 0:
+                    heapq.heappush(heap, (-gain / cost, 1, card_id, cost, (p, good, again)))
+                continue
+            spent += cost
+            picked.append(card_id)
+            if how is None:
                 chosen_new.append(card_id)
                 memory[card_id] = _Memory(first.stability, first.difficulty, day)
             else:
@@ -167,7 +187,7 @@ def plan_interview(
                     day,
                 )
         if day == today:
-            order = tuple(c[3] for c in candidates if c[3] in set(chosen_new + chosen_reviews))
+            order = tuple(picked)
         days.append(DayPlan(day, tuple(chosen_new), tuple(chosen_reviews), spent))
         day += timedelta(days=1)
     after_plan = {c.id: _recall_on(memory[c.id], interview, params) for c in cards}

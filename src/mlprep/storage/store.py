@@ -548,28 +548,34 @@ class Store:
         ).fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
 
-    def answer_seconds(self, cap_ms: int = 60_000) -> dict[str, tuple[float, int]]:
-        """Measured answer times, each answer capped at `cap_ms`: the mean seconds of a review
-        of a learned basic card (`review`) and of a computed card (`computed`), and of a new
-        card's first day, same-day repeats included (`new`); with how many were measured."""
+    def answer_seconds(
+        self, cap_ms: int = 60_000, recent: int = 5000
+    ) -> dict[str, tuple[float, int]]:
+        """Measured answer times over the `recent` latest answers, each capped at `cap_ms`:
+        the mean seconds of a review of a learned basic card (`review`) and of a computed card
+        (`computed`), and of a new card's first day, same-day repeats included (`new`); with
+        how many were measured. Recent answers say more about today's pace, and cost less."""
+        (last,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM reviews").fetchone()
+        since = last - recent
         out: dict[str, tuple[float, int]] = {}
         for key, computed in (("review", 0), ("computed", 1)):
             mean, n = self.conn.execute(
                 f"""SELECT AVG(MIN(r.response_ms, ?)) / 1000.0, COUNT(*)
                     FROM reviews r JOIN steps x ON x.review_id = r.id AND x.scheduler = ?
                     JOIN cards c ON c.id = r.card_id
-                    WHERE x.scheduled = 1 AND x.interval_before IS NOT NULL
+                    WHERE r.id > ? AND x.scheduled = 1 AND x.interval_before IS NOT NULL
                       AND r.response_ms IS NOT NULL AND (c.type = 'computed') = {computed}""",
-                (cap_ms, self.scheduler.key),
+                (cap_ms, self.scheduler.key, since),
             ).fetchone()
             out[key] = (mean or 0.0, n)
         # A new card's first day: the answers on the day of its first scheduling answer.
         first_day: dict[str, tuple[str, int]] = {}
         for card_id, day, total in self.conn.execute(
             """SELECT card_id, day, SUM(MIN(response_ms, ?)) FROM reviews
-               WHERE kind != 'cram' AND response_ms IS NOT NULL
+               WHERE id > ? AND kind != 'cram' AND response_ms IS NOT NULL
+               AND card_id NOT IN (SELECT card_id FROM reviews WHERE id <= ? AND kind != 'cram')
                GROUP BY card_id, day ORDER BY card_id, day""",
-            (cap_ms,),
+            (cap_ms, since, since),
         ):
             first_day.setdefault(card_id, (day, total))
         totals = [total for _, total in first_day.values()]
