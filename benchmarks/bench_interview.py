@@ -1,0 +1,247 @@
+"""Interview mode against the best fixed schedule, on a simulated learner.
+
+The learner's memory follows FSRS-6 with parameters that are not the defaults (fitted to a real
+Anki user's log, shared/data; mlprep is not told them), and every card has its own difficulty
+(a spread around the learner's). Day by day (MLPREP_NOW), the learner studies through
+`mlprep review --jsonl` within a daily time budget: it recalls a card with its true probability,
+answers Good (sometimes Easy or Hard) when it does and Again when it does not, takes a fixed
+number of seconds per answer (logged through `seconds`) and quits when the day's minutes are
+spent. On the interview day we measure the learner's true recall: the mean over all cards of the
+true FSRS recall probability (0 for a card never seen).
+
+Compared: interview mode, and fixed schedules (SM-2, and FSRS at retention 0.9) with the best
+new-cards-per-day for the scenario. Also: `mlprep interview --json`'s expected_recall the
+evening before, against the truth.
+
+Run: python benchmarks/bench_interview.py [--scenario CARDS DAYS MINUTES]... [--seed S]
+Prints a Markdown table per scenario. Several minutes for the default scenarios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import fsrs_rs_python as fsrs
+
+BIN = Path(sys.executable).parent
+MLPREP = str(BIN / "mlprep")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "anki-review-log-train.csv"
+START = date(2026, 12, 1)
+SECONDS = {"new": 20.0, "review": 8.0}  # the learner's pace: a new card's answer, a review's
+DEFAULT_SCENARIOS = [(500, 14, 20), (300, 7, 15), (1000, 21, 30)]
+
+
+def true_parameters() -> list[float]:
+    """The learner's FSRS-6 parameters: fitted to the real log (not mlprep's defaults)."""
+    items = []
+    if DATA.exists():
+        by_card: dict[str, list[tuple[int, date]]] = {}
+        with DATA.open() as f:
+            for row in csv.DictReader(f):
+                day = (datetime.fromisoformat(row["review_time"]) - timedelta(hours=11)).date()
+                by_card.setdefault(row["card_id"], []).append((int(row["review_rating"]), day))
+        for reviews in by_card.values():
+            seq, last = [], None
+            for rating, day in reviews:
+                seq.append(fsrs.FSRSReview(rating, 0 if last is None else (day - last).days))
+                last = day
+                if len(seq) > 1 and seq[-1].delta_t > 0:
+                    items.append(fsrs.FSRSItem(list(seq)))
+        return list(fsrs.FSRS(fsrs.DEFAULT_PARAMETERS).compute_parameters(items))
+    # Without the data: a learner who forgets faster than the defaults assume.
+    params = list(fsrs.DEFAULT_PARAMETERS)
+    params[0:4] = [p * 0.6 for p in params[0:4]]
+    return params
+
+
+@dataclass
+class TrueCard:
+    stability: float | None = None
+    difficulty: float | None = None
+    last: date | None = None
+    offset: float = 0.0  # the card's own difficulty, added after every review
+
+
+class Learner:
+    def __init__(self, n: int, params: list[float], rng: random.Random):
+        self.params = params
+        self.model = fsrs.FSRS(params)
+        self.rng = rng
+        self.cards = {f"sim-{i:04d}": TrueCard(offset=rng.gauss(0.0, 1.5)) for i in range(n)}
+
+    def recall(self, card: TrueCard, day: date) -> float:
+        if card.stability is None or card.last is None:
+            return 0.0
+        decay = self.params[20]
+        factor = 0.9 ** (-1 / decay) - 1
+        return (1 + factor * (day - card.last).days / card.stability) ** -decay
+
+    def answer(self, card_id: str, day: date) -> str:
+        card = self.cards[card_id]
+        p = self.recall(card, day) if card.stability is not None else 0.0
+        if card.stability is None:  # a first look: recalled or not by the card's difficulty
+            p = 0.6 - 0.1 * card.offset
+        recalled = self.rng.random() < p
+        grade = "again"
+        if recalled:
+            grade = self.rng.choices(["hard", "good", "easy"], [0.15, 0.75, 0.10])[0]
+        elapsed = 0 if card.last is None else (day - card.last).days
+        current = (
+            None if card.stability is None else fsrs.MemoryState(card.stability, card.difficulty)
+        )
+        states = self.model.next_states(current, 0.9, elapsed)
+        nxt = getattr(states, grade).memory
+        card.stability = nxt.stability
+        card.difficulty = min(10.0, max(1.0, nxt.difficulty + 0.1 * card.offset))
+        card.last = day
+        return grade
+
+    def true_recall(self, day: date) -> float:
+        return sum(self.recall(c, day) for c in self.cards.values()) / len(self.cards)
+
+
+def write_deck(folder: Path, n: int) -> None:
+    folder.mkdir(parents=True)
+    lines = ["deck: sim", "cards:"]
+    for i in range(n):
+        lines += [f"  - id: sim-{i:04d}", f"    q: Simulated question {i}?", f"    a: Answer {i}."]
+    (folder / "sim.yaml").write_text("\n".join(lines) + "\n")
+
+
+def study_day(
+    env: dict[str, str], args: list[str], learner: Learner, day: date, budget: float
+) -> int:
+    """One day's session through `review --jsonl`: answer until done or the budget is spent."""
+    proc = subprocess.Popen(
+        [MLPREP, "review", "--jsonl", *args],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        bufsize=1,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    spent, answered = 0.0, 0
+    for line in proc.stdout:
+        event = json.loads(line)
+        if event["event"] == "done":
+            break
+        if event["event"] != "card":
+            continue
+        seconds = SECONDS["new"] if event["kind"] == "new" else SECONDS["review"]
+        if spent + seconds > budget:
+            proc.stdin.write(json.dumps({"quit": True}) + "\n")
+            continue
+        spent += seconds
+        answered += 1
+        grade = learner.answer(event["card"], day)
+        proc.stdin.write(json.dumps({"grade": grade, "seconds": seconds}) + "\n")
+    proc.stdin.close()
+    proc.wait()
+    return answered
+
+
+def run(
+    n: int, days: int, minutes: int, mode: str, new_per_day: int, params: list[float], seed: int
+) -> tuple[float, float | None]:
+    """True recall on the interview day, and interview mode's expected_recall the day before."""
+    root = Path(tempfile.mkdtemp(prefix="mlprep-interview-"))
+    try:
+        cards = root / "cards"
+        write_deck(cards, n)
+        home = root / "home"
+        home.mkdir()
+        scheduler = "fsrs" if mode in ("fsrs", "interview") else "sm2"
+        (home / "settings.toml").write_text(
+            f'scheduler = "{scheduler}"\nnew_per_day = {new_per_day}\nday_starts_at = 4\n'
+        )
+        env = {**os.environ, "MLPREP_HOME": str(home), "MLPREP_CARDS": str(cards)}
+        interview = START + timedelta(days=days)
+        if mode == "interview":
+            env["MLPREP_NOW"] = f"{START.isoformat()}T09:00"
+            subprocess.run(
+                [
+                    MLPREP,
+                    "interview",
+                    interview.isoformat(),
+                    "--minutes",
+                    str(minutes),
+                    "--deck",
+                    "sim",
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+        learner = Learner(n, params, random.Random(seed))
+        predicted = None
+        for offset in range(days):
+            day = START + timedelta(days=offset)
+            env["MLPREP_NOW"] = f"{day.isoformat()}T09:00"
+            study_day(env, ["--deck", "sim"], learner, day, minutes * 60.0)
+            if mode == "interview" and offset == days - 1:
+                env["MLPREP_NOW"] = f"{day.isoformat()}T22:00"
+                out = subprocess.run(
+                    [MLPREP, "interview", "--json"],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                predicted = json.loads(out.stdout)["expected_recall"]
+        return learner.true_recall(interview), predicted
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--scenario", type=int, nargs=3, action="append", metavar=("CARDS", "DAYS", "MINUTES")
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--new", type=int, nargs="+", default=[10, 20, 30, 45, 60])
+    args = parser.parse_args()
+    scenarios = args.scenario or DEFAULT_SCENARIOS
+    params = true_parameters()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"date {date.today().isoformat()}; learner: FSRS-6 fitted to shared/data (not the defaults), "
+        f"per-card difficulty spread σ = 1.5; {SECONDS['new']:.0f} s a new card, {SECONDS['review']:.0f} s a review\n"
+    )
+    for n, days, minutes in scenarios:
+        print(f"### {n} cards, {days} days, {minutes} min a day\n")
+        print("| schedule | new cards a day | true recall on the day |")
+        print("|---|---:|---:|")
+        best = {}
+        for mode in ("sm2", "fsrs"):
+            for new in args.new:
+                truth, _ = run(n, days, minutes, mode, new, params, args.seed)
+                print(f"| {mode.upper()} (retention 0.9) | {new} | {truth:.1%} |", flush=True)
+                best[mode] = max(best.get(mode, (0.0, 0)), (truth, new))
+        truth, predicted = run(n, days, minutes, "interview", 0, params, args.seed)
+        print(f"| interview mode | (planned) | {truth:.1%} |")
+        fixed, fixed_new = max(best.values())
+        print(
+            f"\nBest fixed schedule: {fixed:.1%} ({fixed_new} new a day). Interview mode: "
+            f"{truth:.1%}, {100 * (truth - fixed):+.1f} points. `interview --json` expected "
+            f"{predicted:.1%} the evening before; truth {truth:.1%} ({100 * (predicted - truth):+.1f} points).\n",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
