@@ -66,6 +66,14 @@ def review(
     expert: Annotated[
         bool, typer.Option("--expert", help="Grade with SM-2 quality 0-5 directly.")
     ] = False,
+    jsonl: Annotated[
+        bool,
+        typer.Option(
+            "--jsonl",
+            help="No screen: one JSON object per line each way on stdin/stdout, for scripts "
+            "and editors (the README has the protocol).",
+        ),
+    ] = False,
 ) -> None:
     """Study: due cards first (most overdue first), then new ones.
 
@@ -76,9 +84,18 @@ def review(
 
     Example: mlprep review --tag ridge --new 5
     Example: mlprep review --cram --deck optimizers --limit 20
+
+    --jsonl: mlprep writes {"event": "card", ...} and reads {"grade": "good"} (or 1-4),
+    {"answer": "3/4"} for a computed card, {"quality": 0-5} with --expert, {"undo": true} or
+    {"quit": true}; it answers with recorded, error and done events. End of input ends it.
+
+    Example: echo '{"grade": "good"}' | mlprep review --jsonl --deck optimizers
     """
     if limit is not None and not cram:
         fail("--limit goes with --cram (a normal session follows the daily limits)", 2)
+    if jsonl:
+        _review_jsonl(cards, scope_of(deck, tag, level), new, max_reviews, expert, cram, limit)
+        return
     if not sys.stdin.isatty():
         fail(
             "mlprep review needs an interactive terminal, but stdin is not a TTY. "
@@ -165,6 +182,59 @@ def review_hooks(lib: Library, console: Any, keys: Any, skipped: list[str]) -> d
         ),
         "on_answered": on_answered,
     }
+
+
+def _review_jsonl(
+    cards: list[Path] | None,
+    scope: Scope,
+    new: int | None,
+    max_reviews: int | None,
+    expert: bool,
+    cram: bool,
+    limit: int | None,
+) -> None:
+    """`review --jsonl`: the interactive review's queue and session, driven by JSON lines on
+    stdin instead of keys (term/jsonl.py speaks the protocol). No terminal is needed."""
+    from mlprep.app.config import now
+    from mlprep.app.library import check_scope, day_queue
+    from mlprep.core.leech import became_leech
+    from mlprep.core.queue import CRAM, NORMAL
+    from mlprep.core.session import ReviewSession
+    from mlprep.term.jsonl import event_writer, line_reader, run_jsonl
+
+    with open_library(cards) as lib:
+        check_scope(lib, scope)
+        store, settings = lib.store, lib.settings
+        policy = CRAM if cram else NORMAL
+        queue = day_queue(
+            store,
+            lib.today,
+            scope,
+            policy,
+            new_per_day=settings.new_per_day if new is None else new,
+            reviews_per_day=settings.reviews_per_day if max_reviews is None else max_reviews,
+            limit=limit or -1,
+        )
+        session = ReviewSession(store, queue, lib.today, now, scope=scope, policy=policy)
+        try:
+            outcome = run_jsonl(
+                session,
+                store.card,
+                line_reader(sys.stdin),
+                event_writer(sys.stdout),
+                expert=expert,
+                on_answered=lambda card_id: became_leech(
+                    store.scheduler, store.facts(card_id), settings.leech_threshold
+                ),
+                next_due=lambda: store.next_due(lib.today, scope),
+            )
+        except BrokenPipeError:  # the client went away; every recorded answer is saved
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(1) from None
+    for problem in outcome.skipped:
+        warn(f"skipped: {problem}; run `mlprep check`")
 
 
 @command()
