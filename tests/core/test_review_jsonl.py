@@ -522,3 +522,33 @@ def test_parse_request_reads_each_action():
         parse_request('{"answer": [1, true]}')
     with pytest.raises(RequestError, match="between 0 and 86400"):
         parse_request('{"grade": 1, "seconds": 86401}')
+
+
+# --- the loop alone, over a store ------------------------------------------------------------
+
+
+def test_the_response_time_is_measured_from_the_card_to_the_answer(tmp_path):
+    from datetime import date, datetime, timezone
+
+    from mlprep.app.library import day_queue
+    from mlprep.core.session import ReviewSession
+    from mlprep.storage.store import Store
+    from mlprep.term.jsonl import run_jsonl
+
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("cards:\n  - {id: c1, q: q1, a: a1}\n  - {id: c2, q: q2, a: a2}\n")
+    ticks = iter([100.0, 107.25, 200.0, 300.0])  # c1 shown, answered; c2 shown; c2 again
+    lines = iter([b'{"grade": "good"}\n', b'{"grade": "hard", "seconds": 4}\n'])
+    events: list[dict] = []
+    day = date(2026, 12, 1)
+    with Store(tmp_path / "db.sqlite") as store:
+        store.sync([deck])
+        session = ReviewSession(
+            store, day_queue(store, day), day, lambda: datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+        )
+        outcome = run_jsonl(
+            session, store.card, lambda: next(lines, None), events.append, clock=lambda: next(ticks)
+        )
+        assert [r.response_ms for r in store.reviews()] == [7250, 4000]
+    assert [e["seconds"] for e in events if e["event"] == "recorded"] == [7.25, 4.0]
+    assert outcome.reason == "end of input" and outcome.summary.answered == 2  # c2 relearns
