@@ -552,3 +552,36 @@ def test_the_response_time_is_measured_from_the_card_to_the_answer(tmp_path):
         assert [r.response_ms for r in store.reviews()] == [7250, 4000]
     assert [e["seconds"] for e in events if e["event"] == "recorded"] == [7.25, 4.0]
     assert outcome.reason == "end of input" and outcome.summary.answered == 2  # c2 relearns
+
+
+def test_basic_cards_load_no_numpy_yaml_or_rich(deck, isolated_home):
+    import os
+    import subprocess
+    import sys
+
+    review(["--cards", str(deck), "--deck", "jl"], [])  # the first run parses the deck file
+    code = (
+        "import sys\nfrom mlprep.cli import app\ntry:\n"
+        f"    app(['review', '--jsonl', '--cards', {str(deck)!r}, '--deck', 'jl'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('numpy', 'yaml', 'rich', 'sqlite_utils') if m in sys.modules),"
+        " file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        input=b'{"grade": "good"}\n',
+        capture_output=True,
+        env={**os.environ, "MLPREP_NOW": DAY1},
+    )
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["event"] for e in events] == ["card", "recorded", "card", "done"]
+    assert result.stderr.decode().strip().splitlines()[-1] == "[]"
+
+
+def test_the_readme_documents_every_request_and_event():
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme[readme.index("#### `mlprep review --jsonl`") :]
+    for key in ("grade", "quality", "answer", "undo", "quit"):
+        assert f'{{"{key}": ' in section, key
+    for event in ("card", "recorded", "error", "done"):
+        assert f'"event": "{event}"' in section and f"- `{event}`:" in section, event
