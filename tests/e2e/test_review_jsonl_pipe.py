@@ -187,3 +187,27 @@ def test_end_of_input_mid_card_over_pipes(client, isolated_home):
     )
     assert c.finish() == 0
     assert rows(isolated_home, "SELECT card_id, quality FROM reviews") == [("pipe-one", 5)]
+
+
+def test_a_client_that_goes_away_loses_no_answer(tmp_path, isolated_home):
+    deck = tmp_path / "pipe.yaml"
+    deck.write_text(DECK)
+    env = {**os.environ, "MLPREP_HOME": str(isolated_home), "MLPREP_NOW": "2026-12-01T09:00"}
+    proc = subprocess.Popen(
+        [MLPREP, "review", "--jsonl", "--cards", str(deck), "--deck", "pipe"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        assert json.loads(proc.stdout.readline())["card"] == "pipe-one"
+        proc.stdout.close()  # the reader is gone before mlprep writes the reply
+        proc.stdin.write(b'{"grade": "good"}\n')
+        proc.stdin.close()
+        assert proc.wait(timeout=15) == 1
+        assert proc.stderr.read() == b""  # no traceback
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert rows(isolated_home, "SELECT card_id, quality FROM reviews") == [("pipe-one", 4)]
