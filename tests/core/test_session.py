@@ -127,3 +127,25 @@ def test_new_cards_take_turns_across_files(tmp_path):
     with Store(tmp_path / "db.sqlite") as store:
         store.sync([a, b])
         assert ids(build_queue(store, DAY, new_per_day=10)) == ["a1", "b1", "a2", "b2", "a3"]
+
+
+def test_preview_days_are_numbers_and_none_where_nothing_reschedules(store):
+    from mlprep.core.queue import CRAM
+
+    session = ReviewSession(store, build_queue(store, DAY, new_per_day=1), DAY, Clock())
+    card = session.current.card_id
+    again, hard, good = (Answer.expert(q) for q in (1, 3, 4))
+    assert session.preview_days(card, [again, good]) == {again: 1, good: 1}
+    session.answer(good)
+    assert session.preview_days(card, [again, good]) == {again: None, good: None}  # same day
+    tomorrow = DAY + timedelta(days=1)
+    later = ReviewSession(store, build_queue(store, tomorrow), tomorrow, Clock())
+    # SM-2, n = 1: a pass gives I = 6, a fail I = 1.
+    assert later.preview_days(card, [again, hard, good]) == {again: 1, hard: 6, good: 6}
+    cram = ReviewSession(store, [], tomorrow, Clock(), policy=CRAM)
+    assert cram.preview_days(card, [again, good]) == {again: None, good: None}
+    assert (cram.log_kind("drill"), later.log_kind("drill"), later.log_kind()) == (
+        "cram",
+        "drill",
+        "review",
+    )

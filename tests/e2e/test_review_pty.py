@@ -75,7 +75,9 @@ def test_answer_three_undo_one_quit(spawn, deck, isolated_home):
         "JOIN steps x ON x.review_id = r.id AND x.scheduler = 'sm2' ORDER BY r.id",
     )
     assert rows == [("e2e-ridge", 4, 1), ("e2e-second", 1, 1)]
-    states = dict(db_rows(isolated_home, "SELECT card_id, interval FROM state WHERE scheduler = 'sm2'"))
+    states = dict(
+        db_rows(isolated_home, "SELECT card_id, interval FROM state WHERE scheduler = 'sm2'")
+    )
     assert states == {"e2e-ridge": 1, "e2e-second": 1}
 
 

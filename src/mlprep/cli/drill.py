@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 # 2 is a usage error (unknown generator or card), never a verdict.
 EXIT_WRONG, EXIT_INVALID = 1, 3
 MAX_SEED = 2**62  # seeds are logged as SQLite integers; leave room for seed + index
-PUBLIC_KEYS = ("generator", "seed", "params", "topic", "prompt", "data", "answer", "rtol", "atol")
 
 
 @command()
@@ -175,8 +174,7 @@ def _scripted(
         except DrillSetupError as exc:
             fail(str(exc), 2)
         if answer is None:
-            data = problem.to_dict()
-            typer.echo(json.dumps({k: data[k] for k in PUBLIC_KEYS}, indent=2))
+            typer.echo(json.dumps(problem.public_dict(), indent=2))
             return
         result = check_answer(problem, answer)
         payload = result.to_dict()

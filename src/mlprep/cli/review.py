@@ -72,6 +72,14 @@ def review(
             "--more", help="Interview mode: go on past today's plan for another block of minutes."
         ),
     ] = False,
+    jsonl: Annotated[
+        bool,
+        typer.Option(
+            "--jsonl",
+            help="No screen: one JSON object per line each way on stdin/stdout, for scripts "
+            "and editors (the README has the protocol).",
+        ),
+    ] = False,
 ) -> None:
     """Study: due cards first (most overdue first), then new ones.
 
@@ -83,11 +91,22 @@ def review(
 
     Example: mlprep review --tag ridge --new 5
     Example: mlprep review --cram --deck optimizers --limit 20
+
+    --jsonl: mlprep writes {"event": "card", ...} and reads {"grade": "good"} (or 1-4),
+    {"answer": "3/4"} for a computed card, {"quality": 0-5} with --expert, {"undo": true} or
+    {"quit": true}; it answers with recorded, error and done events. End of input ends it.
+
+    Example: echo '{"grade": "good"}' | mlprep review --jsonl --deck optimizers
     """
     if limit is not None and not cram:
         fail("--limit goes with --cram (a normal session follows the daily limits)", 2)
     if more and cram:
         fail("--more goes with interview mode, not --cram", 2)
+    if jsonl:
+        _review_jsonl(
+            cards, scope_of(deck, tag, level), new, max_reviews, expert, cram, limit, more
+        )
+        return
     if not sys.stdin.isatty():
         fail(
             "mlprep review needs an interactive terminal, but stdin is not a TTY. "
@@ -115,44 +134,25 @@ def _run_review(
     from rich.console import Console
 
     from mlprep.app.config import now
-    from mlprep.app.interview import active_interview, interview_queue
-    from mlprep.app.library import day_queue
-    from mlprep.core.queue import CRAM, NORMAL
     from mlprep.core.session import ReviewSession
     from mlprep.term.review import KeyReader, nothing_due_text, run_review, summary_text
 
     store = lib.store
-    extra = 0
-    policy = CRAM if cram else NORMAL
-    settings = lib.settings
     console = Console(highlight=False, markup=False)
-    interview = None if cram else active_interview(settings, lib.today)
-    if interview is not None and more:
-        extra = interview.minutes
-    if interview is not None:
-        queue, plan = interview_queue(lib, interview, extra_minutes=extra)
+    queue, policy, interview, plan = session_queue(lib, scope, new, max_reviews, cram, limit, more)
+    if interview is not None and plan is not None:
         days = plan.days_left
         console.print(
             f"Interview mode: {days} day{'s' * (days != 1)} to {interview.date.isoformat()}; "
             f"today's plan: {len(plan.order)} card{'s' * (len(plan.order) != 1)} in "
-            f"{interview.minutes + extra} min. Expected recall on the day: "
+            f"{plan.budget_seconds / 60:.0f} min. Expected recall on the day: "
             f"{plan.expected_recall:.0%} now, {plan.planned_recall:.0%} with the plan."
         )
-        if not plan.order and extra == 0:
+        if not plan.order and not more:
             console.print(
                 "Today's plan is done. Run `mlprep review --more` for another "
                 f"{interview.minutes} minutes of the next most useful cards."
             )
-    else:
-        queue = day_queue(
-            store,
-            lib.today,
-            scope,
-            policy,
-            new_per_day=settings.new_per_day if new is None else new,
-            reviews_per_day=settings.reviews_per_day if max_reviews is None else max_reviews,
-            limit=limit or -1,
-        )
     if not queue:
         if interview is not None:
             return
@@ -181,6 +181,40 @@ def _run_review(
         _refit_if_grown(lib, console)
     for problem in skipped:
         warn(f"skipped: {problem}; run `mlprep check`")
+
+
+def session_queue(
+    lib: Library,
+    scope: Scope,
+    new: int | None,
+    max_reviews: int | None,
+    cram: bool,
+    limit: int | None,
+    more: bool,
+) -> tuple[list[Any], Any, Any, Any]:
+    """The queue both front ends (keys and --jsonl) serve: cram, interview mode's plan while
+    an interview is ahead, or the normal schedule. Returns (queue, policy, interview, plan)."""
+    from mlprep.app.interview import active_interview, interview_queue
+    from mlprep.app.library import day_queue
+    from mlprep.core.queue import CRAM, NORMAL
+
+    settings = lib.settings
+    policy = CRAM if cram else NORMAL
+    interview = None if cram else active_interview(settings, lib.today)
+    if interview is not None:
+        extra = interview.minutes if more else 0
+        queue, plan = interview_queue(lib, interview, extra_minutes=extra)
+        return queue, policy, interview, plan
+    queue = day_queue(
+        lib.store,
+        lib.today,
+        scope,
+        policy,
+        new_per_day=settings.new_per_day if new is None else new,
+        reviews_per_day=settings.reviews_per_day if max_reviews is None else max_reviews,
+        limit=limit or -1,
+    )
+    return queue, policy, None, None
 
 
 def _refit_if_grown(lib: Library, console: Any) -> None:
@@ -218,6 +252,50 @@ def review_hooks(lib: Library, console: Any, keys: Any, skipped: list[str]) -> d
         ),
         "on_answered": on_answered,
     }
+
+
+def _review_jsonl(
+    cards: list[Path] | None,
+    scope: Scope,
+    new: int | None,
+    max_reviews: int | None,
+    expert: bool,
+    cram: bool,
+    limit: int | None,
+    more: bool = False,
+) -> None:
+    """`review --jsonl`: the interactive review's queue and session, driven by JSON lines on
+    stdin instead of keys (term/jsonl.py speaks the protocol). No terminal is needed."""
+    from mlprep.app.config import now
+    from mlprep.app.library import check_scope
+    from mlprep.core.leech import became_leech
+    from mlprep.core.session import ReviewSession
+    from mlprep.term.jsonl import event_writer, line_reader, run_jsonl
+
+    with open_library(cards) as lib:
+        check_scope(lib, scope)
+        store, settings = lib.store, lib.settings
+        queue, policy, _, _ = session_queue(lib, scope, new, max_reviews, cram, limit, more)
+        session = ReviewSession(store, queue, lib.today, now, scope=scope, policy=policy)
+        try:
+            outcome = run_jsonl(
+                session,
+                store.card,
+                line_reader(sys.stdin),
+                event_writer(sys.stdout),
+                expert=expert,
+                on_answered=lambda card_id: became_leech(
+                    store.scheduler, store.facts(card_id), settings.leech_threshold
+                ),
+                next_due=lambda: store.next_due(lib.today, scope),
+            )
+        except BrokenPipeError:  # the client went away; every recorded answer is saved
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(1) from None
+    for problem in outcome.skipped:
+        warn(f"skipped: {problem}; run `mlprep check`")
 
 
 @command()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 __all__ = [
+    "DRILL_TRIES",
     "GRADE_KEYS",
     "MATURE_INTERVAL",
     "PASSING_QUALITY",
@@ -87,6 +88,10 @@ class Answer:
     def relearn(self) -> bool:
         """Below Good: the card comes back in the same session."""
         return self.quality < RELEARN_BELOW
+
+
+# The drill policy's tries: a miss allows one more try (invalid input costs none).
+DRILL_TRIES = 2
 
 
 def drill_grade(correct: bool, attempts: int) -> Grade:

@@ -126,6 +126,19 @@ class ReviewSession:
             out[answer] = label
         return out
 
+    def preview_days(self, card_id: str, answers: list[Answer]) -> dict[Answer, int | None]:
+        """Days until due after each answer, as numbers; None where the answer would not
+        reschedule the card (a same-day repeat, or any answer under a policy that moves no
+        schedule)."""
+        if not self.policy.moves_schedule:
+            return dict.fromkeys(answers, None)
+        return preview(self.recorder.scheduler, self.recorder.state(card_id), self.today, answers)
+
+    def log_kind(self, kind: str | None = None) -> str:
+        """The kind an answer is logged as: the one a front end names (a drill) where the
+        policy moves schedules, otherwise the policy's own (cram)."""
+        return kind if self.policy.moves_schedule and kind else self.policy.log_kind
+
     def answer(
         self,
         answer: Answer | Grade,
@@ -148,7 +161,7 @@ class ReviewSession:
             self.clock(),
             self.today,
             response_ms=response_ms,
-            kind=kind if self.policy.moves_schedule and kind else self.policy.log_kind,
+            kind=self.log_kind(kind),
             seed=seed,
             typed=typed,
             correct=correct,

@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Problem", "to_jsonable"]
+__all__ = ["PUBLIC_KEYS", "Problem", "to_jsonable"]
+
+# What `drill --json` and `review --jsonl` show of a problem (a public contract): everything
+# but the worked solution and the display hints.
+PUBLIC_KEYS = ("generator", "seed", "params", "topic", "prompt", "data", "answer", "rtol", "atol")
 
 
 def to_jsonable(value: Any) -> Any:
@@ -63,3 +67,8 @@ class Problem:
             "exact": self.exact,
             "solution": list(self.solution),
         }
+
+    def public_dict(self) -> dict[str, Any]:
+        """The problem as `drill --json` prints it (`PUBLIC_KEYS`)."""
+        data = self.to_dict()
+        return {key: data[key] for key in PUBLIC_KEYS}

@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mlprep.core.grades import Grade, drill_grade
+from mlprep.core.grades import DRILL_TRIES, Grade, drill_grade
 from mlprep.term.render import inline, markdown
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ __all__ = [
 
 GIVE_UP = "?"
 QUIT_WORDS = ("q", "quit", "exit")
-TRIES = 2  # a miss allows one more try
+TRIES = DRILL_TRIES  # a miss allows one more try
 
 
 @dataclass(frozen=True)
