@@ -45,20 +45,18 @@ DEFAULT_SCENARIOS = [(500, 14, 20), (300, 7, 15), (1000, 21, 30)]
 
 def true_parameters() -> list[float]:
     """The learner's FSRS-6 parameters: fitted to the real log (not mlprep's defaults)."""
-    items = []
     if DATA.exists():
-        by_card: dict[str, list[tuple[int, date]]] = {}
+        from mlprep.core.grades import Answer, Grade
+        from mlprep.core.memory import dated_items, to_fsrs_items
+        from mlprep.core.scheduling import Fact
+
+        facts: dict[str, list[Fact]] = {}
         with DATA.open() as f:
             for row in csv.DictReader(f):
                 day = (datetime.fromisoformat(row["review_time"]) - timedelta(hours=11)).date()
-                by_card.setdefault(row["card_id"], []).append((int(row["review_rating"]), day))
-        for reviews in by_card.values():
-            seq, last = [], None
-            for rating, day in reviews:
-                seq.append(fsrs.FSRSReview(rating, 0 if last is None else (day - last).days))
-                last = day
-                if len(seq) > 1 and seq[-1].delta_t > 0:
-                    items.append(fsrs.FSRSItem(list(seq)))
+                grade = Grade(int(row["review_rating"]))
+                facts.setdefault(row["card_id"], []).append(Fact(day, Answer.of(grade)))
+        items = to_fsrs_items(item for _, item in dated_items(facts))
         return list(fsrs.FSRS(fsrs.DEFAULT_PARAMETERS).compute_parameters(items))
     # Without the data: a learner who forgets faster than the defaults assume.
     params = list(fsrs.DEFAULT_PARAMETERS)

@@ -52,7 +52,16 @@ def test_each_day_stays_within_the_budget_and_is_ordered_by_gain():
             cost[i].review_seconds for i in day.reviews
         )
         assert spent == pytest.approx(day.seconds) and spent <= budget
-    assert set(plan.order) == set(plan.days[0].new) | set(plan.days[0].reviews)
+    chosen = set(plan.days[0].new) | set(plan.days[0].reviews)
+    assert set(plan.order[: len(chosen)]) == chosen  # the plan first, then today's reserve
+    reserve = plan.order[len(chosen) :]
+    assert reserve and not set(reserve) & chosen
+    assert (
+        sum(
+            cost[i].review_seconds if i.startswith("seen") else cost[i].new_seconds for i in reserve
+        )
+        <= 2 * budget
+    )
     assert plan.planned_recall > plan.expected_recall
 
 
@@ -152,7 +161,9 @@ def test_review_queue_serves_the_plan_then_normal_scheduling_resumes(deck_dir: P
         interview = active_interview(lib.settings, lib.today)
         queue, plan = interview_queue(lib, interview)
         planned = [q.card_id for q in queue if q.card_id.startswith("a")]
-        assert planned == list(plan.order) and len(planned) == 3  # 3 × 40 s (the default) in 2 min
+        assert planned == list(plan.order)
+        assert len(plan.days[0].new) == 3  # 3 × 40 s (the default) in 2 minutes
+        assert plan.seconds_left_today == 120.0
         assert all(not q.card_id.startswith("b") or q.kind != "new" for q in queue)
     monkeypatch.setenv("MLPREP_NOW", "2026-12-08T09:00")  # the day: normal scheduling again
     with open_library([deck_dir]) as lib:
@@ -161,3 +172,28 @@ def test_review_queue_serves_the_plan_then_normal_scheduling_resumes(deck_dir: P
         assert {q.card_id for q in normal} == {f"a{i}" for i in range(6)} | {
             f"b{i}" for i in range(4)
         }
+
+
+def test_a_session_with_a_time_budget_ends_when_the_logged_time_uses_it(tmp_path: Path):
+    from datetime import datetime, timezone
+
+    from mlprep.core.grades import Grade
+    from mlprep.core.session import ReviewSession
+    from mlprep.storage.store import Store
+
+    deck = tmp_path / "d.yaml"
+    deck.write_text("cards:\n" + "".join(f"  - {{id: c{i}, q: q, a: a}}\n" for i in range(6)))
+    with Store(tmp_path / "db.sqlite") as store:
+        store.sync([deck])
+        from mlprep.app.library import day_queue
+
+        queue = day_queue(store, TODAY, new_per_day=6)
+        clock = lambda: datetime(2026, 12, 1, 9, tzinfo=timezone.utc)  # noqa: E731
+        session = ReviewSession(store, queue, TODAY, clock, time_budget=25.0)
+        session.answer(Grade.GOOD, response_ms=10_000)
+        session.answer(Grade.GOOD, response_ms=10_000)
+        assert session.current is not None and not session.budget_spent
+        session.answer(Grade.GOOD, response_ms=10_000)
+        assert session.budget_spent and session.current is None and len(session.queue) == 3
+        session.undo()
+        assert not session.budget_spent and session.current is not None

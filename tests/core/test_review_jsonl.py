@@ -236,7 +236,9 @@ def test_undo_takes_back_the_last_answer_and_shows_its_card(deck, isolated_home)
         ("jl-one", 4),
         ("jl-two", 5),
     ]
-    assert dict(db(isolated_home, "SELECT card_id, interval FROM state WHERE scheduler = 'sm2'")) == {
+    assert dict(
+        db(isolated_home, "SELECT card_id, interval FROM state WHERE scheduler = 'sm2'")
+    ) == {
         "jl-one": 1,
         "jl-two": 1,
     }

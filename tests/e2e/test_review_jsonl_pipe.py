@@ -167,9 +167,9 @@ def test_a_session_over_pipes_line_by_line(client, isolated_home):
     ]
     times = [ms for (ms,) in rows(isolated_home, "SELECT response_ms FROM reviews ORDER BY id")]
     assert times[0] == 3000 and all(0 <= ms < 15_000 for ms in times[1:])  # sent, then measured
-    assert dict(rows(isolated_home, "SELECT card_id, due FROM state WHERE scheduler = 'sm2'")) == dict.fromkeys(
-        ("pipe-one", "pipe-two", "pipe-conv"), "2026-12-02"
-    )
+    assert dict(
+        rows(isolated_home, "SELECT card_id, due FROM state WHERE scheduler = 'sm2'")
+    ) == dict.fromkeys(("pipe-one", "pipe-two", "pipe-conv"), "2026-12-02")
 
 
 def test_end_of_input_mid_card_over_pipes(client, isolated_home):

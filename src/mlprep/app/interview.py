@@ -25,10 +25,11 @@ __all__ = [
     "interview_queue",
 ]
 
-# Expected seconds until enough answers are measured: a review, a computed card's review, and
-# a new card's first day (its first answer and the same-day repeats).
+# Expected seconds before any answer is measured: a review, a computed card's review, and a new
+# card's first day (its first answer and the same-day repeats). They weigh as MIN_MEASURED
+# measured answers, so the user's own pace takes over within a session or two.
 DEFAULT_SECONDS = {"review": 12.0, "computed": 60.0, "new": 40.0}
-MIN_MEASURED = 20
+MIN_MEASURED = 10
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,11 @@ def active_interview(settings: Settings, today: date) -> Interview | None:
 
 
 def _costs(lib: Library) -> dict[str, float]:
+    """Expected seconds per kind of answer: the defaults shrunk toward what was measured, by
+    how much was measured (the defaults count as MIN_MEASURED answers)."""
     measured = lib.store.answer_seconds()
     return {
-        key: (mean if n >= MIN_MEASURED else DEFAULT_SECONDS[key])
+        key: (DEFAULT_SECONDS[key] * MIN_MEASURED + mean * n) / (MIN_MEASURED + n)
         for key, (mean, n) in measured.items()
     }
 

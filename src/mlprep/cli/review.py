@@ -166,13 +166,16 @@ def _run_review(
             )
         )
         return
-    session = ReviewSession(store, queue, lib.today, now, scope=scope, policy=policy)
+    budget = plan.seconds_left_today if plan is not None else None
+    session = ReviewSession(
+        store, queue, lib.today, now, scope=scope, policy=policy, time_budget=budget
+    )
     keys = KeyReader()
     skipped: list[str] = []
     hooks = review_hooks(lib, console, keys, skipped)
     summary = run_review(session, store.card, console, keys, expert=expert, **hooks)
     console.print(summary_text(summary))
-    if interview is not None and session.current is None:
+    if interview is not None and (session.budget_spent or session.current is None):
         console.print(
             "Today's interview plan is done. `mlprep review --more` goes on with the next most "
             "useful cards; `mlprep interview` shows readiness."
@@ -275,8 +278,11 @@ def _review_jsonl(
     with open_library(cards) as lib:
         check_scope(lib, scope)
         store, settings = lib.store, lib.settings
-        queue, policy, _, _ = session_queue(lib, scope, new, max_reviews, cram, limit, more)
-        session = ReviewSession(store, queue, lib.today, now, scope=scope, policy=policy)
+        queue, policy, _, plan = session_queue(lib, scope, new, max_reviews, cram, limit, more)
+        budget = plan.seconds_left_today if plan is not None else None
+        session = ReviewSession(
+            store, queue, lib.today, now, scope=scope, policy=policy, time_budget=budget
+        )
         try:
             outcome = run_jsonl(
                 session,

@@ -75,7 +75,12 @@ class Plan:
     topics: dict[str, float]
     planned_topics: dict[str, float]
     days: tuple[DayPlan, ...] = field(default=())
-    order: tuple[str, ...] = ()  # today's cards, most gain per second first
+    order: tuple[str, ...] = ()  # today's cards, most gain per second first, then a reserve
+    spent_today: float = 0.0
+
+    @property
+    def seconds_left_today(self) -> float:
+        return max(0.0, self.budget_seconds - self.spent_today)
 
     @property
     def days_left(self) -> int:
@@ -103,9 +108,13 @@ def plan_interview(
     scheduler: FsrsScheduler,
     spent_today: float = 0.0,
     done_today: frozenset[str] = frozenset(),
+    reserve: float = 2.0,
 ) -> Plan:
     """Plan every day from `today` to the day before `interview`. `spent_today` seconds of
-    today's budget are already used; `done_today` cards were already answered today."""
+    today's budget are already used; `done_today` cards were already answered today. Today's
+    `order` goes on past the budget with the next best cards, `reserve` times the budget's
+    worth more, for a learner faster than the measured times (the session stops when the
+    logged time reaches the budget, not when the planned cards run out)."""
     import fsrs_rs_python
 
     params = scheduler.parameters
@@ -152,9 +161,15 @@ def plan_interview(
             heap.append((-(1.0 - without) / cost, 0, card.id, cost, without))
         heapq.heapify(heap)
         chosen_new, chosen_reviews, picked, spent = [], [], [], 0.0
-        while heap and budget - spent >= cheapest:
+        extra: list[str] = []
+        limit = budget * (1 + reserve) if day == today else budget
+        extra_spent = 0.0
+        while heap and limit - spent - extra_spent >= cheapest:
             ratio, exact, card_id, cost, how = heapq.heappop(heap)
-            if spent + cost > budget:
+            if spent + cost > budget and exact:
+                if spent + extra_spent + cost <= limit:  # today's reserve, not planned
+                    extra.append(card_id)
+                    extra_spent += cost
                 continue
             m = memory[card_id]
             if not exact:  # a bound: compute the exact gain and put it back
@@ -187,7 +202,7 @@ def plan_interview(
                     day,
                 )
         if day == today:
-            order = tuple(picked)
+            order = tuple(picked + extra)
         days.append(DayPlan(day, tuple(chosen_new), tuple(chosen_reviews), spent))
         day += timedelta(days=1)
     after_plan = {c.id: _recall_on(memory[c.id], interview, params) for c in cards}
@@ -203,6 +218,7 @@ def plan_interview(
         planned_topics=_by_topic(by_id, after_plan),
         days=tuple(days),
         order=order,
+        spent_today=spent_today,
     )
 
 

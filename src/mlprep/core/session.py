@@ -82,8 +82,13 @@ class ReviewSession:
         *,
         scope: Any = None,
         policy: QueuePolicy = NORMAL,
+        time_budget: float | None = None,
     ):
+        """`time_budget`: seconds of answering left today (interview mode); the session ends
+        once the answers' logged times use it up."""
         self.recorder = recorder
+        self.time_budget = time_budget
+        self._spent_ms: list[int] = []
         self.queue = list(queue)
         self.today = today
         self.clock = clock
@@ -94,7 +99,14 @@ class ReviewSession:
 
     @property
     def current(self) -> QueueItem | None:
+        if self.budget_spent:
+            return None
         return self.queue[0] if self.queue else None
+
+    @property
+    def budget_spent(self) -> bool:
+        """Interview mode: today's minutes are used up (the queue may hold more)."""
+        return self.time_budget is not None and sum(self._spent_ms) / 1000 >= self.time_budget
 
     def counts(self) -> Counts:
         kinds = [q.kind for q in self.queue]
@@ -167,6 +179,7 @@ class ReviewSession:
             correct=correct,
         )
         self._history.append(_Snapshot(before, recorded.review_id, answer))
+        self._spent_ms.append(min(response_ms or 0, 60_000))
         self.queue.pop(0)
         if answer.relearn:
             self.queue.insert(min(RELEARN_GAP, len(self.queue)), replace(item, kind="relearn"))
@@ -177,6 +190,7 @@ class ReviewSession:
         if not self._history:
             return None
         snap = self._history.pop()
+        self._spent_ms.pop()
         self.recorder.undo(snap.review_id)
         self.queue = snap.queue
         return Undone(snap.queue[0].card_id, snap.answer)
