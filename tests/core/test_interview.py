@@ -127,6 +127,10 @@ def test_interview_command_sets_shows_and_clears(deck_dir: Path):
     assert {"day", "new", "reviews", "minutes"} == set(payload["plan"][0])
     due = json.loads(runner.invoke(app, ["due", "--json", *args]).stdout)
     assert due["interview"] == {"date": "2026-12-08", "days_left": 7}
+    stats = runner.invoke(app, ["stats", "--json", *args])
+    assert json.loads(stats.stdout)["interview"] == {"date": "2026-12-08", "days_left": 7}
+    text = runner.invoke(app, ["stats", *args]).stdout
+    assert "Interview mode is on: 7 days to 2026-12-08" in text
     cleared = runner.invoke(app, ["interview", "--clear"])
     assert cleared.exit_code == 0 and "off" in cleared.stdout
     assert json.loads(runner.invoke(app, ["due", "--json", *args]).stdout)["interview"] is None

@@ -61,8 +61,17 @@ def stats(
             leech_threshold=lib.settings.leech_threshold,
         )
         bins, parameters = _calibration(lib, scope_of(deck, tag))
+        from mlprep.app.interview import active_interview
+
+        interview = active_interview(lib.settings, lib.today)
+    days_left = None if interview is None else (interview.date - lib.today).days
     if as_json:
         payload = report.to_dict()
+        payload["interview"] = (
+            None
+            if interview is None
+            else {"date": interview.date.isoformat(), "days_left": days_left}
+        )
         payload["calibration"] = {
             "parameters": parameters,
             "bins": [b.to_dict() for b in bins if b.reviews],
@@ -73,7 +82,14 @@ def stats(
 
     from mlprep.term.stats import build_report
 
-    Console(highlight=False).print(build_report(report, bins, parameters))
+    console = Console(highlight=False)
+    if interview is not None:
+        console.print(
+            f"Interview mode is on: {days_left} day{'s' * (days_left != 1)} to "
+            f"{interview.date.isoformat()} (`mlprep interview` shows readiness).",
+            markup=False,
+        )
+    console.print(build_report(report, bins, parameters))
 
 
 def _calibration(lib: Any, scope: Any) -> tuple[list[Any], str]:
