@@ -53,6 +53,11 @@ table { border-collapse: collapse; } td, th { border: 1px solid #999; padding: 0
 """
 
 
+def _now() -> float:
+    """The notes' modification time: Anki updates a note on import only if this is newer."""
+    return time.time()
+
+
 def _stable_id(text: str) -> int:
     """A 48-bit id from a name: the same deck or note type gets the same id at every export
     (Anki keeps ids below 2^53, the integers a JavaScript number holds)."""
@@ -129,7 +134,7 @@ def _write_atomic_package(package: Any, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        package.write_to_file(tmp, timestamp=time.time())
+        package.write_to_file(tmp, timestamp=_now())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

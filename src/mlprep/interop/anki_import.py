@@ -105,7 +105,7 @@ def note_cards(
 ) -> tuple[dict[int, str], list[NewCard], str | None]:
     """A note as mlprep cards: {Anki card ord: mlprep id}, the cards, and the reason when the
     note is skipped."""
-    from mlprep.interop.markup import cloze_numbers, cloze_sides, html_to_markdown
+    from mlprep.interop.markup import cloze_numbers, cloze_sides, has_text, html_to_markdown
 
     fields = note.fields
     first = fields[0] if fields else ""
@@ -126,7 +126,7 @@ def note_cards(
             ords[n - 1] = card_id
         return ords, cards, None
     q = html_to_markdown(first)
-    if not q:
+    if not has_text(q):
         return {}, [], EMPTY_FRONT
     a = html_to_markdown(fields[1]) if len(fields) > 1 else ""
     return {0: base}, [NewCard(base, deck, q, a, tags)], None

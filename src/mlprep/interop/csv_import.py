@@ -270,6 +270,7 @@ def plan_csv_import(
         cloze_numbers,
         cloze_sides,
         deck_slug,
+        has_text,
         html_to_markdown,
         tag_slug,
     )
@@ -310,7 +311,7 @@ def plan_csv_import(
             ]
         else:
             q = convert(row.front)
-            if not q:
+            if not has_text(q):
                 plan.skips.add("row", EMPTY_FRONT, line=row.line)
                 continue
             cards = [NewCard(base, row_deck, q, convert(row.back), tags)]

@@ -25,6 +25,7 @@ __all__ = [
     "clean_text",
     "cloze_sides",
     "deck_slug",
+    "has_text",
     "html_to_markdown",
     "markdown_to_html",
     "tag_slug",
@@ -289,8 +290,17 @@ def _restore(text: str, maths: list[str]) -> str:
 
 
 def html_to_markdown(field: str) -> str:
-    """An Anki field (HTML) as card Markdown."""
+    """An Anki field (HTML) as card Markdown; an image becomes `[image: NAME]` (media are not
+    imported)."""
     return _restore(*_convert(field))
+
+
+_IMAGE = re.compile(r"\[image: [^\]]*\]")
+
+
+def has_text(markdown: str) -> bool:
+    """Whether converted text says anything besides naming images."""
+    return bool(_IMAGE.sub("", markdown).strip())
 
 
 _CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
