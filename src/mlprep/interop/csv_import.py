@@ -152,7 +152,7 @@ def read_csv(path: Path) -> CsvFile:
         html_flag = word == "true"
 
     columns = {
-        name: _column(*meta[f"{name} column"], path, f"{name} column")
+        name: _column(meta[f"{name} column"][0], path, meta[f"{name} column"][1], f"{name} column")
         for name in ("guid", "notetype", "deck", "tags")
         if f"{name} column" in meta
     }
