@@ -165,3 +165,29 @@ def test_mlprep_guids_in_a_guid_column_map_back(home, user_cards, tmp_path):
     assert _cards(home / "cards" / "g.yaml") == [
         {"id": anki_id("fresh-guid"), "q": "New front", "a": "back"}
     ]
+
+
+def test_values_yaml_would_misread_are_written_so_they_read_back(home, tmp_path):
+    path = tmp_path / "odd.tsv"
+    rows = [
+        ("No", "a: b # c"),
+        ("yes", "null"),
+        ("- starts like a list", "line one  \n  indented\nlast"),
+        ("12:30", "x\u2028y\u0085z"),
+        ("'quoted'", '"double"'),
+    ]
+    body = "".join(
+        '"' + q.replace('"', '""') + '"\t"' + a.replace('"', '""') + '"\tyes 123 null\n'
+        for q, a in rows
+    )
+    path.write_text("#html:false\n" + body, encoding="utf-8")
+    result = _import(path, "--deck", "2024")
+    assert result.exit_code == 0, result.output
+    written = home / "cards" / "2024.yaml"
+    data = yaml.safe_load(written.read_text())
+    assert data["deck"] == "2024"
+    assert [(c["q"], c["a"], c["tags"]) for c in data["cards"]] == [
+        (q, a.strip(), ["yes", "123", "null"]) for q, a in rows
+    ]
+    check = runner.invoke(app, ["check", str(written)])
+    assert check.exit_code == 0, check.output

@@ -148,3 +148,21 @@ def test_tag_slug(tag, slug):
 def test_deck_slug():
     assert deck_slug("Machine Learning::Stats") == "machine-learning-stats"
     assert deck_slug("::") == "anki"
+
+
+@pytest.mark.parametrize(
+    ("html", "markdown"),
+    [
+        ("a <!-- note --> b", "a b"),
+        ("<script>if (a<b) {x()}</script>after", "after"),
+        ("<STYLE>p{}</style >after", "after"),
+        ("<B>loud</B> <BR> <IMG SRC=cat.png>", "**loud**\n\n[image: cat.png]"),
+        ('<a href="https://x.org/?a=1&amp;b=2">x</a>', "x (https://x.org/?a=1&b=2)"),
+        ('<a href="javascript:alert(1)">x</a>', "x"),
+        ("1 < 2 and 3 > 2", "1 < 2 and 3 > 2"),
+        ("<![CDATA[gone]]>kept", "kept"),
+        ("<pre>keep  two  spaces</pre>", "```\nkeep  two  spaces\n```"),
+    ],
+)
+def test_html_edge_cases(html, markdown):
+    assert html_to_markdown(html) == markdown

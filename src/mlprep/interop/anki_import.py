@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -100,36 +100,51 @@ def _tags(tags: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in map(tag_slug, tags) if t))
 
 
+def note_ids(note: AnkiNote, notetype: AnkiNotetype) -> tuple[dict[int, str], str | None]:
+    """{Anki card ord: mlprep card id} of a note, or the reason it is skipped; cheap (no text
+    is converted), so that notes imported before cost nothing at the next import."""
+    from mlprep.interop.markup import cloze_numbers
+
+    first = note.fields[0] if note.fields else ""
+    if notetype.name.lower().startswith("image occlusion") or "image-occlusion:" in first:
+        return {}, IMAGE_OCCLUSION
+    base = card_id_for_guid(note.guid)
+    if not notetype.cloze:
+        return {0: base}, None
+    numbers = cloze_numbers(first)
+    if not numbers:
+        return {}, NO_CLOZE
+    return {n - 1: f"{base}-c{n}" for n in numbers}, None
+
+
 def note_cards(
     note: AnkiNote, notetype: AnkiNotetype, deck: str
-) -> tuple[dict[int, str], list[NewCard], str | None]:
-    """A note as mlprep cards: {Anki card ord: mlprep id}, the cards, and the reason when the
-    note is skipped."""
-    from mlprep.interop.markup import cloze_numbers, cloze_sides, has_text, html_to_markdown
+) -> tuple[list[NewCard], str | None]:
+    """A note's text as mlprep cards (one per id of `note_ids`), or the reason it is skipped."""
+    from mlprep.interop.markup import cloze_sides, has_text, html_to_markdown
 
+    ords, reason = note_ids(note, notetype)
+    if reason:
+        return [], reason
     fields = note.fields
     first = fields[0] if fields else ""
-    if notetype.name.lower().startswith("image occlusion") or "image-occlusion:" in first:
-        return {}, [], IMAGE_OCCLUSION
-    base = card_id_for_guid(note.guid)
+    second = html_to_markdown(fields[1]) if len(fields) > 1 else ""
     tags = _tags(note.tags)
     if notetype.cloze:
-        numbers = cloze_numbers(first)
-        if not numbers:
-            return {}, [], NO_CLOZE
-        extra = html_to_markdown(fields[1]) if len(fields) > 1 else ""
-        cards, ords = [], {}
-        for n in numbers:
-            q, a = cloze_sides(first, n)
-            card_id = f"{base}-c{n}"
-            cards.append(NewCard(card_id, deck, q, a + (f"\n\n{extra}" if extra else ""), tags))
-            ords[n - 1] = card_id
-        return ords, cards, None
+        cards = []
+        for ord_, card_id in ords.items():
+            q, a = cloze_sides(first, ord_ + 1)
+            cards.append(NewCard(card_id, deck, q, a + (f"\n\n{second}" if second else ""), tags))
+        return cards, None
     q = html_to_markdown(first)
     if not has_text(q):
-        return {}, [], EMPTY_FRONT
-    a = html_to_markdown(fields[1]) if len(fields) > 1 else ""
-    return {0: base}, [NewCard(base, deck, q, a, tags)], None
+        return [], EMPTY_FRONT
+    return [NewCard(ords[0], deck, q, second, tags)], None
+
+
+# Study days start on a whole hour and time zones are offset by multiples of 15 minutes, so
+# every answer in the same UTC quarter of an hour falls on the same study day.
+QUARTER_HOUR_MS = 900_000
 
 
 def plan_anki_import(
@@ -184,24 +199,22 @@ def plan_anki_import(
             card_id, instance = mapped
             for card in anki_cards:
                 target[card.id] = card_id
-            if card_id in live or card_id in known or card_id in planned:
+            if card_id in known or card_id in planned:
                 sort(NewCard(card_id, deck, "", ""))
-                continue
-            if instance:
+            elif instance:
                 skips.add("note", UNKNOWN_COMPUTED)
-                continue
-            # A card mlprep does not have (from another machine's deck folder): write it back.
-            cards, reason = [], NO_NOTETYPE
-            if notetype is not None:
-                _, cards, reason = note_cards(note, notetype, deck)
-            if reason or not cards:
-                skips.add("note", reason or EMPTY_FRONT)
-                continue
-            sort(NewCard(card_id, deck, cards[0].q, cards[0].a, cards[0].tags))
+            else:
+                # A card mlprep does not have (another machine's deck folder): write it back.
+                cards, reason = note_cards(note, notetype, deck) if notetype else ([], NO_NOTETYPE)
+                if reason:
+                    skips.add("note", reason)
+                else:
+                    sort(NewCard(card_id, deck, cards[0].q, cards[0].a, cards[0].tags))
             continue
-        reason = NO_NOTETYPE
-        if notetype is not None:
-            ords, cards, reason = note_cards(note, notetype, deck)
+        ords, reason = note_ids(note, notetype) if notetype else ({}, NO_NOTETYPE)
+        cards: list[NewCard] = []
+        if not reason and any(i not in known and i not in planned for i in ords.values()):
+            cards, reason = note_cards(note, notetype, deck)  # type: ignore[arg-type]
         if reason:
             skips.add("note", reason)
             for card in anki_cards:
@@ -212,11 +225,13 @@ def plan_anki_import(
                 target[card.id] = ords[card.ord]
             else:
                 skipped_card[card.id] = OTHER_TEMPLATE
-        for new in cards:
-            sort(new)
+        for card_id in ords.values():
+            sort(next((c for c in cards if c.id == card_id), NewCard(card_id, deck, "", "")))
     plan.existing, plan.retired = len(existing), len(retired)
 
     v1 = collection.scheduler_version == 1
+    days: dict[int, date] = {}
+    answers = {grade: Answer.of(grade) for grade in Grade}
     for entry in collection.revlog:
         card_id = target.get(entry.card_id)
         if card_id is None:
@@ -235,12 +250,16 @@ def plan_anki_import(
         if v1 and entry.type in (0, 2) and ease in (2, 3):
             ease += 1  # Anki's own v1 -> v2 upgrade of the log does the same
         when = datetime.fromtimestamp(entry.id / 1000, timezone.utc)
+        quarter = entry.id // QUARTER_HOUR_MS
+        day = days.get(quarter)
+        if day is None:
+            day = days[quarter] = study_day(when, day_starts_at)
         plan.facts.append(
             ImportedFact(
                 card_id=card_id,
                 when=when,
-                day=study_day(when, day_starts_at),
-                answer=Answer.of(Grade(ease)),
+                day=day,
+                answer=answers[Grade(ease)],
                 response_ms=entry.time_ms if entry.time_ms > 0 else None,
                 kind="cram" if entry.type == 3 and entry.factor == 0 else "import",
             )

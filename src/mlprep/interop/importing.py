@@ -177,52 +177,105 @@ def _header(deck: str, origin: str) -> str:
         f"# Cards imported by `mlprep {origin}` on {datetime.now():%Y-%m-%d}.\n"
         "# Edit freely: a later import only appends cards it has not imported yet. Keep each\n"
         "# id: it links the card to its review history (and to the note it came from).\n"
-        f"deck: {deck}\n"
+        f"deck: {_scalar(deck, 0)}\n"
         "cards:\n"
     )
 
 
-def _fast_text(header: str, cards: Sequence[NewCard]) -> str:
-    """A new deck file's text through libyaml (the authoring renderer takes ~1 ms a card, too
-    slow for a 10,000-card import): `|` blocks for multi-line text, a blank line between cards."""
+# -- a fast YAML writer for new files --------------------------------------------------------------
+# The authoring renderer takes ~1 ms a card (it checks every value by reading it back), and
+# PyYAML's dumper ~0.1 ms: too slow for a 10,000-card import. This writer takes ~10 us, in the
+# layout `mlprep add` writes; the whole file is then read back and compared (`_same_data`), and
+# anything it gets wrong falls back to PyYAML, then to the authoring renderer.
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_NOT_PLAIN = re.compile(r'[#:"\t\n\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]')
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+
+
+def _quoted(value: str) -> str:
+    """A double-quoted scalar: JSON's escapes are YAML's, plus \\u for what YAML can't hold raw."""
+    return _UNPRINTABLE.sub(
+        lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False)
+    )
+
+
+def _scalar(value: str, key_col: int) -> str:
+    """`value` after `key: `: plain when it is safely plain, a `|` block when it has lines,
+    else double-quoted."""
+    if "\n" in value:
+        if (
+            not value.endswith("\n\n")
+            and not value.startswith((" ", "\n"))
+            and not _UNPRINTABLE.search(value)
+            and "\t" not in value
+        ):
+            chomp = "" if value.endswith("\n") else "-"
+            pad = " " * (key_col + 2)
+            body = value[:-1] if value.endswith("\n") else value
+            return f"|{chomp}\n" + "\n".join(
+                pad + line if line else "" for line in body.split("\n")
+            )
+        return _quoted(value)
+    if (
+        value
+        and value[0].isalpha()
+        and not value.endswith(" ")
+        and not _NOT_PLAIN.search(value)
+        and value.lower() not in _YAML_WORDS
+    ):
+        return value
+    return _quoted(value)
+
+
+def _emit(cards: Sequence[NewCard]) -> str:
+    out = []
+    for n, card in enumerate(cards):
+        lines = ["" if n else None, f"  - id: {_scalar(card.id, 4)}"]
+        lines += [f"    q: {_scalar(card.q, 4)}", f"    a: {_scalar(card.a, 4)}"]
+        if card.tags:
+            lines.append("    tags: [" + ", ".join(_scalar(t, 4) for t in card.tags) + "]")
+        out += [line for line in lines if line is not None]
+    return "\n".join(out) + "\n"
+
+
+def _dump(cards: Sequence[NewCard]) -> str:
+    """The same through PyYAML (libyaml when there), should `_emit` get a value wrong."""
     import yaml
 
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-    class Dumper(dumper):  # type: ignore[misc, valid-type]
-        pass
-
-    def text(d: Any, value: str) -> Any:
-        style = "|" if "\n" in value else None
-        return d.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-    class Tags(list):  # tags: [a, b], as `mlprep add` writes them
-        pass
-
-    def tags(d: Any, value: Tags) -> Any:
-        return d.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
-
-    Dumper.add_representer(str, text)
-    Dumper.add_representer(Tags, tags)
-    items = []
-    for card in cards:
-        item = card.to_yaml()
-        if "tags" in item:
-            item["tags"] = Tags(item["tags"])
-        items.append(item)
-    body = yaml.dump(
-        items,
-        Dumper=Dumper,
+    return yaml.dump(
+        [card.to_yaml() for card in cards],
+        Dumper=dumper,
         allow_unicode=True,
         sort_keys=False,
         width=1_000_000,
         default_flow_style=False,
     )
-    # A line starting "- id:" at column 0 can only be a new card: block text is indented.
-    return header + re.sub(r"\n(?=- id: )", "\n\n", body)
 
 
-def _reads_back(text: str, path: Path, deck: str, cards: Sequence[NewCard], before: int) -> bool:
+def _same_data(text: str, deck: str, cards: Sequence[NewCard]) -> bool:
+    """Whether a new file's text reads back (with the safe loader the deck loader uses) as
+    exactly this deck and these cards, and whether the deck loader accepts them."""
+    import yaml
+
+    from mlprep.decks.loader import ID_PATTERN
+
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return False
+    ids = [card.id for card in cards]
+    return (
+        data == {"deck": deck, "cards": [card.to_yaml() for card in cards]}
+        and len(set(ids)) == len(ids)
+        and all(ID_PATTERN.match(i) for i in ids)
+        and all(ID_PATTERN.match(t) for card in cards for t in card.tags)
+    )
+
+
+def _reads_back(text: str, path: Path, cards: Sequence[NewCard], before: int) -> bool:
+    """Whether `text`, a file that had `before` cards, ends with exactly `cards`."""
     from mlprep.decks.loader import duplicate_ids, parse_text
 
     parsed = parse_text(text, str(path), path.stem)
@@ -231,7 +284,7 @@ def _reads_back(text: str, path: Path, deck: str, cards: Sequence[NewCard], befo
     return all(
         (c.id, c.q, c.a, c.type) == (n.id, n.q, n.a, "basic") and set(n.tags) <= set(c.tags)
         for c, n in zip(parsed.cards[before:], cards, strict=True)
-    ) and (before > 0 or all(c.deck == deck for c in parsed.cards))
+    )
 
 
 def deck_texts(
@@ -249,19 +302,25 @@ def deck_texts(
             original = read_text(path)
         except AuthoringError as exc:
             raise InteropError(str(exc)) from None
-        if original is None:
-            text = _fast_text(_header(deck, origin), cards)
-            if not _reads_back(text, path, deck, cards, 0):
-                text = _header(deck, origin)  # the careful renderer, one card at a time
-                text = updated_deck_text(text, [c.to_yaml() for c in cards], str(path))
-        else:
-            before = len(parse_text(original, str(path), path.stem).cards)
-            try:
-                text = updated_deck_text(original, [c.to_yaml() for c in cards], str(path))
-            except AuthoringError as exc:
-                raise InteropError(f"cannot add the imported cards to {path}: {exc}") from None
-            if not _reads_back(text, path, deck, cards, before):
-                raise InteropError(f"cannot add the imported cards to {path} cleanly")
+        dicts = [c.to_yaml() for c in cards]
+        try:
+            if original is None:
+                header = _header(deck, origin)
+                text = None
+                for render in (_emit, _dump):  # the fast writer, else PyYAML's
+                    candidate = header + render(cards)
+                    if _same_data(candidate, deck, cards):
+                        text = candidate
+                        break
+                if text is None:  # the careful renderer, one card at a time
+                    text = updated_deck_text(header, dicts, str(path))
+            else:
+                before = len(parse_text(original, str(path), path.stem).cards)
+                text = updated_deck_text(original, dicts, str(path))
+                if not _reads_back(text, path, cards, before):
+                    raise AuthoringError("the new cards do not read back as written")
+        except AuthoringError as exc:
+            raise InteropError(f"cannot add the imported cards to {path}: {exc}") from None
         out.append((path, original, text, deck))
     return out
 

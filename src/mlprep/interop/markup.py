@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from html.parser import HTMLParser
 from typing import Any
 
 __all__ = [
@@ -106,11 +105,21 @@ def _math_text(raw: str) -> str:
     return " ".join(html.unescape(text).replace("\xa0", " ").split())
 
 
-class _ToMarkdown(HTMLParser):
+# HTML as tokens: comments, CDATA and declarations (skipped), tags, a lone '<', text. A
+# regular expression rather than html.parser: 5x faster on Anki fields, which matters at 100k.
+_TOKENS = re.compile(
+    r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<[!?][^>]*>?"
+    r"|<(?P<end>/?)(?P<tag>[A-Za-z][A-Za-z0-9:-]*)(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
+    r"|(?P<text>[^<]+|<)",
+    re.S,
+)
+_ATTRS = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?""")
+
+
+class _ToMarkdown:
     """HTML to the Markdown subset mlprep renders; see the module docstring."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.drop = 0  # inside script/style
         self.pre = 0
@@ -243,12 +252,44 @@ class _ToMarkdown(HTMLParser):
             text = text.replace("$", "\\$")
         self._emit(text)
 
+    def feed(self, markup: str) -> None:
+        pos, end = 0, len(markup)
+        while pos < end:
+            match = _TOKENS.match(markup, pos)
+            assert match is not None  # the last alternative matches any character
+            pos = match.end()
+            text = match.group("text")
+            if text is not None:
+                self.handle_data(html.unescape(text) if "&" in text else text)
+                continue
+            tag = match.group("tag")
+            if tag is None:
+                continue  # a comment, CDATA or a declaration
+            tag = tag.lower()
+            if match.group("end"):
+                self.handle_endtag(tag)
+            elif tag in DROP_TAGS:
+                # raw text up to the closing tag, which may hold '<' (a script's `a<b`)
+                close = re.compile(f"</{tag}\\s*>", re.I).search(markup, pos)
+                pos = close.end() if close else end
+            else:
+                attrs = [
+                    (name.lower(), html.unescape(next((v for v in values if v), "")))
+                    for name, *values in _ATTRS.findall(match.group("attrs") or "")
+                ]
+                self.handle_starttag(tag, attrs)
+
     def markdown(self) -> str:
-        self.close()
         if self.rows:
             self._flush_table()
         text = "".join(self.out)
-        lines = [line.rstrip() for line in text.split("\n")]
+        lines, fenced = [], False
+        for line in text.split("\n"):
+            if line.startswith("```"):
+                fenced = not fenced
+            elif not fenced:
+                line = re.sub(r"(?<=\S) {2,}", " ", line)  # spaces from dropped tags
+            lines.append(line.rstrip())
         # no run of blank lines, no line of spaces only, no space at the start of a paragraph
         text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
         text = re.sub(r"(^|\n\n) +(?=[^ \-\d])", r"\1", text)

@@ -678,6 +678,24 @@ class Store:
     def _write_replay(
         self, conn: sqlite3.Connection, card_id: str, rows: list[tuple[int, Fact]]
     ) -> CardState | None:
+        step_rows, state_row, state = self._replay_rows(card_id, rows)
+        conn.executemany(
+            """INSERT INTO steps (scheduler, review_id, card_id, scheduled, interval_before,
+                 interval, due) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            step_rows,
+        )
+        if state_row is not None:
+            conn.execute(
+                """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
+                     reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                state_row,
+            )
+        return state
+
+    def _replay_rows(
+        self, card_id: str, rows: list[tuple[int, Fact]]
+    ) -> tuple[list[tuple], tuple | None, CardState | None]:
+        """One card's replay as rows of `steps` and its `state` row (None: not scheduled)."""
         name = self.scheduler.name
         steps = replay_steps(self.scheduler, [fact for _, fact in rows])
         before: CardState | None = None
@@ -696,30 +714,22 @@ class Store:
                 )
             )
             before = after
-        conn.executemany(
-            """INSERT INTO steps (scheduler, review_id, card_id, scheduled, interval_before,
-                 interval, due) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            step_rows,
-        )
         state = steps[-1] if steps else None
-        if state is not None:
-            conn.execute(
-                """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
-                     reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    name,
-                    card_id,
-                    state.due.isoformat(),
-                    state.interval,
-                    state.last_day.isoformat(),
-                    state.streak,
-                    state.lapses,
-                    state.reviews,
-                    self.scheduler.ease(state.memory),
-                    json.dumps(self.scheduler.to_dict(state.memory)),
-                ),
-            )
-        return state
+        if state is None:
+            return step_rows, None, None
+        state_row = (
+            name,
+            card_id,
+            state.due.isoformat(),
+            state.interval,
+            state.last_day.isoformat(),
+            state.streak,
+            state.lapses,
+            state.reviews,
+            self.scheduler.ease(state.memory),
+            json.dumps(self.scheduler.to_dict(state.memory)),
+        )
+        return step_rows, state_row, state
 
     def reviews(self, card_id: str | None = None) -> list[Review]:
         sql = """SELECT r.id, r.card_id, r.ts, r.day, r.grade, r.quality, r.response_ms, r.kind,
@@ -896,19 +906,49 @@ class Store:
         conn.execute("DROP TABLE temp.reorder")
 
     def _replay_cards(self, conn: sqlite3.Connection, card_ids: list[str]) -> None:
-        """`_replay` for many cards: the other schedulers' caches are dropped once."""
+        """`_replay` for many cards at once (an import): the other schedulers' caches are
+        dropped once, the facts read in one query, the caches written in two."""
         name = self.scheduler.name
         conn.execute("DELETE FROM state WHERE scheduler != ?", (name,))
         conn.execute("DELETE FROM steps WHERE scheduler != ?", (name,))
         conn.execute("DELETE FROM caches WHERE scheduler != ?", (name,))
-        for card_id in card_ids:
-            rows = [
-                (rid, Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind))
-                for rid, day, grade, quality, kind in conn.execute(
-                    "SELECT id, day, grade, quality, kind FROM reviews WHERE card_id = ? ORDER BY id",
-                    (card_id,),
+        conn.execute("DROP TABLE IF EXISTS temp.replay_ids")
+        conn.execute("CREATE TEMP TABLE replay_ids (card_id TEXT PRIMARY KEY)")
+        conn.executemany("INSERT INTO temp.replay_ids VALUES (?)", [(c,) for c in card_ids])
+        for table in ("state", "steps"):
+            conn.execute(
+                f"""DELETE FROM {table} WHERE scheduler = ?
+                    AND card_id IN (SELECT card_id FROM temp.replay_ids)""",
+                (name,),
+            )
+        by_card: dict[str, list[tuple[int, Fact]]] = {}
+        facts: dict[tuple[str, int, int, str], Fact] = {}  # facts are values: share equal ones
+        for rid, card_id, day, grade, quality, kind in conn.execute(
+            """SELECT r.id, r.card_id, r.day, r.grade, r.quality, r.kind FROM reviews r
+               JOIN temp.replay_ids t ON t.card_id = r.card_id ORDER BY r.card_id, r.id"""
+        ):
+            key = (day, grade, quality, kind)
+            fact = facts.get(key)
+            if fact is None:
+                fact = facts[key] = Fact(
+                    date.fromisoformat(day), Answer(Grade(grade), quality), kind
                 )
-            ]
-            conn.execute("DELETE FROM state WHERE scheduler = ? AND card_id = ?", (name, card_id))
-            conn.execute("DELETE FROM steps WHERE scheduler = ? AND card_id = ?", (name, card_id))
-            self._write_replay(conn, card_id, rows)
+            by_card.setdefault(card_id, []).append((rid, fact))
+        step_rows: list[tuple] = []
+        state_rows: list[tuple] = []
+        for card_id, rows in by_card.items():
+            steps, state_row, _ = self._replay_rows(card_id, rows)
+            step_rows += steps
+            if state_row is not None:
+                state_rows.append(state_row)
+        conn.executemany(
+            """INSERT INTO steps (scheduler, review_id, card_id, scheduled, interval_before,
+                 interval, due) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            step_rows,
+        )
+        conn.executemany(
+            """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
+                 reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            state_rows,
+        )
+        conn.execute("DROP TABLE temp.replay_ids")
