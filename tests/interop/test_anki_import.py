@@ -301,12 +301,41 @@ def test_review_kinds_and_odd_entries(home, tmp_path):
 
 
 def test_study_days_follow_day_starts_at(home, tmp_path):
-    late = int(at("2026-10-02T05:30").timestamp() * 1000)
-    revlog = [(late, 20, 3, 1, 0, 2500, 0, 1)]
+    def stamp(text: str) -> int:
+        return int(at(text).timestamp() * 1000)
+
+    revlog = [
+        (stamp("2026-10-02T05:30"), 20, 3, 1, 0, 2500, 0, 1),
+        (stamp("2026-10-02T05:59:59.999"), 20, 3, 1, 0, 2500, 0, 1),
+        (stamp("2026-10-02T06:00"), 20, 3, 1, 0, 2500, 0, 1),
+        (stamp("2026-10-03T05:59"), 20, 3, 1, 0, 2500, 0, 1),
+    ]
     package = _package(tmp_path, revlog)
     assert runner.invoke(app, ["config", "day_starts_at", "6"]).exit_code == 0
     assert _import(str(package)).exit_code == 0
-    assert db_rows(home, "SELECT day FROM reviews") == [("2026-10-01",)]
+    assert db_rows(home, "SELECT day FROM reviews ORDER BY id") == [
+        ("2026-10-01",),
+        ("2026-10-01",),
+        ("2026-10-02",),
+        ("2026-10-02",),
+    ]
+
+
+def test_study_days_in_a_time_zone_off_the_hour(home, tmp_path):
+    import os
+    import time
+
+    os.environ["TZ"] = "Asia/Kathmandu"  # UTC+5:45: the day starts at 22:15 UTC (the `utc`
+    time.tzset()  # fixture puts the time zone back)
+    revlog = [
+        (int(at("2026-10-01T22:14").timestamp() * 1000), 20, 3, 1, 0, 2500, 0, 1),
+        (int(at("2026-10-01T22:15").timestamp() * 1000), 20, 3, 1, 0, 2500, 0, 1),
+    ]
+    assert _import(str(_package(tmp_path, revlog))).exit_code == 0
+    assert db_rows(home, "SELECT day FROM reviews ORDER BY id") == [
+        ("2026-10-01",),
+        ("2026-10-02",),
+    ]
 
 
 def test_mlprep_guids_map_back_and_a_lost_card_is_written_again(home, user_cards, tmp_path):

@@ -172,13 +172,11 @@ def target_folder(paths: Paths, folder: Path | None) -> Path:
     return target
 
 
-def _header(deck: str, origin: str) -> str:
+def _comment(origin: str) -> str:
     return (
         f"# Cards imported by `mlprep {origin}` on {datetime.now():%Y-%m-%d}.\n"
         "# Edit freely: a later import only appends cards it has not imported yet. Keep each\n"
         "# id: it links the card to its review history (and to the note it came from).\n"
-        f"deck: {_scalar(deck, 0)}\n"
-        "cards:\n"
     )
 
 
@@ -228,8 +226,8 @@ def _scalar(value: str, key_col: int) -> str:
     return _quoted(value)
 
 
-def _emit(cards: Sequence[NewCard]) -> str:
-    out = []
+def _emit(deck: str, cards: Sequence[NewCard]) -> str:
+    out = [f"deck: {_scalar(deck, 0)}", "cards:"]
     for n, card in enumerate(cards):
         lines = ["" if n else None, f"  - id: {_scalar(card.id, 4)}"]
         lines += [f"    q: {_scalar(card.q, 4)}", f"    a: {_scalar(card.a, 4)}"]
@@ -239,13 +237,13 @@ def _emit(cards: Sequence[NewCard]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _dump(cards: Sequence[NewCard]) -> str:
+def _dump(deck: str, cards: Sequence[NewCard]) -> str:
     """The same through PyYAML (libyaml when there), should `_emit` get a value wrong."""
     import yaml
 
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     return yaml.dump(
-        [card.to_yaml() for card in cards],
+        {"deck": deck, "cards": [card.to_yaml() for card in cards]},
         Dumper=dumper,
         allow_unicode=True,
         sort_keys=False,
@@ -305,15 +303,15 @@ def deck_texts(
         dicts = [c.to_yaml() for c in cards]
         try:
             if original is None:
-                header = _header(deck, origin)
                 text = None
                 for render in (_emit, _dump):  # the fast writer, else PyYAML's
-                    candidate = header + render(cards)
+                    candidate = _comment(origin) + render(deck, cards)
                     if _same_data(candidate, deck, cards):
                         text = candidate
                         break
                 if text is None:  # the careful renderer, one card at a time
-                    text = updated_deck_text(header, dicts, str(path))
+                    start = _comment(origin) + _dump(deck, [])
+                    text = updated_deck_text(start, dicts, str(path))
             else:
                 before = len(parse_text(original, str(path), path.stem).cards)
                 text = updated_deck_text(original, dicts, str(path))
