@@ -392,3 +392,17 @@ def test_the_imported_day_is_a_date(home, tmp_path):
     assert _import(str(_package(tmp_path, [(T0, 20, 3, 1, 0, 2500, 0, 1)]))).exit_code == 0
     (day,) = db_rows(home, "SELECT day FROM reviews")[0]
     assert date.fromisoformat(day) == date(2026, 10, 1)
+
+
+def test_a_broken_deck_file_to_append_to_stops_the_import_before_any_write(home, tmp_path):
+    first = _package(tmp_path, [(T0, 20, 3, 1, 0, 2500, 0, 1)], deck_name="Default")
+    folder = home / "cards" / "anki"
+    folder.mkdir(parents=True)
+    (folder / "default.yaml").write_text("cards:\n  - id: x\n    q: no answer\n")
+    assert runner.invoke(app, ["due"]).exit_code == 0
+    before = snapshot(home)
+    result = _import(str(first))
+    assert result.exit_code == 1
+    assert f"Error: cannot add the imported cards to {folder / 'default.yaml'}" in result.output
+    assert "already has problems; fix them first" in result.output
+    assert snapshot(home) == before

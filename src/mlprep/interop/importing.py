@@ -30,6 +30,9 @@ __all__ = [
     "NewCard",
     "Skips",
     "apply_plan",
+    "deck_texts",
+    "group_by_file",
+    "run_import",
     "target_folder",
 ]
 

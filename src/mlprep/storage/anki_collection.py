@@ -136,6 +136,14 @@ def _json(text: str | bytes, what: str) -> object:
         raise AnkiCollectionError(f"its {what} are not valid JSON") from None
 
 
+def _scheduler_version(value: object) -> int:
+    """`schedVer` as Anki reads it: absent means 1; a value it cannot read, the current 2."""
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 2
+
+
 def _schema11(conn: sqlite3.Connection) -> tuple[dict, dict, int]:
     conf, models, decks = conn.execute("SELECT conf, models, decks FROM col").fetchone()
     conf, models, decks = (
@@ -157,8 +165,7 @@ def _schema11(conn: sqlite3.Connection) -> tuple[dict, dict, int]:
             model.get("type") == 1,
             tuple(str(f.get("name", "")) for f in fields),
         )
-    version = conf.get("schedVer", 1)
-    return deck_names, notetypes, version if isinstance(version, int) else 1
+    return deck_names, notetypes, _scheduler_version(conf.get("schedVer", 1))
 
 
 def _schema18(conn: sqlite3.Connection) -> tuple[dict, dict, int]:
@@ -176,7 +183,7 @@ def _schema18(conn: sqlite3.Connection) -> tuple[dict, dict, int]:
         notetypes[ntid] = AnkiNotetype(ntid, name, kind == 1, names)
     row = conn.execute("SELECT val FROM config WHERE key = 'schedVer'").fetchone()
     version = _json(bytes(row[0]), "settings") if row else 1
-    return deck_names, notetypes, version if isinstance(version, int) else 1
+    return deck_names, notetypes, _scheduler_version(version)
 
 
 def read_collection(path: Path) -> AnkiCollection:
