@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 
 from mlprep import __version__
-from mlprep.cli import authoring, config, drill, interview, optimize, review, stats
+from mlprep.cli import authoring, config, drill, interop, interview, optimize, review, stats
 from mlprep.cli.common import ErrorHandlingGroup
 
-__all__ = ["COMMANDS", "app", "main"]
+__all__ = ["COMMANDS", "GROUPS", "app", "main"]
 
 app = typer.Typer(
     name="mlprep",
@@ -44,6 +44,31 @@ COMMANDS = (
 for _command in COMMANDS:
     _name, _options = _command.__mlprep_command__
     app.command(_name, **_options)(_command)
+
+# Commands with one subcommand per format (`mlprep export anki`, `mlprep import csv`): name,
+# help, subcommands. A new format (`export json`) is one more function in a group's tuple.
+GROUPS = (
+    ("export", "Write your cards in another tool's format.", (interop.export_anki,)),
+    (
+        "import",
+        "Read cards and review history from another tool.",
+        (interop.import_anki, interop.import_csv),
+    ),
+)
+
+for _group, _help, _subcommands in GROUPS:
+    _sub = typer.Typer(
+        name=_group,
+        help=_help,
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    for _command in _subcommands:
+        _name, _options = _command.__mlprep_command__
+        _sub.command(_name, **_options)(_command)
+    app.add_typer(_sub)
 
 
 def version_callback(value: bool) -> None:

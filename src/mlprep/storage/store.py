@@ -26,6 +26,8 @@ from mlprep.storage.schema import MIGRATIONS, SCHEMA_VERSION
 __all__ = [
     "DUE",
     "SCHEMA_VERSION",
+    "FactImport",
+    "ImportedFact",
     "Recorded",
     "Review",
     "Scope",
@@ -73,6 +75,28 @@ class Recorded:
     review_id: int
     scheduled: bool
     state: CardState | None
+
+
+@dataclass(frozen=True)
+class ImportedFact:
+    """An answer given in another tool (an Anki review), to append to the log: `kind` is
+    `import`, or `cram` for one that must not move a schedule."""
+
+    card_id: str
+    when: datetime
+    day: date
+    answer: Answer
+    response_ms: int | None = None
+    kind: str = "import"
+
+
+@dataclass(frozen=True)
+class FactImport:
+    """What `Store.import_facts` did (or, in a dry run, would do)."""
+
+    added: int
+    already: int  # facts that were in the log already (an earlier import)
+    replayed: int  # cards replayed
 
 
 @dataclass
@@ -793,6 +817,25 @@ class Store:
         card_id: str,
         rows: list[tuple[int, Fact]],
     ) -> CardState | None:
+        step_rows, state_row, state = self._replay_rows(scheduler, card_id, rows)
+        conn.executemany(
+            """INSERT INTO steps (scheduler, review_id, card_id, scheduled, interval_before,
+                 interval, due) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            step_rows,
+        )
+        if state_row is not None:
+            conn.execute(
+                """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
+                     reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                state_row,
+            )
+        return state
+
+    def _replay_rows(
+        self, scheduler: Scheduler, card_id: str, rows: list[tuple[int, Fact]]
+    ) -> tuple[list[tuple], tuple | None, CardState | None]:
+        """One card's replay under `scheduler` as rows of `steps` and its `state` row (None:
+        not scheduled)."""
         name = scheduler.key
         steps = replay_steps(scheduler, [fact for _, fact in rows])
         before: CardState | None = None
@@ -811,30 +854,22 @@ class Store:
                 )
             )
             before = after
-        conn.executemany(
-            """INSERT INTO steps (scheduler, review_id, card_id, scheduled, interval_before,
-                 interval, due) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            step_rows,
-        )
         state = steps[-1] if steps else None
-        if state is not None:
-            conn.execute(
-                """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
-                     reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    name,
-                    card_id,
-                    state.due.isoformat(),
-                    state.interval,
-                    state.last_day.isoformat(),
-                    state.streak,
-                    state.lapses,
-                    state.reviews,
-                    scheduler.ease(state.memory),
-                    json.dumps(scheduler.to_dict(state.memory)),
-                ),
-            )
-        return state
+        if state is None:
+            return step_rows, None, None
+        state_row = (
+            name,
+            card_id,
+            state.due.isoformat(),
+            state.interval,
+            state.last_day.isoformat(),
+            state.streak,
+            state.lapses,
+            state.reviews,
+            scheduler.ease(state.memory),
+            json.dumps(scheduler.to_dict(state.memory)),
+        )
+        return step_rows, state_row, state
 
     def reviews(self, card_id: str | None = None) -> list[Review]:
         sql = """SELECT r.id, r.card_id, r.ts, r.day, r.grade, r.quality, r.response_ms, r.kind,
@@ -901,3 +936,161 @@ class Store:
             conn.execute("UPDATE card_tags SET card_id = ? WHERE card_id = ?", (new, old))
             conn.execute("UPDATE cards SET id = ? WHERE id = ?", (new, old))
             return moved
+
+    # -- imports -----------------------------------------------------------------------------
+
+    def cards_in_scope(self, scope: Scope | None = None) -> list[Card]:
+        """Every live card in scope, with its text, in file order (for exports)."""
+        sql, args = card_scope(scope)
+        rows = self.conn.execute(
+            f"""SELECT {self._CARD_COLUMNS} FROM cards c WHERE c.retired = 0{sql}
+                ORDER BY c.path, c.line""",
+            args,
+        )
+        return [self._card_from_row(r) for r in rows]
+
+    def import_facts(
+        self, facts: Iterable[ImportedFact], source: str, *, dry_run: bool = False
+    ) -> FactImport:
+        """Append answers given elsewhere to the log and replay the cards they touch, in one
+        transaction (in a dry run: only count).
+
+        Idempotent: a fact is already in the log when one of the same card at the same
+        millisecond came from the same kind of source (`source` up to its first ':', e.g.
+        `anki:`), so importing the same or a newer package again adds only what is new. A card's
+        log stays in time order, which replay relies on: when an imported answer is older than
+        one already logged for its card, that card's facts are written again in time order."""
+        facts = list(facts)
+        family = source.split(":", 1)[0] + ":"
+        if dry_run:
+            fresh, already = self._fresh_facts(self.conn, facts, family)
+            return FactImport(len(fresh), already, len({card_id for card_id, _ in fresh}))
+        with self.transaction() as conn:
+            fresh, already = self._fresh_facts(conn, facts, family)
+            if not fresh:
+                return FactImport(0, already, 0)
+            touched = {card_id for card_id, _ in fresh}
+            latest = {
+                card_id: ts
+                for card_id, ts in conn.execute(
+                    "SELECT card_id, MAX(ts) FROM reviews GROUP BY card_id"
+                )
+                if card_id in touched
+            }
+            conn.executemany(
+                """INSERT INTO reviews (card_id, ts, day, grade, quality, response_ms, kind,
+                     source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    (
+                        card_id,
+                        ts,
+                        fact.day.isoformat(),
+                        int(fact.answer.grade),
+                        fact.answer.quality,
+                        fact.response_ms,
+                        fact.kind,
+                        source,
+                    )
+                    for (ts, card_id), fact in sorted(
+                        ((ts, card_id), fact) for (card_id, ts), fact in fresh.items()
+                    )
+                ],
+            )
+            earliest: dict[str, str] = {}
+            for card_id, ts in fresh:
+                if card_id not in earliest or ts < earliest[card_id]:
+                    earliest[card_id] = ts
+            for card_id in sorted(touched):
+                if card_id in latest and earliest[card_id] < latest[card_id]:
+                    self._rewrite_in_time_order(conn, card_id)
+            self._replay_cards(conn, sorted(touched))
+            return FactImport(len(fresh), already, len(touched))
+
+    @staticmethod
+    def _fresh_facts(
+        conn: sqlite3.Connection, facts: list[ImportedFact], family: str
+    ) -> tuple[dict[tuple[str, str], ImportedFact], int]:
+        """The facts not yet in the log, by (card id, UTC time stamp), and how many were."""
+        seen = set(
+            conn.execute(
+                "SELECT card_id, ts FROM reviews WHERE substr(source, 1, ?) = ?",
+                (len(family), family),
+            )
+        )
+        fresh: dict[tuple[str, str], ImportedFact] = {}
+        already = 0
+        for fact in facts:
+            key = (
+                fact.card_id,
+                fact.when.astimezone(timezone.utc).isoformat(timespec="milliseconds"),
+            )
+            if key in seen:
+                already += 1
+            else:
+                fresh.setdefault(key, fact)
+        return fresh, already
+
+    def _rewrite_in_time_order(self, conn: sqlite3.Connection, card_id: str) -> None:
+        """Write one card's facts again, ordered by time (new ids, every column kept)."""
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(reviews)") if r[1] != "id"]
+        names = ", ".join(columns)
+        conn.execute("DROP TABLE IF EXISTS temp.reorder")
+        conn.execute(
+            f"CREATE TEMP TABLE reorder AS SELECT id AS old_id, {names} FROM reviews WHERE card_id = ?",
+            (card_id,),
+        )
+        conn.execute("DELETE FROM reviews WHERE card_id = ?", (card_id,))
+        conn.execute(
+            f"INSERT INTO reviews ({names}) SELECT {names} FROM temp.reorder ORDER BY ts, old_id"
+        )
+        conn.execute("DROP TABLE temp.reorder")
+
+    def _replay_cards(self, conn: sqlite3.Connection, card_ids: list[str]) -> None:
+        """`_replay` for many cards at once (an import): the other schedulers' caches are
+        dropped once, the facts read in one query, the caches written in two per scheduler."""
+        kept = self._kept()
+        keys = [k.key for k in kept]
+        marks = ", ".join("?" * len(keys))
+        for table in ("state", "steps", "caches"):
+            conn.execute(f"DELETE FROM {table} WHERE scheduler NOT IN ({marks})", keys)
+        conn.execute("DROP TABLE IF EXISTS temp.replay_ids")
+        conn.execute("CREATE TEMP TABLE replay_ids (card_id TEXT PRIMARY KEY)")
+        conn.executemany("INSERT INTO temp.replay_ids VALUES (?)", [(c,) for c in card_ids])
+        for table in ("state", "steps"):
+            conn.execute(
+                f"""DELETE FROM {table} WHERE scheduler IN ({marks})
+                    AND card_id IN (SELECT card_id FROM temp.replay_ids)""",
+                keys,
+            )
+        by_card: dict[str, list[tuple[int, Fact]]] = {}
+        facts: dict[tuple[str, int, int, str], Fact] = {}  # facts are values: share equal ones
+        for rid, card_id, day, grade, quality, kind in conn.execute(
+            """SELECT r.id, r.card_id, r.day, r.grade, r.quality, r.kind FROM reviews r
+               JOIN temp.replay_ids t ON t.card_id = r.card_id ORDER BY r.card_id, r.id"""
+        ):
+            key = (day, grade, quality, kind)
+            fact = facts.get(key)
+            if fact is None:
+                fact = facts[key] = Fact(
+                    date.fromisoformat(day), Answer(Grade(grade), quality), kind
+                )
+            by_card.setdefault(card_id, []).append((rid, fact))
+        step_rows: list[tuple] = []
+        state_rows: list[tuple] = []
+        for scheduler in kept:
+            for card_id, rows in by_card.items():
+                steps, state_row, _ = self._replay_rows(scheduler, card_id, rows)
+                step_rows += steps
+                if state_row is not None:
+                    state_rows.append(state_row)
+        conn.executemany(
+            """INSERT INTO steps (scheduler, review_id, card_id, scheduled, interval_before,
+                 interval, due) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            step_rows,
+        )
+        conn.executemany(
+            """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
+                 reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            state_rows,
+        )
+        conn.execute("DROP TABLE temp.replay_ids")
