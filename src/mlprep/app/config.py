@@ -59,6 +59,10 @@ class Paths:
     def settings(self) -> Path:
         return self.data_dir / "settings.toml"
 
+    @property
+    def backups(self) -> Path:
+        return self.data_dir / "backups"
+
 
 def bundled_cards_dir() -> Path:
     """The deck shipped with mlprep: inside the installed package, or the repo's `cards/`."""
@@ -149,6 +153,8 @@ SETTINGS = {
         SettingSpec(
             "desired_retention", float, "recall probability to schedule for (FSRS)", 0.7, 0.99
         ),
+        SettingSpec("sync_dir", str, "folder `mlprep review` syncs with at the end (empty = off)"),
+        SettingSpec("backups_kept", int, "automatic backups kept in <data dir>/backups", 1, 1000),
     )
 }
 
@@ -163,6 +169,8 @@ class Settings:
     leech_threshold: int = 8
     scheduler: str = "sm2"
     desired_retention: float = 0.9
+    sync_dir: str = ""  # empty: review does not sync
+    backups_kept: int = 30
 
     def validate(self) -> Settings:
         """Check every key and raise one ConfigError naming every problem."""

@@ -3,6 +3,7 @@ the scheduler the settings ask for. Commands call `open_library`, then the core.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,6 +36,13 @@ class Library:
     def close(self) -> None:
         self.store.close()
 
+    def backup(self, reason: str) -> Path | None:
+        """An automatic backup before a change from elsewhere (a sync, an import), pruned to
+        `backups_kept`; None when the log is empty (nothing to lose)."""
+        if self.store.backups is None:
+            return None
+        return self.store.backups.take(self.store.conn, reason)
+
     def __enter__(self) -> Library:
         return self
 
@@ -53,6 +61,7 @@ def open_library(
     from mlprep.app.config import ConfigError, Paths, card_sources, load_settings, now, study_day
     from mlprep.core.scheduling import SCHEDULERS
     from mlprep.decks.loader import deck_files
+    from mlprep.storage.backups import BackupPolicy
     from mlprep.storage.store import Store, StoreError
 
     say = warn or (lambda message: None)
@@ -62,10 +71,17 @@ def open_library(
         moment = now()
     except ConfigError as exc:
         raise MlprepError(str(exc)) from None
+    # Backups before a migration and once a study day; `now` is checked above.
+    backups = BackupPolicy(paths.backups, settings.backups_kept, now)
     try:
-        store = Store(paths.db, SCHEDULERS[settings.scheduler])
+        store = Store(paths.db, SCHEDULERS[settings.scheduler], backups)
     except StoreError as exc:
         raise MlprepError(str(exc)) from None
+    today = study_day(moment, settings.day_starts_at)
+    try:
+        backups.daily(store.conn, today, settings.day_starts_at)
+    except (OSError, sqlite3.Error) as exc:
+        say(f"the daily backup into {paths.backups} failed ({exc}); carrying on without it")
     files, missing = deck_files(card_sources(paths, cards or []))
     for issue in missing:
         if issue.path != str(paths.user_cards):
@@ -78,9 +94,7 @@ def open_library(
                 f"{path} has {n} problem{'s' * (n != 1)}; its broken cards are skipped. "
                 f"Run `mlprep check {path}` for details."
             )
-    return Library(
-        paths, settings, store, moment, study_day(moment, settings.day_starts_at), report.issues
-    )
+    return Library(paths, settings, store, moment, today, report.issues)
 
 
 def check_scope(lib: Library, scope: Scope | None) -> None:
