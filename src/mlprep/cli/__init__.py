@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 
 from mlprep import __version__
-from mlprep.cli import authoring, config, drill, review, stats
+from mlprep.cli import authoring, config, drill, review, stats, sync
 from mlprep.cli.common import ErrorHandlingGroup
 
-__all__ = ["COMMANDS", "app", "main"]
+__all__ = ["COMMANDS", "GROUPS", "app", "main"]
 
 app = typer.Typer(
     name="mlprep",
@@ -37,11 +37,32 @@ COMMANDS = (
     stats.stats,
     config.config,
     review.check,
+    sync.sync,
+    sync.backup,
 )
 
 for _command in COMMANDS:
     _name, _options = _command.__mlprep_command__
     app.command(_name, **_options)(_command)
+
+# Command groups, `mlprep GROUP FORMAT ...`: each subcommand is a marked function, as above.
+GROUPS = (
+    ("export", "Write your data in another format.", sync.EXPORT_COMMANDS),
+    ("import", "Read data from another format.", sync.IMPORT_COMMANDS),
+)
+
+for _group_name, _group_help, _subcommands in GROUPS:
+    _group = typer.Typer(
+        name=_group_name,
+        help=_group_help,
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    for _command in _subcommands:
+        _name, _options = _command.__mlprep_command__
+        _group.command(_name, **_options)(_command)
+    app.add_typer(_group)
 
 
 def version_callback(value: bool) -> None:

@@ -105,7 +105,7 @@ def build_document(
         "data_dir": str(data_dir),
         "user_cards": dump.user_cards,
         "settings": dump.settings,
-        "meta": c.meta,
+        "meta": {k: v for k, v in c.meta.items() if k not in LOCAL_META},
         "card_files": [{"path": p, "text": t} for p, t in dump.card_files],
         "cards": [_card_dict(card) for card in c.cards],
         "log": log,
