@@ -417,11 +417,13 @@ def import_json(paths: Paths, source: Path) -> ImportSummary:
         current = load_settings(paths)
     except ConfigError as exc:
         raise DumpError(str(exc)) from None
-    try:
-        with Store(paths.db, SCHEDULERS[current.scheduler]) as store:
-            held = count_facts(store)
-    except StoreError as exc:
-        raise DumpError(str(exc)) from None
+    held = 0
+    if paths.db.exists():  # (a missing database is empty: do not create it just to look)
+        try:
+            with Store(paths.db, SCHEDULERS[current.scheduler]) as store:
+                held = count_facts(store)
+        except StoreError as exc:
+            raise DumpError(str(exc)) from None
     if held:
         raise DumpError(
             f"the data dir {paths.data_dir} already holds {held} fact{'s' * (held != 1)}; "
