@@ -72,7 +72,8 @@ def review(
     Keys: space/enter shows the answer; 1 Again, 2 Hard, 3 Good, 4 Easy (enter = Good);
     u undoes the last answer; q or Ctrl-C quits (every answer is already saved).
     --cram reviews the cards in scope whatever their due dates, logged as cram answers that
-    never move a schedule (for the night before an interview).
+    never move a schedule (for the night before an interview). With the sync_dir setting,
+    the session ends with a sync (`mlprep sync`).
 
     Example: mlprep review --tag ridge --new 5
     Example: mlprep review --cram --deck optimizers --limit 20

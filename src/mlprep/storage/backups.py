@@ -43,6 +43,7 @@ class BackupInfo:
     taken: datetime  # UTC
     reason: str
     size: int
+    n: int = 1  # 2, 3, ... for later backups of the same second and reason
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,7 +60,7 @@ def _info(path: Path) -> BackupInfo | None:
     if match is None or not path.is_file():
         return None
     taken = datetime.strptime(match[1], STAMP).replace(tzinfo=timezone.utc)
-    return BackupInfo(path.name, path, taken, match[2], path.stat().st_size)
+    return BackupInfo(path.name, path, taken, match[2], path.stat().st_size, int(match[3] or 1))
 
 
 def list_backups(folder: Path) -> list[BackupInfo]:
@@ -67,7 +68,7 @@ def list_backups(folder: Path) -> list[BackupInfo]:
     if not folder.is_dir():
         return []
     found = [info for p in folder.iterdir() if (info := _info(p)) is not None]
-    return sorted(found, key=lambda b: (b.taken, b.name))
+    return sorted(found, key=lambda b: (b.taken, b.n, b.name))
 
 
 def backup_database(conn: sqlite3.Connection, folder: Path, reason: str, moment: datetime) -> Path:
