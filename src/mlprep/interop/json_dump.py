@@ -25,6 +25,7 @@ from mlprep.storage.facts import (
     RenameFact,
     UndoFact,
     count_facts,
+    is_local_meta,
     read_contents,
     write_contents,
 )
@@ -47,9 +48,6 @@ __all__ = [
 
 FORMAT = "mlprep-export"
 VERSION = 1
-# Meta keys that belong to one database, not to its contents: an imported copy is a device of
-# its own (see Store.new_device), so it never writes facts under the original's identity.
-LOCAL_META = ("device_id", "device_seq")
 DECK_SUFFIXES = (".yaml", ".yml")
 
 
@@ -105,7 +103,9 @@ def build_document(
         "data_dir": str(data_dir),
         "user_cards": dump.user_cards,
         "settings": dump.settings,
-        "meta": {k: v for k, v in c.meta.items() if k not in LOCAL_META},
+        # Not the device id and counter: an imported copy is a device of its own (see
+        # Store.new_device), so it never writes facts under the original's identity.
+        "meta": {k: v for k, v in c.meta.items() if not is_local_meta(k)},
         "card_files": [{"path": p, "text": t} for p, t in dump.card_files],
         "cards": [_card_dict(card) for card in c.cards],
         "log": log,
@@ -453,7 +453,7 @@ def import_json(paths: Paths, source: Path) -> ImportSummary:
         for c in contents.cards
     ]
     with Store(paths.db, SCHEDULERS[settings.scheduler]) as store:
-        write_contents(store, contents, skip_meta=LOCAL_META)
+        write_contents(store, contents)
         store.new_device()
     return ImportSummary(
         str(source),

@@ -139,6 +139,21 @@ def _migrate_to_2(db: Any) -> None:
         not_null={"ts", "old", "new", "device", "seq"},
     )
     db["renames"].create_index(["device", "seq"], unique=True)
+    # How far each file of a sync folder has been read (a cache: without it, a sync reads every
+    # file whole). `digest` is the SHA-256 of the bytes read, so a rewritten file is read again.
+    db["sync_files"].create(
+        {
+            "folder": str,
+            "name": str,
+            "offset": int,
+            "lines": int,
+            "digest": str,
+            "writer": str,
+            "ranges": str,
+        },
+        pk=("folder", "name"),
+        not_null={"offset", "lines", "digest", "ranges"},
+    )
     # Small facts about this database: its device id, fitted parameters, the interview, ...
     db["meta"].create({"key": str, "value": str}, pk="key")
     conn.execute("DROP TABLE state")

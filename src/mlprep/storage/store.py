@@ -118,6 +118,11 @@ def card_scope(scope: Scope | None, alias: str = "c") -> tuple[str, list[Any]]:
 # The one due predicate of the normal queue policy: a state row `s` due on or before a day.
 DUE = "s.due <= ?"
 
+_INSERT_STEPS = """INSERT INTO steps (scheduler, review_id, card_id, scheduled, interval_before,
+                     interval, due) VALUES (?, ?, ?, ?, ?, ?, ?)"""
+_INSERT_STATE = """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
+                     reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
 
 class Store:
     """One open database, scheduling with `scheduler`. Use as a context manager, or close()."""
@@ -675,6 +680,17 @@ class Store:
     def _write_replay(
         self, conn: sqlite3.Connection, card_id: str, rows: list[tuple[int, Fact]]
     ) -> CardState | None:
+        step_rows, state_row, state = self._replay_rows(card_id, rows)
+        conn.executemany(_INSERT_STEPS, step_rows)
+        if state_row is not None:
+            conn.execute(_INSERT_STATE, state_row)
+        return state
+
+    def _replay_rows(
+        self, card_id: str, rows: list[tuple[int, Fact]]
+    ) -> tuple[list[tuple], tuple | None, CardState | None]:
+        """A card's replay as the rows of its steps and its state (None if nothing
+        scheduled it), and the state itself."""
         name = self.scheduler.name
         steps = replay_steps(self.scheduler, [fact for _, fact in rows])
         before: CardState | None = None
@@ -693,30 +709,22 @@ class Store:
                 )
             )
             before = after
-        conn.executemany(
-            """INSERT INTO steps (scheduler, review_id, card_id, scheduled, interval_before,
-                 interval, due) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            step_rows,
-        )
         state = steps[-1] if steps else None
-        if state is not None:
-            conn.execute(
-                """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
-                     reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    name,
-                    card_id,
-                    state.due.isoformat(),
-                    state.interval,
-                    state.last_day.isoformat(),
-                    state.streak,
-                    state.lapses,
-                    state.reviews,
-                    self.scheduler.ease(state.memory),
-                    json.dumps(self.scheduler.to_dict(state.memory)),
-                ),
-            )
-        return state
+        if state is None:
+            return step_rows, None, None
+        state_row = (
+            name,
+            card_id,
+            state.due.isoformat(),
+            state.interval,
+            state.last_day.isoformat(),
+            state.streak,
+            state.lapses,
+            state.reviews,
+            self.scheduler.ease(state.memory),
+            json.dumps(self.scheduler.to_dict(state.memory)),
+        )
+        return step_rows, state_row, state
 
     def reviews(self, card_id: str | None = None) -> list[Review]:
         sql = """SELECT r.id, r.card_id, r.ts, r.day, r.grade, r.quality, r.response_ms, r.kind,
@@ -889,15 +897,27 @@ class Store:
             "DELETE FROM steps WHERE scheduler = ? AND card_id IN temp.replay_cards", (name,)
         )
         by_card: dict[str, list[tuple[int, Fact]]] = {c: [] for c in cards}
+        # Facts are plain values and far fewer distinct than answers: build each once.
+        built: dict[tuple[str, int, int, str], Fact] = {}
         for rid, card_id, day, grade, quality, kind in conn.execute(
             """SELECT id, card_id, day, grade, quality, kind FROM reviews
                WHERE card_id IN temp.replay_cards ORDER BY id"""
         ):
-            fact = Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
+            fact = built.get((day, grade, quality, kind))
+            if fact is None:
+                fact = Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
+                built[(day, grade, quality, kind)] = fact
             by_card[card_id].append((rid, fact))
         conn.execute("DELETE FROM temp.replay_cards")
-        for card_id, rows in by_card.items():
-            self._write_replay(conn, card_id, rows)
+        step_rows: list[tuple] = []
+        state_rows = []
+        for card_id, facts in by_card.items():
+            steps, state_row, _ = self._replay_rows(card_id, facts)
+            step_rows += steps
+            if state_row is not None:
+                state_rows.append(state_row)
+        conn.executemany(_INSERT_STEPS, step_rows)
+        conn.executemany(_INSERT_STATE, state_rows)
 
 
 DEVICE_KEY = "device_id"
