@@ -398,3 +398,97 @@ def test_card_events_travel_too(device, folder):
     assert rows(b.db, "SELECT card_id, event, device FROM card_events") == [
         ("c2", "suspend", a.device_id())
     ]
+
+
+# -- reading from where the last sync left off -------------------------------------------------
+
+
+def test_a_sync_reads_only_what_was_added_since_the_last(device, folder, monkeypatch):
+    import mlprep.interop.sync_folder as sync_folder
+
+    a, b = device("a"), device("b")
+    for minute in range(5):
+        a.answer("c1" if minute % 2 else "c2", Grade.GOOD, f"{DAY1}T09:0{minute}")
+    sync(a, folder)
+    sync(b, folder)
+    a.answer("c3", Grade.GOOD, f"{DAY2}T09:00")
+    sync(a, folder)
+    parsed = []
+    real = sync_folder.fact_from_line
+    monkeypatch.setattr(sync_folder, "fact_from_line", lambda obj: parsed.append(obj) or real(obj))
+    report = sync(b, folder)
+    assert report["received"]["answers"] == 1
+    assert [p["card"] for p in parsed] == ["c3"]  # not A's first five again, nor B's own
+    assert a.log() == b.log()
+
+
+def test_a_file_rewritten_in_place_is_read_again_from_the_start(device, folder):
+    a, b = device("a"), device("b")
+    a.answer("c1", Grade.GOOD, f"{DAY1}T09:00")
+    a.answer("c2", Grade.GOOD, f"{DAY1}T09:01")
+    sync(a, folder)
+    sync(b, folder)
+    # The file comes back from elsewhere with the same length up to here but a fact more in
+    # the middle: read from the cursor on, it would be missed.
+    path = folder / f"{a.device_id()}.jsonl"
+    header, first, second = path.read_text().splitlines()
+    extra = first.replace('"seq":1', '"seq":9').replace('"card":"c1"', '"card":"c4"')
+    path.write_text("\n".join([header, second, extra, first]) + "\n")
+    report = sync(b, folder)
+    assert report["received"]["answers"] == 1
+    assert sorted(r[2] for r in b.log()) == ["c1", "c2", "c4"]
+
+
+def test_facts_whose_file_is_gone_are_published_again(device, folder):
+    a, b, c = device("a"), device("b"), device("c")
+    a.answer("c1", Grade.GOOD, f"{DAY1}T09:00")
+    sync(a, folder)
+    sync(b, folder)
+    (folder / f"{a.device_id()}.jsonl").unlink()  # A's file lost (or A left the folder)
+    report = sync(b, folder)
+    assert report["sent"] == 1
+    sync(c, folder)
+    assert c.log() == a.log() == b.log()
+
+
+def test_answers_logged_out_of_order_after_a_sync_are_put_in_order(device, folder):
+    a, b = device("a"), device("b")
+    a.answer("c1", Grade.GOOD, f"{DAY1}T09:00")
+    a.answer("c2", Grade.GOOD, f"{DAY2}T09:00")
+    sync(a, folder)
+    sync(b, folder)
+    a.answer("c3", Grade.GOOD, f"{DAY1}T10:00")  # the clock went back after the sync
+    for dev in (a, b):
+        sync(dev, folder)
+    assert a.log() == b.log()
+    assert [r[2] for r in a.log()] == ["c1", "c3", "c2"]
+
+
+def test_an_undo_then_an_answer_reusing_the_last_id_is_still_put_in_order(device, folder):
+    """The marker of how far the log is in order names its last row's identity: a new row
+    that took the same id (after an undo of the last one) is not mistaken for it."""
+    a, b = device("a"), device("b")
+    a.answer("c1", Grade.GOOD, f"{DAY1}T09:00")
+    last = a.answer("c2", Grade.GOOD, f"{DAY2}T09:00")
+    sync(a, folder)
+    a.undo(last, f"{DAY2}T09:01")
+    again = a.answer("c3", Grade.GOOD, f"{DAY1}T08:00")
+    assert again == last  # SQLite gave the new row the undone row's id
+    sync(a, folder)
+    assert [r[2] for r in a.log()] == ["c3", "c1"]
+    sync(b, folder)
+    assert a.log() == b.log()
+
+
+def test_times_written_otherwise_sort_by_the_time_they_mean(device, folder):
+    a = device("a")
+    a.answer("c1", Grade.GOOD, f"{DAY1}T09:00")
+    (folder / "phone-0001.jsonl").write_text(
+        '{"mlprep_sync":1,"device":"phone-0001"}\n'
+        '{"type":"answer","device":"phone-0001","seq":1,"ts":"2026-12-01T10:59:00+02:00",'
+        '"card":"c2","day":"2026-12-01","grade":3,"quality":4,"kind":"review","source":"anki"}\n'
+    )
+    sync(a, folder)
+    # 10:59 at +02:00 is 08:59 UTC: before A's answer at 09:00 UTC.
+    assert [r[2] for r in a.log()] == ["c2", "c1"]
+    assert a.log()[0][3] == "2026-12-01T10:59:00+02:00"  # kept as written
