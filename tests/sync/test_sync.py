@@ -492,3 +492,19 @@ def test_times_written_otherwise_sort_by_the_time_they_mean(device, folder):
     # 10:59 at +02:00 is 08:59 UTC: before A's answer at 09:00 UTC.
     assert [r[2] for r in a.log()] == ["c2", "c1"]
     assert a.log()[0][3] == "2026-12-01T10:59:00+02:00"  # kept as written
+
+
+def test_a_folder_that_cannot_be_merged_leaves_even_unstamped_answers_alone(device, folder):
+    """Answers from before v2 get their identities only once the folder has been read."""
+    import shutil
+
+    a = device("a")
+    a.home.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "fixtures" / "v0.1.db", a.db)
+    assert a.run("due").exit_code == 0  # migrated (and backed up) first
+    (folder / "bad.jsonl").write_text('{"mlprep_sync":1,"device":"x-1"}\n{"type":"answer"}\n')
+    before = snapshot(a, folder)
+    result = a.run("sync", str(folder))
+    assert result.exit_code == 1 and "bad.jsonl:2: answer fact without" in result.stderr
+    assert snapshot(a, folder) == before
+    assert rows(a.db, "SELECT COUNT(*) FROM reviews WHERE device IS NULL")[0][0] > 0

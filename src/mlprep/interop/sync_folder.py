@@ -492,9 +492,6 @@ def sync_folder(
     (nothing changed) for a folder that cannot be merged."""
     folder = folder.expanduser()
     with _folder_lock(store.path.parent / LOCK_NAME):
-        store.own_unowned()
-        device = store.device_id()
-        own = folder / f"{device}.jsonl"
         if not folder.is_dir():
             read_folder(folder)  # says what is wrong
         key = str(folder.resolve())
@@ -513,6 +510,9 @@ def sync_folder(
             for f in offered.facts.values()
             if isinstance(f, UndoFact)
         }
+        store.own_unowned()
+        device = store.device_id()
+        own = folder / f"{device}.jsonl"
         # Undo facts come in even when the answer they name is not here (it may come later).
         incoming = [
             f
