@@ -118,9 +118,13 @@ def in_process(home: Path, folder: Path) -> float:
     from mlprep.storage.store import Store
 
     with Store(home / "mlprep.db", SM2) as store:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         sync_folder(store, folder)
+        CPU.append(time.process_time() - cpu)
         return time.perf_counter() - start
+
+
+CPU: list[float] = []  # the CPU time of each in-process sync, in order
 
 
 def by_command(home: Path, folder: Path) -> float:
@@ -158,6 +162,7 @@ STEPS = (
 
 
 def run(facts: int, repeat: int) -> None:
+    load = f"{os.getloadavg()[0]:.2f}"
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "runs"
         base.mkdir()
@@ -177,6 +182,8 @@ def run(facts: int, repeat: int) -> None:
                         a_day(work / who, session)
                     took = measure(work / who, work / "shared")
                     times.setdefault((label, how), []).append(took)
+                    if how == "in-process":
+                        times.setdefault((label, "cpu"), []).append(CPU[-1])
                 logs = [
                     sqlite3.connect(work / d / "mlprep.db")
                     .execute("SELECT device, seq, card_id, ts FROM reviews ORDER BY id")
@@ -187,15 +194,16 @@ def run(facts: int, repeat: int) -> None:
         print(f"Two devices, {facts:,} answers each; median of {repeat}.")
         print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, ")
         print(f"{platform.machine()} {platform.system()} {platform.release()}\n")
-        print("| step | in-process | `mlprep sync DIR` |")
-        print("|---|---:|---:|")
+        print(f"Load average before: {load}; after: {os.getloadavg()[0]:.2f}\n")
+        print("| step | in-process | its CPU time | `mlprep sync DIR` |")
+        print("|---|---:|---:|---:|")
         for label, _, _ in STEPS:
             cells = [
                 f"{statistics.median(times[(label, how)]) * 1000:,.0f} ms"
-                for how in ("in-process", "command")
+                for how in ("in-process", "cpu", "command")
             ]
             name = label.format(n=f"{facts:,}", n2=f"{2 * facts:,}")
-            print(f"| {name} | {cells[0]} | {cells[1]} |")
+            print(f"| {name} | {' | '.join(cells)} |")
 
 
 def main() -> None:
