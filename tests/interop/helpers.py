@@ -12,11 +12,14 @@ from anki_support import Phone
 
 def snapshot(home: Path) -> dict:
     """Every byte of the card files (and settings) and the database, and its row counts (the
-    empty lock file that `add` and the imports take is left out)."""
+    empty lock file that `add` and the imports take, and the automatic backups, are left out)."""
     files = {
         str(p.relative_to(home)): p.read_bytes()
         for p in sorted(home.rglob("*"))
-        if p.is_file() and not p.name.startswith("mlprep.db") and p.name != "authoring.lock"
+        if p.is_file()
+        and not p.name.startswith("mlprep.db")
+        and p.name != "authoring.lock"
+        and p.relative_to(home).parts[0] != "backups"
     }
     db = home / "mlprep.db"
     counts = {}

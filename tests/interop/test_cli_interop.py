@@ -17,7 +17,13 @@ SUBCOMMANDS = [
 
 
 def test_the_groups_hold_the_formats():
-    assert SUBCOMMANDS == [("export", "anki"), ("import", "anki"), ("import", "csv")]
+    assert SUBCOMMANDS == [
+        ("export", "anki"),
+        ("export", "json"),
+        ("import", "anki"),
+        ("import", "csv"),
+        ("import", "json"),
+    ]
 
 
 @pytest.mark.parametrize(("group", "name"), SUBCOMMANDS)

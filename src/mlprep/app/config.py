@@ -60,6 +60,10 @@ class Paths:
     def settings(self) -> Path:
         return self.data_dir / "settings.toml"
 
+    @property
+    def backups(self) -> Path:
+        return self.data_dir / "backups"
+
 
 def bundled_cards_dir() -> Path:
     """The deck shipped with mlprep: inside the installed package, or the repo's `cards/`."""
@@ -164,6 +168,8 @@ SETTINGS = {
         SettingSpec("interview_minutes", int, "interview mode: study minutes a day", 1, 1440),
         SettingSpec("interview_deck", str, "interview mode: only this deck", optional=True),
         SettingSpec("interview_tag", str, "interview mode: only this tag", optional=True),
+        SettingSpec("sync_dir", str, "folder `mlprep review` syncs with at the end (empty = off)"),
+        SettingSpec("backups_kept", int, "automatic backups kept in <data dir>/backups", 1, 1000),
     )
 }
 
@@ -183,6 +189,8 @@ class Settings:
     interview_minutes: int = 30
     interview_deck: str | None = None
     interview_tag: str | None = None
+    sync_dir: str = ""  # empty: review does not sync
+    backups_kept: int = 30
 
     def validate(self) -> Settings:
         """Check every key and raise one ConfigError naming every problem."""

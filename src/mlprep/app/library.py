@@ -3,6 +3,7 @@ the scheduler the settings ask for. Commands call `open_library`, then the core.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,9 +16,17 @@ if TYPE_CHECKING:
     from mlprep.app.config import Paths, Settings
     from mlprep.core.queue import QueueItem, QueuePolicy
     from mlprep.decks.loader import DeckIssue
+    from mlprep.storage.backups import BackupPolicy
     from mlprep.storage.store import Scope, Store
 
-__all__ = ["FSRS_PARAMETERS_KEY", "Library", "check_scope", "day_queue", "open_library"]
+__all__ = [
+    "FSRS_PARAMETERS_KEY",
+    "Library",
+    "check_scope",
+    "day_queue",
+    "open_library",
+    "open_store",
+]
 
 # The meta key of the FSRS parameters fitted by `mlprep optimize` (with their metrics).
 FSRS_PARAMETERS_KEY = "fsrs_parameters"
@@ -38,6 +47,13 @@ class Library:
     def close(self) -> None:
         self.store.close()
 
+    def backup(self, reason: str) -> Path | None:
+        """An automatic backup before a change from elsewhere (a sync, an import), pruned to
+        `backups_kept`; None when the log is empty (nothing to lose)."""
+        if self.store.backups is None:
+            return None
+        return self.store.backups.take(self.store.conn, reason)
+
     def __enter__(self) -> Library:
         return self
 
@@ -54,9 +70,9 @@ def open_library(
     """Open the store and sync the deck files into it; `warn` hears once about each broken
     file (unless `quiet`). Raises MlprepError for settings, clock or database problems."""
     from mlprep.app.config import ConfigError, Paths, card_sources, load_settings, now, study_day
-    from mlprep.core.scheduling import make_scheduler
     from mlprep.decks.loader import deck_files
-    from mlprep.storage.store import Store, StoreError
+    from mlprep.storage.backups import BackupPolicy
+    from mlprep.storage.store import StoreError
 
     say = warn or (lambda message: None)
     paths = Paths.from_env()
@@ -65,20 +81,17 @@ def open_library(
         moment = now()
     except ConfigError as exc:
         raise MlprepError(str(exc)) from None
+    # Backups before a migration and once a study day; `now` is checked above.
+    backups = BackupPolicy(paths.backups, settings.backups_kept, now)
     try:
-        store = Store(paths.db, None)
-        fitted = store.meta(FSRS_PARAMETERS_KEY)
-        parameters = fitted["parameters"] if fitted else None
-        options = {
-            "desired_retention": settings.desired_retention,
-            "maximum_interval": settings.maximum_interval,
-        }
-        store.use_scheduler(
-            make_scheduler(settings.scheduler, parameters=parameters, **options),
-            memory=make_scheduler("fsrs", parameters=parameters, **options),
-        )
+        store = open_store(paths, settings, backups)
     except StoreError as exc:
         raise MlprepError(str(exc)) from None
+    today = study_day(moment, settings.day_starts_at)
+    try:
+        backups.daily(store.conn, today, settings.day_starts_at)
+    except (OSError, sqlite3.Error) as exc:
+        say(f"the daily backup into {paths.backups} failed ({exc}); carrying on without it")
     files, missing = deck_files(card_sources(paths, cards or []))
     for issue in missing:
         if issue.path != str(paths.user_cards):
@@ -91,9 +104,31 @@ def open_library(
                 f"{path} has {n} problem{'s' * (n != 1)}; its broken cards are skipped. "
                 f"Run `mlprep check {path}` for details."
             )
-    return Library(
-        paths, settings, store, moment, study_day(moment, settings.day_starts_at), report.issues
-    )
+    return Library(paths, settings, store, moment, today, report.issues)
+
+
+def open_store(paths: Paths, settings: Settings, backups: BackupPolicy | None = None) -> Store:
+    """The store with the scheduler the settings name and the memory model beside it, both with
+    the FSRS parameters `mlprep optimize` fitted (or the defaults). Raises StoreError."""
+    from mlprep.core.scheduling import make_scheduler
+    from mlprep.storage.store import Store
+
+    store = Store(paths.db, None, backups)
+    try:
+        fitted = store.meta(FSRS_PARAMETERS_KEY)
+        parameters = fitted["parameters"] if fitted else None
+        options = {
+            "desired_retention": settings.desired_retention,
+            "maximum_interval": settings.maximum_interval,
+        }
+        store.use_scheduler(
+            make_scheduler(settings.scheduler, parameters=parameters, **options),
+            memory=make_scheduler("fsrs", parameters=parameters, **options),
+        )
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def check_scope(lib: Library, scope: Scope | None) -> None:

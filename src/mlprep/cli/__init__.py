@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 
 from mlprep import __version__
-from mlprep.cli import authoring, config, drill, interop, interview, optimize, review, stats
+from mlprep.cli import (
+    authoring,
+    config,
+    drill,
+    interop,
+    interview,
+    optimize,
+    review,
+    stats,
+    sync,
+)
 from mlprep.cli.common import ErrorHandlingGroup
 
 __all__ = ["COMMANDS", "GROUPS", "app", "main"]
@@ -39,20 +49,26 @@ COMMANDS = (
     optimize.optimize,
     config.config,
     review.check,
+    sync.sync,
+    sync.backup,
 )
 
 for _command in COMMANDS:
     _name, _options = _command.__mlprep_command__
     app.command(_name, **_options)(_command)
 
-# Commands with one subcommand per format (`mlprep export anki`, `mlprep import csv`): name,
-# help, subcommands. A new format (`export json`) is one more function in a group's tuple.
+# Commands with one subcommand per format (`mlprep export anki`, `mlprep import json`): name,
+# help, subcommands. A new format is one more marked function in a group's tuple.
 GROUPS = (
-    ("export", "Write your cards in another tool's format.", (interop.export_anki,)),
+    (
+        "export",
+        "Write your cards or your whole data in another format.",
+        (interop.export_anki, *sync.EXPORT_COMMANDS),
+    ),
     (
         "import",
-        "Read cards and review history from another tool.",
-        (interop.import_anki, interop.import_csv),
+        "Read cards, review history or a whole data dir from another format.",
+        (interop.import_anki, interop.import_csv, *sync.IMPORT_COMMANDS),
     ),
 )
 

@@ -87,7 +87,8 @@ def review(
     u undoes the last answer; q or Ctrl-C quits (every answer is already saved).
     --cram reviews the cards in scope whatever their due dates, logged as cram answers that
     never move a schedule (for the night before an interview). While an interview is set
-    (`mlprep interview DATE`), review serves its plan within the daily minutes.
+    (`mlprep interview DATE`), review serves its plan within the daily minutes. With the sync_dir setting,
+    the session ends with a sync (`mlprep sync`).
 
     Example: mlprep review --tag ridge --new 5
     Example: mlprep review --cram --deck optimizers --limit 20
@@ -119,6 +120,27 @@ def review(
         scope = scope_of(deck, tag, level)
         check_scope(lib, scope)
         _run_review(lib, scope, new, max_reviews, expert, cram, limit, more)
+        if lib.settings.sync_dir:
+            _sync_after_review(lib)
+
+
+def _sync_after_review(lib: Library) -> None:
+    """The sync that ends a review when the sync_dir setting is set. Its failure does not fail
+    the review (every answer is saved): it is a warning, and `mlprep sync` tries again."""
+    import sqlite3
+
+    from mlprep.app.errors import MlprepError
+    from mlprep.interop.sync_folder import sync_folder
+    from mlprep.term.sync import sync_lines
+
+    try:
+        result = sync_folder(lib.store, Path(lib.settings.sync_dir), backup=lib.backup)
+    except (MlprepError, OSError, sqlite3.Error) as exc:
+        warn(f"sync with {lib.settings.sync_dir} failed: {exc}; run `mlprep sync` to retry")
+        return
+    for message in result.warnings:
+        warn(message)
+    typer.echo(" ".join(sync_lines(result)))
 
 
 def _run_review(

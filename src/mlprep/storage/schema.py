@@ -94,6 +94,8 @@ def _migrate_to_2(db: Any) -> None:
             "correct": int,
             "device": str,
             "seq": int,
+            # The card the answer was given to, once a rename has moved it (NULL: card_id).
+            "recorded_card": str,
         },
         pk="id",
         not_null={"card_id", "ts", "day", "grade", "quality", "kind", "source"},
@@ -122,6 +124,36 @@ def _migrate_to_2(db: Any) -> None:
         not_null={"card_id", "ts", "event"},
     )
     db["card_events"].create_index(["card_id", "id"])
+    db["card_events"].create_index(["device", "seq"], unique=True)
+    # Facts about the log itself, so that they travel to other devices (mlprep sync): an undo
+    # names the fact it removed; a rename moves the answers of `old` that precede it to `new`.
+    db["undos"].create(
+        {"id": int, "ts": str, "device": str, "seq": int, "target_device": str, "target_seq": int},
+        pk="id",
+        not_null={"ts", "device", "seq", "target_device", "target_seq"},
+    )
+    db["undos"].create_index(["device", "seq"], unique=True)
+    db["renames"].create(
+        {"id": int, "ts": str, "old": str, "new": str, "device": str, "seq": int},
+        pk="id",
+        not_null={"ts", "old", "new", "device", "seq"},
+    )
+    db["renames"].create_index(["device", "seq"], unique=True)
+    # How far each file of a sync folder has been read (a cache: without it, a sync reads every
+    # file whole). `digest` is the SHA-256 of the bytes read, so a rewritten file is read again.
+    db["sync_files"].create(
+        {
+            "folder": str,
+            "name": str,
+            "offset": int,
+            "lines": int,
+            "digest": str,
+            "writer": str,
+            "ranges": str,
+        },
+        pk=("folder", "name"),
+        not_null={"offset", "lines", "digest", "ranges"},
+    )
     # Small facts about this database: its device id, fitted parameters, the interview, ...
     db["meta"].create({"key": str, "value": str}, pk="key")
     conn.execute("DROP TABLE state")

@@ -14,14 +14,17 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlprep.core.grades import Answer, Grade
 from mlprep.core.scheduling import SM2, CardState, Fact, Scheduler, replay_steps
 from mlprep.decks.loader import Card, DeckIssue, parse_file
 from mlprep.storage.schema import MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from mlprep.storage.backups import BackupPolicy
 
 __all__ = [
     "DUE",
@@ -139,16 +142,28 @@ def card_scope(scope: Scope | None, alias: str = "c") -> tuple[str, list[Any]]:
 # The one due predicate of the normal queue policy: a state row `s` due on or before a day.
 DUE = "s.due <= ?"
 
+_INSERT_STEPS = """INSERT INTO steps (scheduler, review_id, card_id, scheduled, interval_before,
+                     interval, due) VALUES (?, ?, ?, ?, ?, ?, ?)"""
+_INSERT_STATE = """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
+                     reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
 
 class Store:
     """One open database, scheduling with `scheduler`. Use as a context manager, or close()."""
 
-    def __init__(self, path: Path, scheduler: Scheduler | None = SM2):
+    def __init__(
+        self,
+        path: Path,
+        scheduler: Scheduler | None = SM2,
+        backups: BackupPolicy | None = None,
+    ):
         """`scheduler` None: the caller calls `use_scheduler` next (it may depend on what the
-        database holds, e.g. fitted FSRS parameters)."""
+        database holds, e.g. fitted FSRS parameters). `backups` None: no automatic backups
+        (before a migration)."""
         self.path = path
         self.scheduler: Scheduler = scheduler or SM2
         self.memory: Scheduler | None = None  # the memory model's scheduler, cached too
+        self.backups = backups
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -173,6 +188,11 @@ class Store:
         self.scheduler = scheduler
         self.memory = memory
         self._ensure_cache()
+
+    def rebuild_kept(self) -> None:
+        """Replay the whole log for every kept scheduler (after the log was rewritten)."""
+        for scheduler in self._kept():
+            self.rebuild_states(scheduler)
 
     def _kept(self) -> list[Scheduler]:
         """The schedulers whose caches every write keeps up to date."""
@@ -232,6 +252,8 @@ class Store:
                 f"{self.path} has schema version {version}; this mlprep knows up to "
                 f"{SCHEMA_VERSION}. Upgrade mlprep."
             )
+        if version > 0 and self.backups is not None:
+            self.backups.take(self.conn, "migration")
         import sqlite_utils
 
         db = sqlite_utils.Database(self.conn)
@@ -723,15 +745,17 @@ class Store:
         typed: str | None = None,
         correct: bool | None = None,
     ) -> Recorded:
-        """Append one answer to the log and replay its card, in one transaction."""
+        """Append one answer to the log and replay its card, in one transaction. The answer
+        gets this device's id and its next sequence number (its identity in `mlprep sync`)."""
         with self.transaction() as conn:
+            device, seq = self._next_seq(conn)
             cur = conn.execute(
                 """INSERT INTO reviews (card_id, ts, day, grade, quality, response_ms, kind,
-                     source, seed, typed, correct)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                     source, seed, typed, correct, device, seq)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     card_id,
-                    when.astimezone(timezone.utc).isoformat(timespec="milliseconds"),
+                    format_ts(when),
                     today.isoformat(),
                     int(answer.grade),
                     answer.quality,
@@ -741,6 +765,8 @@ class Store:
                     seed,
                     typed,
                     None if correct is None else int(correct),
+                    device,
+                    seq,
                 ),
             )
             review_id = cur.lastrowid
@@ -752,11 +778,22 @@ class Store:
             return Recorded(review_id, bool(scheduled), state)
 
     def undo(self, review_id: int) -> str | None:
-        """Remove one answer from the log and replay its card from what is left."""
+        """Remove one answer from the log and replay its card from what is left. An answer
+        with an identity leaves an undo fact naming it, so that the undo reaches the devices
+        it was synced to (an answer already in a sync folder cannot be deleted there)."""
         with self.transaction() as conn:
-            row = conn.execute("SELECT card_id FROM reviews WHERE id = ?", (review_id,)).fetchone()
+            row = conn.execute(
+                "SELECT card_id, device, seq FROM reviews WHERE id = ?", (review_id,)
+            ).fetchone()
             if row is None:
                 return None
+            if row[1] is not None:
+                device, seq = self._next_seq(conn)
+                conn.execute(
+                    """INSERT INTO undos (ts, device, seq, target_device, target_seq)
+                       VALUES (?, ?, ?, ?, ?)""",
+                    (_utc_now(), device, seq, row[1], row[2]),
+                )
             conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
             self._replay(conn, row[0])
             return row[0]
@@ -818,24 +855,16 @@ class Store:
         rows: list[tuple[int, Fact]],
     ) -> CardState | None:
         step_rows, state_row, state = self._replay_rows(scheduler, card_id, rows)
-        conn.executemany(
-            """INSERT INTO steps (scheduler, review_id, card_id, scheduled, interval_before,
-                 interval, due) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            step_rows,
-        )
+        conn.executemany(_INSERT_STEPS, step_rows)
         if state_row is not None:
-            conn.execute(
-                """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
-                     reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                state_row,
-            )
+            conn.execute(_INSERT_STATE, state_row)
         return state
 
     def _replay_rows(
         self, scheduler: Scheduler, card_id: str, rows: list[tuple[int, Fact]]
     ) -> tuple[list[tuple], tuple | None, CardState | None]:
         """One card's replay under `scheduler` as rows of `steps` and its `state` row (None:
-        not scheduled)."""
+        not scheduled), and the state itself."""
         name = scheduler.key
         steps = replay_steps(scheduler, [fact for _, fact in rows])
         before: CardState | None = None
@@ -904,15 +933,18 @@ class Store:
 
     # -- authoring ---------------------------------------------------------------------------
 
-    def reattach_history(self, old: str, new: str) -> int:
+    def reattach_history(self, old: str, new: str, when: datetime | None = None) -> int:
         """Move the review history of retired id `old` to live card `new`, which has none: the
         repair after an id was changed by hand in a file (or a rename interrupted between the
         file and the database). `new` is replayed from the moved log."""
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM reviews WHERE card_id = ?", (new,)).fetchone():
                 raise ValueError(f"{new!r} already has a review history")
+            self._log_rename(conn, old, new, when)
             moved = conn.execute(
-                "UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old)
+                """UPDATE reviews SET recorded_card = COALESCE(recorded_card, card_id),
+                     card_id = ? WHERE card_id = ?""",
+                (new, old),
             ).rowcount
             conn.execute("DELETE FROM state WHERE card_id = ?", (old,))
             conn.execute("DELETE FROM steps WHERE card_id = ?", (old,))
@@ -921,15 +953,18 @@ class Store:
             self._replay(conn, new)
             return moved
 
-    def rename_card(self, old: str, new: str) -> int:
+    def rename_card(self, old: str, new: str, when: datetime | None = None) -> int:
         """Give card `old` the id `new`: its review log, caches, tags and cards row move over, in
         one transaction. Refuses (ValueError) if `new` is already known (a live or retired card,
         or an id in the log). Returns how many reviews moved."""
         with self.transaction() as conn:
             if new in self.known_ids():
                 raise ValueError(f"id {new!r} is already in use (a card or the review history)")
+            self._log_rename(conn, old, new, when)
             moved = conn.execute(
-                "UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old)
+                """UPDATE reviews SET recorded_card = COALESCE(recorded_card, card_id),
+                     card_id = ? WHERE card_id = ?""",
+                (new, old),
             ).rowcount
             conn.execute("UPDATE state SET card_id = ? WHERE card_id = ?", (new, old))
             conn.execute("UPDATE steps SET card_id = ? WHERE card_id = ?", (new, old))
@@ -1003,7 +1038,7 @@ class Store:
             for card_id in sorted(touched):
                 if card_id in latest and earliest[card_id] < latest[card_id]:
                     self._rewrite_in_time_order(conn, card_id)
-            self._replay_cards(conn, sorted(touched))
+            self.replay_cards(conn, touched)
             return FactImport(len(fresh), already, len(touched))
 
     @staticmethod
@@ -1045,9 +1080,13 @@ class Store:
         )
         conn.execute("DROP TABLE temp.reorder")
 
-    def _replay_cards(self, conn: sqlite3.Connection, card_ids: list[str]) -> None:
-        """`_replay` for many cards at once (an import): the other schedulers' caches are
-        dropped once, the facts read in one query, the caches written in two per scheduler."""
+    def replay_cards(self, conn: sqlite3.Connection, card_ids: Iterable[str]) -> None:
+        """`_replay` for many cards at once, inside an open transaction (an import, a merge of
+        another device's facts): the other schedulers' caches are dropped once, the facts read
+        in one query, the caches written in two per kept scheduler."""
+        card_ids = sorted(set(card_ids))
+        if not card_ids:
+            return
         kept = self._kept()
         keys = [k.key for k in kept]
         marks = ", ".join("?" * len(keys))
@@ -1094,3 +1133,112 @@ class Store:
             state_rows,
         )
         conn.execute("DROP TABLE temp.replay_ids")
+
+    # -- identity across devices (mlprep sync) -----------------------------------------------
+
+    def device_id(self) -> str:
+        """This database's device id (made on first use): the first half of every local
+        fact's identity (device, seq), and the name of its file in a sync folder."""
+        with self.transaction() as conn:
+            return self._device(conn)
+
+    def new_device(self) -> None:
+        """Forget this database's device id; the next fact gets a fresh one. After a restore or
+        an import the copy must not continue the original's sequence numbers: two databases
+        writing one device's facts would give different facts the same identity."""
+        with self.transaction() as conn:
+            conn.execute(f"DELETE FROM meta WHERE key IN ('{DEVICE_KEY}', '{SEQ_KEY}')")
+
+    def _device(self, conn: sqlite3.Connection) -> str:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (DEVICE_KEY,)).fetchone()
+        if row is not None:
+            return row[0]
+        device = new_device_id()
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (DEVICE_KEY, device))
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, '0')", (SEQ_KEY,))
+        self._own_unowned(conn, device)
+        return device
+
+    def _next_seq(self, conn: sqlite3.Connection) -> tuple[str, int]:
+        """This device's id and its next sequence number (never reused: undone facts keep
+        theirs, so a number once synced always means the same fact)."""
+        device = self._device(conn)
+        seq = int(conn.execute("SELECT value FROM meta WHERE key = ?", (SEQ_KEY,)).fetchone()[0])
+        conn.execute("UPDATE meta SET value = ? WHERE key = ?", (str(seq + 1), SEQ_KEY))
+        return device, seq + 1
+
+    def own_unowned(self) -> int:
+        """Give every fact without an identity (answers from before v2, rows written by
+        something other than `record`) this device's id and the next numbers, in log order.
+        Returns how many were stamped."""
+        with self.transaction() as conn:
+            device = self._device(conn)  # a new id stamps them itself
+            return self._own_unowned(conn, device)
+
+    def _own_unowned(self, conn: sqlite3.Connection, device: str) -> int:
+        stamped = 0
+        for table in ("reviews", "card_events"):
+            ids = [
+                r[0]
+                for r in conn.execute(f"SELECT id FROM {table} WHERE device IS NULL ORDER BY id")
+            ]
+            if not ids:
+                continue
+            first = int(
+                conn.execute("SELECT value FROM meta WHERE key = ?", (SEQ_KEY,)).fetchone()[0]
+            )
+            conn.executemany(
+                f"UPDATE {table} SET device = ?, seq = ? WHERE id = ?",
+                [(device, first + i, rid) for i, rid in enumerate(ids, start=1)],
+            )
+            conn.execute(
+                "UPDATE meta SET value = ? WHERE key = ?", (str(first + len(ids)), SEQ_KEY)
+            )
+            stamped += len(ids)
+        return stamped
+
+    def _log_rename(
+        self, conn: sqlite3.Connection, old: str, new: str, when: datetime | None
+    ) -> None:
+        """A rename fact: on every device it moves the answers of `old` that precede it in the
+        log order to `new`. Its time is after every answer it moves here, so that the rule
+        moves the same answers everywhere as this rename does now."""
+        moment = (when or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        latest = conn.execute("SELECT MAX(ts) FROM reviews WHERE card_id = ?", (old,)).fetchone()
+        if latest[0] is not None:
+            moment = max(moment, parse_ts(latest[0]) + timedelta(milliseconds=1))
+        device, seq = self._next_seq(conn)
+        conn.execute(
+            "INSERT INTO renames (ts, old, new, device, seq) VALUES (?, ?, ?, ?, ?)",
+            (format_ts(moment), old, new, device, seq),
+        )
+
+
+DEVICE_KEY = "device_id"
+SEQ_KEY = "device_seq"
+
+
+def format_ts(moment: datetime) -> str:
+    """A fact's time as the log stores it: UTC, ISO 8601, milliseconds."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def parse_ts(text: str) -> datetime:
+    """A logged time back as an aware datetime (a naive one is taken as UTC)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _utc_now() -> str:
+    return format_ts(datetime.now(timezone.utc))
+
+
+def new_device_id() -> str:
+    """A fresh device id: the host name (so that a person can tell the files in a sync folder
+    apart) and 8 random hex digits (so that two hosts of one name still differ)."""
+    import re
+    import secrets
+    import socket
+
+    host = re.sub(r"[^a-z0-9]+", "-", socket.gethostname().lower()).strip("-")[:24] or "device"
+    return f"{host}-{secrets.token_hex(4)}"
