@@ -9,9 +9,18 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from mlprep.core.grades import MATURE_INTERVAL, PASSING_QUALITY, RELEARN_BELOW, card_state
+from mlprep.core.grades import (
+    MATURE_INTERVAL,
+    PASSING_QUALITY,
+    RELEARN_BELOW,
+    Answer,
+    Grade,
+    card_state,
+)
+from mlprep.core.scheduling import MIN_EASINESS, SCHEDULERS, Fact, replay_steps
 from mlprep.core.stats import (
     DEFAULT_DAYS,
+    EASE_WEEKS,
     FORECAST_DAYS,
     HEATMAP_WEEKS,
     RESPONSE_CAP_MS,
@@ -24,12 +33,13 @@ from mlprep.core.stats import (
     StatsReport,
     TimeSpent,
     TopicRow,
+    build_ease_trend,
     build_forecast,
     build_heatmap,
     build_streaks,
     sort_topics,
 )
-from mlprep.storage.store import Scope, card_scope
+from mlprep.storage.store import SUSPENDED_IDS, Scope, card_scope, count_due_on
 
 __all__ = ["compute_report"]
 
@@ -123,7 +133,9 @@ def compute_report(
     }
 
     # Cards in scope with their state: counts, forecast, topics and leeches in one pass.
-    new = learning = young_cards = mature_cards = retired = 0
+    suspended_ids = {row[0] for row in conn.execute(SUSPENDED_IDS)}
+    new = learning = young_cards = mature_cards = retired = suspended = 0
+    live_ids: set[str] = set()
     forecast_end = (today + timedelta(days=FORECAST_DAYS)).isoformat()
     due_by_day: dict[str, int] = defaultdict(int)
     topics: dict[
@@ -154,6 +166,10 @@ def compute_report(
         )
         if state == "retired":
             retired += 1
+            continue
+        live_ids.add(cid)
+        if cid in suspended_ids:  # out of every queue: counted apart, not forecast
+            suspended += 1
             continue
         if state == "new":
             new += 1
@@ -202,6 +218,39 @@ def compute_report(
             acc[2] += n
             acc[3] += int(correct)
 
+    # The ease trend: replay each live card's log (pure SM-2 steps, microseconds each).
+    ease_trend = None
+    sched = SCHEDULERS.get(scheduler)
+    eases: dict[str, list[tuple[date, float]]] = {}
+    if sched is not None and sched.ease(sched.initial()) is not None:
+        by_card_facts: dict[str, list[Fact]] = defaultdict(list)
+        for card_id, day_text, grade, quality, kind in conn.execute(
+            f"""SELECT r.card_id, r.day, r.grade, r.quality, r.kind FROM reviews r
+                WHERE +r.day <= ?{rscope} ORDER BY r.card_id, r.id""",
+            (today_iso, *rargs),
+        ):
+            if card_id in live_ids:
+                by_card_facts[card_id].append(
+                    Fact(date.fromisoformat(day_text), Answer(Grade(grade), quality), kind)
+                )
+        for card_id, facts in by_card_facts.items():
+            steps, last = [], None
+            for fact, state in zip(facts, replay_steps(sched, facts), strict=True):
+                scheduled = state is not None and (last is None or state.last_day != last.last_day)
+                if scheduled:  # the same rule as the steps cache: a day's first answer
+                    steps.append((fact.day, sched.ease(state.memory)))
+                last = state
+            if steps:
+                eases[card_id] = steps
+        ease_trend = build_ease_trend(eases, today, MIN_EASINESS, EASE_WEEKS)
+    # Scheduled answers of cards answered before (what FSRS could be fitted on), all time.
+    scheduled_reviews = conn.execute(
+        f"""SELECT COUNT(*) FROM reviews r JOIN steps x
+              ON x.review_id = r.id AND x.scheduler = ? AND x.scheduled = 1
+            WHERE x.interval_before IS NOT NULL AND +r.day <= ?{rscope}""",
+        (scheduler, today_iso, *rargs),
+    ).fetchone()[0]
+
     flagged.sort(key=lambda f: (-f[2], f[0]))
     study_days = sorted(daily)
     return StatsReport(
@@ -213,8 +262,12 @@ def compute_report(
         days_studied=len(study_days),
         first_day=study_days[0] if study_days else None,
         heatmap=build_heatmap(daily, today, weeks),
-        forecast=build_forecast({date.fromisoformat(d): n for d, n in due_by_day.items()}, today),
-        counts=CardCounts(new, learning, young_cards, mature_cards, retired),
+        forecast=build_forecast(
+            {date.fromisoformat(d): n for d, n in due_by_day.items()},
+            today,
+            tomorrow=count_due_on(conn, scheduler, today + timedelta(days=1), scope),
+        ),
+        counts=CardCounts(new, learning, young_cards, mature_cards, retired, suspended),
         retention=Retention(days, since, PassRate(young_n, young_p), PassRate(mature_n, mature_p)),
         streaks=build_streaks(study_days, today),
         time=TimeSpent(today_ms, week_ms, total_ms, week_start, RESPONSE_CAP_MS, capped),
@@ -236,4 +289,7 @@ def compute_report(
             Leech(cid, d, lapses, ease, date.fromisoformat(due), path, line)
             for cid, d, lapses, ease, due, path, line in flagged
         ),
+        scheduler=scheduler,
+        ease=ease_trend,
+        scheduled_reviews=scheduled_reviews,
     )
