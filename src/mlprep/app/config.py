@@ -236,12 +236,20 @@ def write_setting(paths: Paths, key: str, text: str) -> Any:
     return value
 
 
+# `MLPREP_NOW=2026-12-05` (a date alone) means that study day: noon, not midnight, which is
+# before the day's 4 am rollover and so still the previous study day.
+DATE_ONLY_HOUR = 12
+
+
 def now() -> datetime:
-    """The current time, timezone-aware; `MLPREP_NOW` (ISO 8601) overrides it for time travel."""
+    """The current time, timezone-aware; `MLPREP_NOW` (ISO 8601) overrides it for time travel.
+    A date without a time stands for noon of that day (so for that study day)."""
     fixed = os.environ.get("MLPREP_NOW")
     if fixed:
         try:
             moment = datetime.fromisoformat(fixed)
+            if "T" not in fixed.strip() and " " not in fixed.strip():
+                moment = moment.replace(hour=DATE_ONLY_HOUR)
         except ValueError:
             raise ConfigError(
                 f"MLPREP_NOW={fixed!r} is not an ISO date-time (e.g. 2026-12-01T09:00)"

@@ -22,6 +22,7 @@ from mlprep.cli.common import (
     TagOption,
     command,
     fail,
+    latex_warnings,
     open_library,
     scope_of,
     warn,
@@ -288,6 +289,8 @@ def _commit(folder: Path, lock: Path, target: Path, cards: list[dict[str, Any]])
         fail(str(exc))
     for card in added:
         typer.echo(f"Added {card.id} to {card.path}:{card.line}")
+    for warning in latex_warnings(added):
+        typer.echo(warning, err=True)
     return added
 
 

@@ -22,7 +22,9 @@ __all__ = [
     "TagOption",
     "command",
     "fail",
+    "latex_warnings",
     "open_library",
+    "plural",
     "scope_of",
     "warn",
 ]
@@ -71,8 +73,45 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 card`, `2 cards` (`many` for irregular plurals)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
 def warn(message: str) -> None:
     typer.echo(f"warning: {message}", err=True)
+
+
+def latex_warnings(cards: Any) -> list[str]:
+    """`path:line: warning: ...` for each LaTeX command in the cards' math that the renderer
+    does not know (it is shown as written), at the line of the file that holds it."""
+    import re
+
+    from mlprep.term.render import unsupported_latex
+
+    out = []
+    texts: dict[str, list[str]] = {}
+    for card in cards:
+        found = unsupported_latex(card.q) + unsupported_latex(card.a)
+        if not found:
+            continue
+        if card.path not in texts:
+            try:
+                texts[card.path] = Path(card.path).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                texts[card.path] = []
+        lines = texts[card.path]
+        for command in dict.fromkeys(found):
+            pattern = re.compile(re.escape(command) + ("" if "{" in command else r"(?![A-Za-z])"))
+            line = next(
+                (n for n in range(card.line, len(lines) + 1) if pattern.search(lines[n - 1])),
+                card.line,
+            )
+            out.append(
+                f"{card.path}:{line}: warning: card {card.id}: unsupported LaTeX {command} "
+                "(shown as written)"
+            )
+    return out
 
 
 def open_library(cards: list[Path] | None = None, *, quiet: bool = False) -> Any:

@@ -18,7 +18,9 @@ from mlprep.cli.common import (
     TagOption,
     command,
     fail,
+    latex_warnings,
     open_library,
+    plural,
     scope_of,
     warn,
 )
@@ -241,9 +243,10 @@ def check(
     ] = None,
     cards: CardsOption = None,
 ) -> None:
-    """Validate card files: YAML syntax, keys, ids, types, duplicates, generators and params.
+    """Validate card files: YAML, keys, ids, duplicates, generators, params, LaTeX.
 
-    Prints every problem as path:line: message and a summary; exits 1 on any problem.
+    Prints every problem as path:line: message and a summary; exits 1 on any problem. LaTeX
+    commands the renderer does not know are warnings (path:line, shown as written, exit 0).
 
     Example: mlprep check ~/notes/cards
     """
@@ -262,18 +265,22 @@ def check(
     issues = sorted(result.issues + check_generators(result.cards))
     for issue in issues:
         typer.echo(str(issue))
+    warnings = latex_warnings(result.cards)
+    for warning in warnings:
+        typer.echo(warning)
     decks = Counter(c.deck for c in result.cards)
     types = Counter(c.type for c in result.cards)
     tags = Counter(t for c in result.cards for t in c.tags)
     typer.echo(
-        f"{len(result.cards)} cards in {len(decks)} decks "
-        f"({types['basic']} basic, {types['computed']} computed), {len(tags)} tags"
+        f"{plural(len(result.cards), 'card')} in {plural(len(decks), 'deck')} "
+        f"({types['basic']} basic, {types['computed']} computed), {plural(len(tags), 'tag')}"
     )
     if decks:
         typer.echo("decks: " + ", ".join(f"{d} ({n})" for d, n in sorted(decks.items())))
     if tags:
         typer.echo("tags: " + ", ".join(f"{t} ({n})" for t, n in sorted(tags.items())))
     if issues:
-        typer.echo(f"{len(issues)} problem{'s' * (len(issues) != 1)} found", err=True)
+        typer.echo(f"{plural(len(issues), 'problem')} found", err=True)
         raise typer.Exit(1)
-    typer.echo("ok: no problems found")
+    note = f" ({plural(len(warnings), 'LaTeX warning')})" if warnings else ""
+    typer.echo(f"ok: no problems found{note}")
