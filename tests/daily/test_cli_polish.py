@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -92,3 +93,43 @@ def test_add_warns_about_unsupported_latex_where_the_card_landed(tmp_path):
         f"{path}:{line}: warning: card x-weird: unsupported LaTeX \\weird (shown as written)"
         in result.stderr
     )
+
+
+def _commands():
+    return [c.name or c.callback.__name__ for c in app.registered_commands]
+
+
+def test_help_uses_one_placeholder_style_and_short_ranges():
+    for name in _commands():
+        result = runner.invoke(app, [name, "--help"], env={"COLUMNS": "80"})
+        assert result.exit_code == 0, name
+        out = result.output
+        assert not re.search(r"<(str|int|float|path|int range|float range|text)>", out), (name, out)
+        assert "{" not in out.splitlines()[0], (name, out)  # the usage line: `ID`, not `{ID}`
+        assert "<=x" not in out and "x>=" not in out and "4611686018427387904" not in out, name
+        for line in out.splitlines():
+            assert len(line) <= 80, (name, line)
+
+
+def test_top_level_help_lists_full_one_line_descriptions():
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "80"})
+    commands = result.output.split("Commands:")[1].strip().splitlines()
+    assert len(commands) == len(_commands())
+    for line in commands:
+        assert not line.rstrip().endswith("..."), line
+        assert line.rstrip().endswith("."), line
+
+
+def test_short_t_is_tag_in_every_command():
+    for name in _commands():
+        out = runner.invoke(app, [name, "--help"], env={"COLUMNS": "200"}).output
+        for line in out.splitlines():
+            if line.strip().startswith("-t,"):
+                assert line.strip().startswith("-t, --tag"), (name, line)
+
+
+def test_drill_takes_tag_and_still_topic(tmp_path):
+    for flag in ("--tag", "-t", "--topic"):
+        # Parsed (no "No such option"); without a terminal the session itself cannot start.
+        result = runner.invoke(app, ["drill", flag, "nope"])
+        assert result.exit_code == 2 and "needs a terminal" in result.output, result.output

@@ -18,6 +18,7 @@ __all__ = [
     "Settings",
     "bundled_cards_dir",
     "card_sources",
+    "display_path",
     "load_settings",
     "now",
     "setting_sources",
@@ -67,6 +68,22 @@ def bundled_cards_dir() -> Path:
     if installed.is_dir():
         return installed
     return here.parent.parent / "cards"
+
+
+BUNDLED_PREFIX = "bundled:"
+
+
+def display_path(path: str) -> str:
+    """A card file's path as shown to the user: a bundled file as `bundled:NAME.yaml` (the
+    installed package's path is long and nothing to edit), any other file as it is."""
+    if not path:
+        return path
+    try:
+        resolved = Path(path).resolve()
+        relative = resolved.relative_to(bundled_cards_dir().resolve())
+    except (OSError, ValueError):
+        return path
+    return BUNDLED_PREFIX + relative.as_posix()
 
 
 def card_sources(paths: Paths, extra: list[Path] | tuple[Path, ...] = ()) -> list[Path]:

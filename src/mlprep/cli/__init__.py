@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from mlprep import __version__
-from mlprep.cli import authoring, config, drill, review, stats
+from mlprep.cli import authoring, config, drill, marks, review, stats
 from mlprep.cli.common import ErrorHandlingGroup
 
 __all__ = ["COMMANDS", "app", "main"]
@@ -33,7 +33,11 @@ COMMANDS = (
     authoring.add,
     authoring.show,
     authoring.list_cards,
+    authoring.search,
     authoring.rename,
+    marks.suspend,
+    marks.unsuspend,
+    marks.flag,
     stats.stats,
     config.config,
     review.check,

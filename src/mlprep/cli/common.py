@@ -3,6 +3,7 @@ turns domain, SQLite and OS errors into an `Error: ...` line and an exit code.""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -17,10 +18,12 @@ __all__ = [
     "CardsOption",
     "DeckOption",
     "ErrorHandlingGroup",
+    "MlprepCommand",
     "JsonOption",
     "LevelOption",
     "TagOption",
     "command",
+    "editor_command",
     "fail",
     "latex_warnings",
     "open_library",
@@ -55,16 +58,59 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable JSON 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# `--help` shows integer ranges short: `[0..2⁶²]`, `[≥ 1]`, not `[0<=x<=4611686018427387904]`.
+_RANGE = re.compile(r"(-?\d+)<=x<=(-?\d+)|x>=(-?\d+)|x<=(-?\d+)")
+_BIG = {str(2**62): "2⁶²", str(2**63 - 1): "2⁶³−1"}
+
+
+def _short_range(match: re.Match[str]) -> str:
+    low, high, at_least, at_most = (_BIG.get(g, g) if g else g for g in match.groups())
+    if at_least is not None:
+        return f"≥ {at_least}"
+    if at_most is not None:
+        return f"≤ {at_most}"
+    return f"{low}..{high}"
+
+
+class MlprepCommand(typer.core.TyperCommand):
+    """A command whose help uses one placeholder style: `ID`, not `{ID}` for a required
+    argument, and short ranges."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+    def get_help(self, ctx: Any) -> str:
+        return _RANGE.sub(_short_range, super().get_help(ctx))
+
+
 def command(name: str | None = None, **options: Any) -> Callable[[F], F]:
     """Mark a function as a command (with typer's `app.command` options); `mlprep.cli`
     registers the marked functions from its explicit list, so importing a module registers
     nothing."""
+
+    options.setdefault("cls", MlprepCommand)
 
     def mark(func: F) -> F:
         func.__mlprep_command__ = (name, options)  # type: ignore[attr-defined]
         return func
 
     return mark
+
+
+def editor_command(command: str, path: str, line: int) -> list[str]:
+    """The argv that opens `path` at `line` in the editor `command` ($VISUAL/$EDITOR): `+N
+    FILE` (vi, vim, nvim, nano, emacs, micro, kak, ...), `-g FILE:N` for VS Code, `FILE:N`
+    for Sublime Text and Zed."""
+    import shlex
+
+    argv = shlex.split(command)
+    name = Path(argv[0]).name if argv else ""
+    if name in ("code", "code-insiders", "codium", "cursor"):
+        return [*argv, "-g", f"{path}:{line}"]
+    if name in ("subl", "sublime_text", "zed", "zeditor"):
+        return [*argv, f"{path}:{line}"]
+    return [*argv, f"+{line}", path]
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -87,6 +133,7 @@ def latex_warnings(cards: Any) -> list[str]:
     does not know (it is shown as written), at the line of the file that holds it."""
     import re
 
+    from mlprep.app.config import display_path
     from mlprep.term.render import unsupported_latex
 
     out = []
@@ -108,8 +155,8 @@ def latex_warnings(cards: Any) -> list[str]:
                 card.line,
             )
             out.append(
-                f"{card.path}:{line}: warning: card {card.id}: unsupported LaTeX {command} "
-                "(shown as written)"
+                f"{display_path(card.path)}:{line}: warning: card {card.id}: unsupported LaTeX "
+                f"{command} (shown as written)"
             )
     return out
 

@@ -499,6 +499,8 @@ def build_leeches(report: StatsReport) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
+    from mlprep.app.config import display_path
+
     if report.leech_threshold <= 0:
         return Text("Leeches: detection is off (leech_threshold = 0).", style="dim")
     if not report.leeches:
@@ -521,7 +523,8 @@ def build_leeches(report: StatsReport) -> RenderableType:
     table.add_column("ease", justify="right")
     table.add_column("file", overflow="fold", style="dim")
     for leech in report.leeches[:MAX_LEECH_ROWS]:
-        where = f"{leech.path}:{leech.line}" if leech.line else leech.path
+        path = display_path(leech.path)
+        where = f"{path}:{leech.line}" if leech.line else path
         table.add_row(leech.id, str(leech.lapses), f"{leech.easiness:.2f}", Text(where))
     return table
 
