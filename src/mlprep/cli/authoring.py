@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -236,18 +236,25 @@ def _fail_problems(problems: list[str], what: str = "cannot add the card") -> No
         fail(f"{what}:\n" + "\n".join(f"  {p}" for p in problems))
 
 
-def _near_duplicates_ok(cards: list[dict[str, Any]], ctx: _Context, force: bool, ask: bool) -> bool:
-    """Warn about near-duplicate questions; True if the cards may be added."""
+def _near_duplicates_ok(
+    cards: list[dict[str, Any]], ctx: _Context, force: bool, ask: bool
+) -> list[dict[str, Any]]:
+    """The cards that may be added, after warning about near-duplicate questions (of a card
+    that exists, or of an earlier card of the same batch). With `force` all of them; in a
+    terminal (`ask`) the user decides for each; otherwise a single card is an error and a
+    batch skips only its near-duplicates, each reported by its number in the batch."""
     from mlprep.decks.authoring import near_duplicates
     from mlprep.decks.loader import Card
 
+    keep = []
     earlier: list[Card] = []  # the batch's own cards count too: two near-copies in one --stdin
     for n, card in enumerate(cards, 1):
         q = card.get("q")
         matches = near_duplicates(q, [*ctx.cards, *earlier]) if isinstance(q, str) else []
         if isinstance(q, str):
-            earlier.append(Card(id=f"#{n} of this batch", deck="", q=q, path="<new>", line=n))
+            earlier.append(Card(id=f"#{n} of this batch", deck="", q=q))
         if not matches:
+            keep.append(card)
             continue
         best, ratio = matches[0]
         where = f"card {best.id} ({_where(best)})" if best.path else f"card {best.id}"
@@ -258,15 +265,25 @@ def _near_duplicates_ok(cards: list[dict[str, Any]], ctx: _Context, force: bool,
                 f'"{_short(q)}" is {ratio:.0%} similar to the question of {where}: '
                 f'"{_short(best.q)}"'
             )
+        label = f"card {n} of {len(cards)}: " if len(cards) > 1 else ""
         if force:
-            warn(message + "; adding it anyway (--force)")
+            warn(label + message + "; adding it anyway (--force)")
+            keep.append(card)
         elif ask:
-            warn(message)
-            if not _confirm("Add it anyway?", default=False):
-                return False
-        else:
+            warn(label + message)
+            if _confirm("Add it anyway?", default=False):
+                keep.append(card)
+        elif len(cards) == 1:
             fail(message + ". Use --force to add it anyway.")
-    return True
+        else:
+            warn(f"skipped {label}{message}. Use --force to add it anyway.")
+    return keep
+
+
+def _not_added(message: str = "Not added.") -> NoReturn:
+    """The user chose not to add the card: say so, exit 0 (it is not an error)."""
+    typer.echo(message)
+    raise typer.Exit(0)
 
 
 def _commit(folder: Path, lock: Path, target: Path, cards: list[dict[str, Any]]) -> list[Card]:
@@ -308,8 +325,8 @@ def _ask(prompt: str, default: str = "") -> str:
     try:
         reply = input(f"{prompt} [{default}]: " if default else f"{prompt}: ")
     except EOFError:
-        typer.echo()
-        fail("Nothing added.")
+        typer.echo()  # Ctrl-D left the cursor on the prompt line
+        fail("cancelled (Ctrl-D): nothing added.")
     return reply.strip() or default
 
 
@@ -361,22 +378,33 @@ def _ask_text(prompt: str, what: str) -> str:
         typer.echo(f"{what} is needed.")
 
 
+ANSWER_END = "."
+
+
 def _ask_answer() -> str:
-    typer.echo("Answer (Markdown; finish with an empty line or Ctrl-D):")
+    """Several lines and paragraphs: a blank line starts a new paragraph; a line with only
+    `.`, two blank lines in a row, or Ctrl-D ends the answer."""
+    typer.echo(
+        "Answer (Markdown; a blank line starts a new paragraph; end with a line with only "
+        "'.', two blank lines, or Ctrl-D):"
+    )
     while True:
-        lines = []
+        lines: list[str] = []
         while True:
             try:
                 line = input("> ")
             except EOFError:
                 typer.echo()
                 break
-            if not line.strip():
+            if line.strip() == ANSWER_END:
                 break
+            if not line.strip() and lines and not lines[-1].strip():
+                break  # the second blank line in a row
             lines.append(line)
-        if lines:
-            return "\n".join(lines)
-        typer.echo("An answer is needed (type it, then an empty line):")
+        text = "\n".join(lines).strip("\n")
+        if text.strip():
+            return text
+        typer.echo("An answer is needed (type it, then a line with only '.'):")
 
 
 def _ask_tags(in_use: list[str], preset: list[str]) -> list[str]:
@@ -501,12 +529,26 @@ def add(
     if editor:
         _add_with_editor(paths, folder, lock, deck, preset, force)
         return
+    half = not from_stdin and generator is None and (question is None) != (answer is None)
+    if half and sys.stdin.isatty():  # --q without --a (or the other way): ask for the rest
+        _add_interactively(folder, lock, deck, preset, force)
+        return
     if from_stdin or question is not None or answer is not None or generator is not None:
-        if not from_stdin and generator is None and (question is None or answer is None):
+        if half:
             fail("give both --q and --a (or run `mlprep add` in a terminal to be asked)", 2)
         ctx = _load_context(folder, lock)
         if from_stdin:
-            snippet = parse_snippet(sys.stdin.read())
+            if sys.stdin.isatty():
+                typer.echo(
+                    "Reading YAML cards from stdin; end with Ctrl-D (or use `mlprep add --editor`).",
+                    err=True,
+                )
+            try:
+                text = sys.stdin.read()
+            except KeyboardInterrupt:
+                typer.echo(err=True)
+                fail("cancelled: nothing added.", 130)
+            snippet = parse_snippet(text)
             _fail_problems(snippet.problems, "cannot read the cards from stdin")
             new_cards = [
                 {**c, "tags": list(dict.fromkeys([*(c.get("tags") or []), *tag_list]))}
@@ -528,8 +570,16 @@ def add(
         for card, sample in zip(new_cards, samples, strict=True):
             if sample is not None:
                 _console().print(*_card_panels(card, sample))
-        _near_duplicates_ok(new_cards, ctx, force, ask=False)
-        _commit(folder, lock, target, new_cards)
+        keep = _near_duplicates_ok(new_cards, ctx, force, ask=False)
+        if not keep:
+            fail("nothing added: every card is a near-duplicate (--force adds them anyway)")
+        _commit(folder, lock, target, keep)
+        if len(keep) < len(new_cards):
+            skipped = len(new_cards) - len(keep)
+            fail(
+                f"added {len(keep)} of {len(new_cards)} cards; skipped "
+                f"{plural(skipped, 'near-duplicate')} (listed above)"
+            )
         return
     if not sys.stdin.isatty():
         fail(
@@ -557,6 +607,17 @@ def _parse_params(params: str | None) -> dict[str, Any] | None:
 def _add_interactively(
     folder: Path, lock: Path, deck: str | None, preset: dict[str, Any], force: bool
 ) -> None:
+    """The questions of `mlprep add` in a terminal; Ctrl-C cancels on a line of its own."""
+    try:
+        _ask_for_card(folder, lock, deck, preset, force)
+    except KeyboardInterrupt:
+        typer.echo()  # ^C left the cursor on the prompt line
+        fail("cancelled (Ctrl-C): nothing added.", 130)
+
+
+def _ask_for_card(
+    folder: Path, lock: Path, deck: str | None, preset: dict[str, Any], force: bool
+) -> None:
     from mlprep.decks.authoring import AuthoringError, assign_ids, make_card
 
     ctx = _load_context(folder, lock)
@@ -571,11 +632,19 @@ def _add_interactively(
     computed = preset.get("type") == "computed"
     if computed:
         q = _ask("Lead-in text shown above the problem (optional)")
+    elif preset.get("q"):
+        q = preset["q"]
+        typer.echo(f"Question: {_short(q, 70)}")
     else:
         q = _ask_text("Question (Markdown; math as $...$)", "A question")
-        if not _near_duplicates_ok([{"q": q}], ctx, force, ask=True):
-            fail("Nothing added.")
-    a = None if computed else _ask_answer()
+    if not computed and not _near_duplicates_ok([{"q": q}], ctx, force, ask=True):
+        _not_added()
+    if computed:
+        a = None
+    elif preset.get("a"):
+        a = preset["a"]
+    else:
+        a = _ask_answer()
     tag_list = _ask_tags(ctx.tags, list(preset.get("tags") or []))
     card = make_card(
         q,
@@ -595,7 +664,7 @@ def _add_interactively(
         _header(shown["id"], deck_name, tag_list, target.name), *_card_panels(card, samples[0])
     )
     if not _confirm(f"Add this card to {target.name}?", default=True):
-        fail("Nothing added.")
+        _not_added()
     _commit(folder, lock, target, [card])
 
 
@@ -662,9 +731,10 @@ def _add_with_editor(
         for card, sample in zip(snippet.cards, samples, strict=True):
             if sample is not None:
                 _console().print(*_card_panels(card, sample))
-        if not _near_duplicates_ok(snippet.cards, ctx, force, ask=sys.stdin.isatty()):
-            fail("Nothing added.")
-        _commit(folder, lock, target, snippet.cards)
+        keep = _near_duplicates_ok(snippet.cards, ctx, force, ask=sys.stdin.isatty())
+        if not keep:
+            _not_added()
+        _commit(folder, lock, target, keep)
     except (typer.Exit, KeyboardInterrupt) as exc:
         if draft.exists():
             typer.echo(kept, err=True)
