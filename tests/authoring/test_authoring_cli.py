@@ -445,7 +445,7 @@ def test_show_a_new_card(mine):
     result = run("show", "gamma")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == f" gamma  ·  deck mine  ·  {mine}:12"
+    assert lines[:2] == [" gamma · deck mine", f" {mine}:12"]
     assert "│ What is the gamma function?" in result.stdout
     assert "│ A generalised factorial." in result.stdout
     assert lines[-1] == "Status: new: not reviewed yet."
@@ -455,7 +455,7 @@ def test_show_history(history):
     result = run("show", "alpha")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert " alpha  ·  deck mine  tags greek  ·" in out
+    assert " alpha · deck mine · tags greek\n" in out
     rows = [line.split() for line in out.splitlines() if line.strip().startswith("2026-")]
     # SM-2's ease after each answer: Good keeps 2.50, Again takes 0.54 off (q = 1).
     assert rows == [

@@ -173,16 +173,18 @@ def _card_panels(card: Any, problem: Any = None) -> list[RenderableType]:
 
 
 def _header(card_id: str, deck: str, tags: Any, where: str) -> Any:
+    """The card's id, deck and tags on one line (cut to the width), then where it lives: a
+    path is never broken in the middle."""
+    from rich.console import Group
     from rich.text import Text
 
-    line = Text()
+    line = Text(no_wrap=True, overflow="ellipsis")
     line.append(f" {card_id}", style="bold")
-    line.append("  ·  ")
+    line.append(" · ")
     line.append(f"deck {deck}", style="bold")
     if tags:
-        line.append("  tags " + ", ".join(tags), style="dim")
-    line.append(f"  ·  {where}", style="dim")
-    return line
+        line.append(" · tags " + ", ".join(tags), style="dim")
+    return Group(line, Text(f" {where}", style="dim", no_wrap=True, overflow="fold"))
 
 
 def _console() -> Any:
