@@ -516,17 +516,24 @@ def build_ease_trend(
 ) -> EaseTrend:
     """`eases`: per card, (day, ease after that day's scheduling answer) in order. The
     average ease of the cards introduced by each weekly point, oldest first."""
-    points = []
-    for back in range(weeks - 1, -1, -1):
-        day = today - timedelta(days=7 * back)
-        values = []
-        for steps in eases.values():
-            known = [ease for when, ease in steps if when <= day]
-            if known:
-                values.append(known[-1])
-        points.append(EasePoint(day, len(values), sum(values) / len(values) if values else None))
+    from bisect import bisect_right
+
+    days = [today - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
+    sums = [0.0] * weeks
+    counts = [0] * weeks
+    for steps in eases.values():
+        when = [day for day, _ in steps]
+        for k, day in enumerate(days):
+            index = bisect_right(when, day)
+            if index:
+                sums[k] += steps[index - 1][1]
+                counts[k] += 1
+    points = tuple(
+        EasePoint(day, n, total / n if n else None)
+        for day, n, total in zip(days, counts, sums, strict=True)
+    )
     at_floor = sum(1 for steps in eases.values() if steps and steps[-1][1] <= floor + 1e-9)
-    return EaseTrend(tuple(points), at_floor, floor)
+    return EaseTrend(points, at_floor, floor)
 
 
 def build_forecast(

@@ -9,15 +9,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from mlprep.core.grades import (
-    MATURE_INTERVAL,
-    PASSING_QUALITY,
-    RELEARN_BELOW,
-    Answer,
-    Grade,
-    card_state,
-)
-from mlprep.core.scheduling import MIN_EASINESS, SCHEDULERS, Fact, replay_steps
+from mlprep.core.grades import MATURE_INTERVAL, PASSING_QUALITY, RELEARN_BELOW, card_state
+from mlprep.core.scheduling import MIN_EASINESS, SCHEDULERS
 from mlprep.core.stats import (
     DEFAULT_DAYS,
     EASE_WEEKS,
@@ -218,31 +211,46 @@ def compute_report(
             acc[2] += n
             acc[3] += int(correct)
 
-    # The ease trend: replay each live card's log (pure SM-2 steps, microseconds each).
+    # The ease trend, from the ease each scheduling answer left (the steps cache; NULL for a
+    # scheduler without an ease). A card with no answer since the oldest point had the same
+    # ease at every point (its cached state's), so only recently answered cards are read in
+    # full: the cost follows the last weeks' activity, not the size of the log.
     ease_trend = None
-    sched = SCHEDULERS.get(scheduler)
-    eases: dict[str, list[tuple[date, float]]] = {}
-    if sched is not None and sched.ease(sched.initial()) is not None:
-        by_card_facts: dict[str, list[Fact]] = defaultdict(list)
-        for card_id, day_text, grade, quality, kind in conn.execute(
-            f"""SELECT r.card_id, r.day, r.grade, r.quality, r.kind FROM reviews r
-                WHERE +r.day <= ?{rscope} ORDER BY r.card_id, r.id""",
-            (today_iso, *rargs),
+    active = SCHEDULERS.get(scheduler)
+    if active is not None and active.ease(active.initial()) is not None:
+        oldest = (today - timedelta(days=7 * (EASE_WEEKS - 1))).isoformat()
+        answered_lately = {
+            row[0]
+            for row in conn.execute("SELECT DISTINCT card_id FROM reviews WHERE day > ?", (oldest,))
+        }
+        eases: dict[str, list[tuple[date, float]]] = {}
+        since_start = date.min
+        for card_id, ease in conn.execute(
+            "SELECT card_id, ease FROM state WHERE scheduler = ? AND ease IS NOT NULL",
+            (scheduler,),
         ):
-            if card_id in live_ids:
-                by_card_facts[card_id].append(
-                    Fact(date.fromisoformat(day_text), Answer(Grade(grade), quality), kind)
-                )
-        for card_id, facts in by_card_facts.items():
-            steps, last = [], None
-            for fact, state in zip(facts, replay_steps(sched, facts), strict=True):
-                scheduled = state is not None and (last is None or state.last_day != last.last_day)
-                if scheduled:  # the same rule as the steps cache: a day's first answer
-                    steps.append((fact.day, sched.ease(state.memory)))
-                last = state
-            if steps:
-                eases[card_id] = steps
+            if (
+                card_id in live_ids
+                and card_id not in suspended_ids
+                and card_id not in answered_lately
+            ):
+                eases[card_id] = [(since_start, ease)]
+        steps_of: dict[str, list[tuple[int, str, float]]] = defaultdict(list)
+        wanted = [c for c in answered_lately if c in live_ids and c not in suspended_ids]
+        for chunk in range(0, len(wanted), 500):
+            part = wanted[chunk : chunk + 500]
+            for card_id, review_id, day_text, ease in conn.execute(
+                f"""SELECT x.card_id, x.review_id, r.day, x.ease FROM steps x
+                      JOIN reviews r ON r.id = x.review_id
+                    WHERE x.scheduler = ? AND x.scheduled = 1 AND x.ease IS NOT NULL
+                      AND r.day <= ? AND x.card_id IN ({", ".join("?" * len(part))})""",
+                (scheduler, today_iso, *part),
+            ):
+                steps_of[card_id].append((review_id, day_text, ease))
+        for card_id, steps in steps_of.items():
+            eases[card_id] = [(date.fromisoformat(day), ease) for _, day, ease in sorted(steps)]
         ease_trend = build_ease_trend(eases, today, MIN_EASINESS, EASE_WEEKS)
+
     # Scheduled answers of cards answered before (what FSRS could be fitted on), all time.
     scheduled_reviews = conn.execute(
         f"""SELECT COUNT(*) FROM reviews r JOIN steps x

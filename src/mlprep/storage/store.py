@@ -717,12 +717,13 @@ class Store:
                     before.interval if scheduled and before is not None else None,
                     after.interval if scheduled and after is not None else None,
                     after.due.isoformat() if scheduled and after is not None else None,
+                    self.scheduler.ease(after.memory) if scheduled and after is not None else None,
                 )
             )
             before = after
         conn.executemany(
             """INSERT INTO steps (scheduler, review_id, card_id, scheduled, interval_before,
-                 interval, due) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                 interval, due, ease) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
             step_rows,
         )
         state = steps[-1] if steps else None
