@@ -177,3 +177,36 @@ def test_a_lead_in_that_repeats_the_prompt_is_not_shown_twice():
 def test_vector_answer_formats_show_the_right_number_of_entries():
     problem = generate("logistic_grad", 0, {"level": 1})
     assert problem.answer_format == "a vector of 2 numbers, e.g. `[0.5, -1.25]`"
+
+
+def test_search_says_one_card_matches():
+    from mlprep.term.listing import build_search_results
+
+    hit = search("adam", [SearchDoc("a", "d", "Adam?", "", ())])
+    assert render(build_search_results(hit, "adam"))[0] == "1 card matches 'adam', best first:"
+
+
+def test_a_drill_on_a_new_card_counts_against_the_new_cards_of_the_day(tmp_path):
+    from mlprep.app.library import day_queue
+
+    deck = tmp_path / "d.yaml"
+    deck.write_text(
+        "cards:\n  - {id: c1, type: computed, generator: f1}\n"
+        + "".join(f"  - {{id: b{i}, q: q{i}, a: a{i}}}\n" for i in range(5))
+    )
+    day = date(2026, 12, 1)
+    with Store(tmp_path / "db.sqlite") as store:
+        store.sync([deck])
+        assert len(day_queue(store, day, new_per_day=3)) == 3
+        store.record(
+            "c1", Answer.expert(4), datetime(2026, 12, 1, 9).astimezone(), day, kind="drill"
+        )
+        assert store.new_seen_on(day) == 1
+        assert len([q for q in day_queue(store, day, new_per_day=3) if q.kind == "new"]) == 2
+
+
+def test_the_leech_notice_says_how_to_act_on_the_card():
+    from mlprep.term.leech import leech_notice
+
+    text = "\n".join(render(leech_notice(None, "x", 8)))
+    assert "e opens it in your editor and s suspends it" in " ".join(text.split())

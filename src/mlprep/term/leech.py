@@ -31,5 +31,9 @@ def leech_notice(card: Card | None, card_id: str, threshold: int) -> Text:
         text.append(f"\nIt is in {where}. ", style="dim")
     else:
         text.append("\n")
-    text.append("`mlprep stats` lists all leeches.", style="dim")
+    text.append(
+        "When it is on screen, e opens it in your editor and s suspends it; "
+        "`mlprep stats` lists all leeches.",
+        style="dim",
+    )
     return text

@@ -115,7 +115,8 @@ def _search_text(hits: Sequence[Hit], query: str, width: int) -> Any:
     if not count:
         text.append(f"No card matches {query!r}.", style="bold")
         return text
-    text.append(f"{count} card{'s' * (count != 1)} match {query!r}, best first:", style="bold")
+    verb = "card matches" if count == 1 else "cards match"
+    text.append(f"{count} {verb} {query!r}, best first:", style="bold")
     for hit in hits:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f" {hit.card_id}", style="bold")
