@@ -272,8 +272,9 @@ def test_the_summary_time_is_the_stats_answering_time(store):
     assert summary.answering_ms == 4_000 + 60_000 + 13_000
     assert compute_report(store.conn, DAY).time.today_ms == summary.answering_ms
     text = summary_text(summary).plain
-    assert text.startswith("Session done: 3 answers, 3 cards · 1m 17s answering")
-    assert text.endswith("· 100% passed · 3 due tomorrow")
+    assert text == "Session done: 3 answers, 3 cards · 1m 17s answering · 100% passed\n" + (
+        "Tomorrow: 3 cards due."
+    )
 
 
 def test_edit_opens_the_file_at_the_card_line_and_shows_the_edited_card(tmp_path, monkeypatch):
@@ -343,3 +344,19 @@ def test_every_card_of_the_bundled_deck_fits_80_columns():
         ):
             assert_fits(render(panel))
     assert files
+
+
+def test_a_long_summary_wraps_between_its_parts_only():
+    from mlprep.core.session import SessionSummary
+    from mlprep.term.review import summary_lines
+
+    summary = SessionSummary(
+        answered=123, passed=100, seconds=3000, due_tomorrow=45, cards={str(i) for i in range(99)}
+    )
+    summary.answering_ms = 725_000
+    lines = render(summary_lines(summary))
+    assert lines == [
+        "Session done: 123 answers, 99 cards · 12m 05s answering (50m 00s in all)",
+        "  81% passed",
+        "Tomorrow: 45 cards due.",
+    ]

@@ -113,7 +113,7 @@ def _run_review(
     from mlprep.app.library import day_queue
     from mlprep.core.queue import CRAM, NORMAL
     from mlprep.core.session import ReviewSession
-    from mlprep.term.review import KeyReader, nothing_due_text, run_review, summary_text
+    from mlprep.term.review import KeyReader, nothing_due_text, run_review, summary_lines
 
     store = lib.store
     policy = CRAM if cram else NORMAL
@@ -148,7 +148,7 @@ def _run_review(
     skipped: list[str] = []
     hooks = review_hooks(lib, console, keys, skipped, cards=cards)
     summary = run_review(session, store.card, console, keys, expert=expert, **hooks)
-    console.print(summary_text(summary))
+    console.print(summary_lines(summary))
     for problem in skipped:
         warn(f"skipped: {problem}; run `mlprep check`")
 

@@ -40,6 +40,7 @@ __all__ = [
     "grade_note",
     "nothing_due_text",
     "run_review",
+    "summary_lines",
     "summary_text",
 ]
 
@@ -289,14 +290,52 @@ def grade_note(preview: dict[Answer, GradePreview], expert: bool = False) -> Tex
     return _line(text)
 
 
+class _Parts:
+    """A line of parts joined by " · " that wraps only between parts (continuation lines
+    indented), so that no part is split across lines."""
+
+    SEP = " · "
+
+    def __init__(self, text: Text):
+        self.text = text
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        width = options.max_width
+        parts = self.text.split(self.SEP, allow_blank=True)
+        line = Text()
+        for n, part in enumerate(parts):
+            joined = line.cell_len + (len(self.SEP) if n else 0) + part.cell_len
+            if n and joined > width:
+                yield line
+                line = Text("  ")
+            elif n:
+                line.append(self.SEP)
+            line.append_text(part)
+        yield line
+
+    def __rich_measure__(self, console: Any, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        return Measurement(min(options.max_width, 20), min(options.max_width, self.text.cell_len))
+
+
+def summary_lines(summary: SessionSummary) -> RenderableType:
+    """`summary_text`: its first line wrapped between parts when the terminal is narrow."""
+    first, second = summary_text(summary).split("\n")
+    return Group(_Parts(first), second)
+
+
 def summary_text(summary: SessionSummary) -> Text:
-    """The end of a session. Its time is the time spent answering (each answer up to 60 s),
-    the definition `mlprep stats` uses; the sitting's wall-clock length is in parentheses when
-    it differs by more than a minute."""
+    """The end of a session, then tomorrow's count on a line of its own (as `review` says it
+    when nothing is due). Its time is the time spent answering (each answer up to 60 s), the
+    definition `mlprep stats` uses; the sitting's wall-clock length is in parentheses when it
+    differs by more than a minute."""
     text = Text()
+    tomorrow = summary.due_tomorrow
+    due = f"\nTomorrow: {tomorrow} card{'s' * (tomorrow != 1)} due."
     if not summary.answered:
-        text.append("Session done: no cards answered", style="bold")
-        text.append(f" · {summary.due_tomorrow} due tomorrow")
+        text.append("Session done: no cards answered.", style="bold")
+        text.append(due)
         return text
     text.append("Session done: ", style="bold")
     cards = len(summary.cards)
@@ -309,7 +348,7 @@ def summary_text(summary: SessionSummary) -> Text:
         text.append(f" ({_clock(summary.seconds)} in all)", style="dim")
     if summary.accuracy is not None:
         text.append(f" · {summary.accuracy:.0%} passed")
-    text.append(f" · {summary.due_tomorrow} due tomorrow")
+    text.append(due)
     return text
 
 
