@@ -96,11 +96,15 @@ def expected_answer(home: Path, day: date, card: str, seed: str) -> str:
         check=True,
     )
     answer = json.loads(out.stdout)["answer"]
+
+    def num(x: float) -> str:
+        return f"{float(x):.6g}"
+
     if isinstance(answer, list) and answer and isinstance(answer[0], list):
-        return "; ".join(" ".join(repr(float(x)) for x in row) for row in answer)
+        return "; ".join(" ".join(num(x) for x in row) for row in answer)
     if isinstance(answer, list):
-        return " ".join(repr(float(x)) for x in answer)
-    return repr(float(answer))
+        return " ".join(num(x) for x in answer)
+    return num(answer)
 
 
 def grade_key(rng: random.Random) -> str:

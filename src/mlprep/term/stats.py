@@ -542,10 +542,11 @@ def build_ease(report: StatsReport) -> RenderableType:
     if trend is not None and any(p.cards for p in trend.points):
         text.append("Ease (SM-2)", style="bold")
         text.append(", average of the cards introduced by then:\n")
+        last = len(trend.points) - 1
         cells = [
-            f"{_short(p.day) if i < len(trend.points) - 1 else 'today'} "
-            + ("—" if p.average is None else f"{p.average:.2f}")
+            f"{_short(p.day) if i < last else 'today'} {p.average:.2f}"
             for i, p in enumerate(trend.points)
+            if p.average is not None  # before the first card was introduced: nothing to show
         ]
         text.append("  " + " → ".join(cells))
         if trend.change is not None:
