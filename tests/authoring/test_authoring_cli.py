@@ -158,7 +158,9 @@ def test_id_clash_with_the_bundled_deck():
     bundled = load_paths([bundled_cards_dir()]).cards[0]
     result = run("add", "--q", "New?", "--a", "x", "--id", bundled.id)
     assert result.exit_code == 1
-    assert f"is already used by a card in {bundled.path}:{bundled.line}" in result.stderr
+    # A bundled card's place is shown short: bundled:FILE.yaml:LINE, not the package path.
+    where = f"bundled:{Path(bundled.path).name}:{bundled.line}"
+    assert f"is already used by a card in {where}" in result.stderr
 
 
 def test_id_clash_with_retired_history(history, mine):
@@ -443,7 +445,7 @@ def test_show_a_new_card(mine):
     result = run("show", "gamma")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == f" gamma  ·  deck mine  ·  {mine}:12"
+    assert lines[:2] == [" gamma · deck mine", f" {mine}:12"]
     assert "│ What is the gamma function?" in result.stdout
     assert "│ A generalised factorial." in result.stdout
     assert lines[-1] == "Status: new: not reviewed yet."
@@ -453,17 +455,18 @@ def test_show_history(history):
     result = run("show", "alpha")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert " alpha  ·  deck mine  tags greek  ·" in out
+    assert " alpha · deck mine · tags greek\n" in out
     rows = [line.split() for line in out.splitlines() if line.strip().startswith("2026-")]
+    # SM-2's ease after each answer: Good keeps 2.50, Again takes 0.54 off (q = 1).
     assert rows == [
-        ["2026-03-01", "Good", "1", "day", "2026-03-02"],
-        ["2026-03-02", "Good", "6", "days", "2026-03-08"],
-        ["2026-03-08", "Again", "1", "day", "2026-03-09"],
+        ["2026-03-01", "Good", "1", "day", "2026-03-02", "2.50"],
+        ["2026-03-02", "Good", "6", "days", "2026-03-08", "2.50"],
+        ["2026-03-08", "Again", "1", "day", "2026-03-09", "1.96"],
     ]
-    assert out.splitlines()[-2] == (
-        "Status: learning · ease 1.96 · interval 1 day · due 2026-03-09 (1 day overdue) · "
-        "3 reviews, 1 lapse"
-    )
+    assert out.splitlines()[-3:-1] == [
+        "Status: learning · interval 1 day · due 2026-03-09 (1 day overdue)",
+        "Ease 1.96 (2.50 → 1.96) · 3 reviews, 1 lapse",
+    ]
     # The memory model's line, recomputed with fsrs-rs-python directly: Good, Good a day
     # later, Again six days after that; today is two days on.
     import fsrs_rs_python as ref
@@ -517,7 +520,9 @@ def test_list_filters(history):
     assert [r["id"] for r in due] == ["alpha", "beta", "epsilon"]
     tagged = json.loads(run("list", "--tag", "greek", "--json").stdout)
     assert [r["id"] for r in tagged] == ["alpha", "epsilon"]
-    assert json.loads(run("list", "--deck", "nope", "--json").stdout) == []
+    # An unknown filter is an error here as in every command (it used to list nothing).
+    unknown = run("list", "--deck", "nope", "--json")
+    assert unknown.exit_code == 1 and unknown.stderr.startswith("Error: no deck named 'nope'")
 
 
 def test_list_shows_retired_cards(history, mine):
@@ -525,7 +530,7 @@ def test_list_shows_retired_cards(history, mine):
     rows = json.loads(run("list", "--deck", "mine", "--json").stdout)
     assert rows[-1] == {
         "id": "delta", "deck": "mine", "type": "basic", "status": "retired", "due": None,
-        "tags": [], "path": str(mine), "line": 16,
+        "tags": [], "path": str(mine), "line": 16, "flagged": False,
     }  # fmt: skip
 
 
@@ -537,7 +542,9 @@ def test_list_table(history):
     assert lines[1].split() == ["alpha", "mine", "learning", "2026-03-09", "greek"]
     assert lines[3].split() == ["gamma", "mine", "new", "-"]
     assert lines[-1] == "5 cards: 1 new, 2 learning, 2 review"
-    assert run("list", "--deck", "nope").stdout == "No cards match.\n"
+    assert run("list", "--deck", "mine", "--due", "--tag", "greek", "--search", "zzz").stdout == (
+        "No cards match.\n"
+    )
 
 
 # -- rename ------------------------------------------------------------------------------------
@@ -552,7 +559,7 @@ def test_rename_moves_the_history(history, mine):
         assert len(store.reviews("alpha-renamed")) == 3 and store.reviews("alpha") == []
         assert store.state("alpha-renamed").lapses == 1 and store.state("alpha") is None
     shown = run("show", "alpha-renamed").stdout
-    assert "ease 1.96" in shown and "greek" in shown
+    assert "Ease 1.96" in shown and "greek" in shown
     rows = {r["id"]: r for r in json.loads(run("list", "--deck", "mine", "--json").stdout)}
     assert "alpha" not in rows and rows["alpha-renamed"]["status"] == "learning"
     assert json.loads(run("list", "--tag", "greek", "--json").stdout)[0]["id"] == "alpha-renamed"
@@ -602,7 +609,8 @@ def test_rename_refuses_retired_and_bundled_cards(history, mine):
     result = run("rename", bundled.id, "my-new-id")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {bundled.id!r} is in the bundled deck ({bundled.path}); only your own cards "
+        f"Error: {bundled.id!r} is in the bundled deck "
+        f"(bundled:{Path(bundled.path).name}:{bundled.line}); only your own cards "
         "can be renamed\n"
     )
 

@@ -81,13 +81,15 @@ def test_interactive_add(spawn):
     child.sendline("")
     child.expect(r"Question \(Markdown; math as \$\.\.\.\$\): ")
     child.sendline("What does $\\lambda$ control in ridge?")
-    child.expect("finish with an empty line or Ctrl-D")
+    child.expect("a blank line starts a new paragraph")
     child.expect("> ")
     child.sendline("The penalty strength:")
     child.expect("> ")
+    child.sendline("")  # a paragraph break, not the end
+    child.expect("> ")
     child.sendline("bigger $\\lambda$, smaller $\\|w\\|$.")
     child.expect("> ")
-    child.sendline("")
+    child.sendline(".")
     child.expect("Tags in use: ")
     child.expect(r"Tags \(space-separated, optional\): ")
     child.sendline("Not_valid")
@@ -104,7 +106,7 @@ def test_interactive_add(spawn):
     assert (cards / "existing.yaml").read_text() == (
         "# mine\ncards:\n  - id: old\n    q: Old?\n    a: Old.\n\n"  # one card: default layout
         "  - id: lambda-control-ridge\n    q: What does $\\lambda$ control in ridge?\n"
-        "    a: |\n      The penalty strength:\n      bigger $\\lambda$, smaller $\\|w\\|$.\n"
+        "    a: |\n      The penalty strength:\n\n      bigger $\\lambda$, smaller $\\|w\\|$.\n"
         "    tags: [ridge, regularization]\n"
     )
 
@@ -120,8 +122,8 @@ def test_interactive_near_duplicate_can_be_declined(spawn):
     child.expect("duplicates the question of card old")
     child.expect(r"Add it anyway\? \[y/N\]: ")
     child.sendline("")
-    child.expect_exact("Error: Nothing added.")
-    assert finish(child) == 1
+    child.expect_exact("Not added.")  # the user's choice: not an error
+    assert finish(child) == 0
     assert (cards / "k.yaml").read_text() == original
 
 

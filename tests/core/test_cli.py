@@ -53,7 +53,7 @@ def test_every_command_is_in_the_readme():
 def test_check_clean_file(deck_file):
     result = runner.invoke(app, ["check", str(deck_file)])
     assert result.exit_code == 0
-    assert "2 cards in 1 decks (2 basic, 0 computed), 2 tags" in result.output
+    assert "2 cards in 1 deck (2 basic, 0 computed), 2 tags" in result.output
     assert "ok: no problems found" in result.output
 
 

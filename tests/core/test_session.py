@@ -108,7 +108,7 @@ def test_preview_shows_intervals_per_grade(store):
     session.answer(easy)
     # A second look the same day does not reschedule.
     later = session.preview(card, [again, good])
-    assert later[good] == "1d" and later[again] == "again today"
+    assert later[good] == "1d" and later[again] == "1d ↻"  # due tomorrow, back today
 
 
 def test_summary(store):

@@ -57,8 +57,8 @@ def test_drill_wrong_invalid_correct(spawn, tmp_path, isolated_home):
     child.expect("answer> ")
     child.sendline("?")
     see(child, "Worked solution")
-    child.expect("enter: next problem")
-    child.sendline("")
+    see(child, "⏎/space next · u undo · q quit")
+    child.send("\r")  # one key, as in review
 
     see(child, "drill 2/3")
     child.expect("answer> ")
@@ -67,8 +67,8 @@ def test_drill_wrong_invalid_correct(spawn, tmp_path, isolated_home):
     child.expect("answer> ")
     child.sendline(f"{answers[1]:.4f}")
     see(child, "Correct! (first try)")
-    child.expect("enter: next problem")
-    child.sendline("")
+    see(child, "⏎/space next")
+    child.send(" ")
 
     see(child, "drill 3/3")
     child.expect("answer> ")
@@ -105,16 +105,16 @@ def test_review_shows_computed_cards_through_the_drill_engine(spawn, tmp_path, i
     deck = tmp_path / "drills.yaml"
     deck.write_text(DECK)
     child = spawn("review", "--cards", str(deck), "--deck", "e2e-drills")
-    see(child, "Compute the F1 score.")
+    see(child, "Problem · e2e-f1")  # the card's id is on screen
     child.expect(r"seed (\d+)")
     seed = int(child.match.group(1))
     child.expect("answer> ")
     child.sendline(f"{f1_from_data(problem(seed, deck)['data']):.3f}")
     see(child, "Correct! (first try)")
     see(child, "Worked solution")
-    see(child, "any key: next card")
-    child.send("x")
-    see(child, "Session done: 1 answer on 1 card")
+    see(child, "⏎/space next · u undo · q quit")
+    child.send("\r")
+    see(child, "Session done: 1 answer, 1 card")
     child.expect(pexpect.EOF)
     conn = sqlite3.connect(isolated_home / "mlprep.db")
     rows = conn.execute("SELECT card_id, kind, seed, quality, correct FROM reviews").fetchall()

@@ -67,7 +67,7 @@ def test_answer_three_undo_one_quit(spawn, deck, isolated_home):
     child.send("u")  # take back the Easy on the third card
     see(child, "Third question")
     child.send("q")
-    see(child, "Session done: 2 answers on 2 cards")
+    see(child, "Session done: 2 answers, 2 cards")
     child.expect(pexpect.EOF)
     rows = db_rows(
         isolated_home,
@@ -109,7 +109,7 @@ def test_ctrl_c_quits_cleanly(spawn, deck, isolated_home):
     child.send("3")
     see(child, "Second question")
     child.sendintr()
-    see(child, "Session done: 1 answer on 1 card")
+    see(child, "Session done: 1 answer, 1 card")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -117,11 +117,13 @@ def test_ctrl_c_quits_cleanly(spawn, deck, isolated_home):
 
 
 def test_expert_mode_grades_with_sm2_quality(spawn, deck, isolated_home):
-    child = spawn("review", "--cards", str(deck), "--deck", "e2e", "--expert")
+    child = spawn("review", "--cards", str(deck), "--deck", "e2e", "--expert", cols=80)
     see(child, "Ridge closed form")
     child.send(" ")
-    see(child, "[2] q=2 1d ↻")  # a fail: resets, comes back today
-    see(child, "[5] q=5 1d")
+    # Six keys do not fit one line at 80 columns: whole labels on two lines, each with its
+    # interval (↻: a fail comes back today) and SM-2's ease change (q=2: 0.1 − 3·0.14).
+    see(child, "[2] q=2 1d↻ −.32")
+    see(child, "[5] q=5 1d +.10")
     child.send("2")
     see(child, "Second question")
     child.send("q")

@@ -55,7 +55,7 @@ def test_review_syncs_when_it_ends(spawn, deck, isolated_home, tmp_path):
     child.send("3")
     see(child, "Second question")  # new today here: the phone's answer is not in yet
     child.send("q")
-    see(child, "Session done: 1 answer on 1 card")
+    see(child, "Session done: 1 answer, 1 card")
     see(child, "Synced with")
     see(child, "1 other device (phone-0001)")
     see(child, "Received 1 answer")
@@ -85,7 +85,7 @@ def test_a_failed_sync_after_review_is_a_warning(spawn, deck, isolated_home, tmp
     child.send("3")
     see(child, "Second question")
     child.send("q")
-    see(child, "Session done: 1 answer on 1 card")
+    see(child, "Session done: 1 answer, 1 card")
     see(child, f"warning: sync with {missing} failed")
     see(child, "run `mlprep sync` to retry")
     child.expect(pexpect.EOF)

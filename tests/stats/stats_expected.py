@@ -162,7 +162,7 @@ def expected_report(
             last_today[r.card_id] = r
 
     live = sorted(c for c in scope if c not in RETIRED)
-    counts = {"new": 0, "learning": 0, "young": 0, "mature": 0, "retired": 0}
+    counts = {"new": 0, "learning": 0, "young": 0, "mature": 0, "suspended": 0, "retired": 0}
     for cid in scope:
         if cid in RETIRED:
             counts["retired"] += 1
@@ -188,6 +188,9 @@ def expected_report(
             offset = 0
         if offset < 30:
             due[offset] += 1
+
+    # Scheduled answers of cards answered before (not a card's first), all time up to today.
+    reviewed = sum(1 for srows in sched.values() for r in srows[1:] if r.day <= today)
 
     # -- retention: interval before each scheduled answer in the window
     since = today - timedelta(days=days - 1)
@@ -304,6 +307,10 @@ def expected_report(
         "forecast": {
             "start": today.isoformat(),
             "overdue": overdue,
+            # Cards whose due date is tomorrow; overdue and today's cards are not tomorrow's.
+            "due_tomorrow": sum(
+                1 for c in live if c in sched and sched[c][-1].due == today + timedelta(days=1)
+            ),
             "total": sum(due),
             "days": [
                 {"day": (today + timedelta(days=i)).isoformat(), "due": n}
@@ -351,6 +358,38 @@ def expected_report(
                 for c in leeches
             ],
         },
+        "scheduler": "sm2",
+        "ease": _ease_trend(sched, live, today),
+        "scheduled_reviews": reviewed,
+        "suggest_fsrs": reviewed >= 400,
+    }
+
+
+def _ease_trend(sched: dict[str, list[Row]], live: list[str], today: date) -> dict[str, Any]:
+    """SM-2's EF after each card's last scheduled answer by today and 1, 2, 3 weeks before."""
+    points = []
+    for back in (3, 2, 1, 0):
+        day = today - timedelta(days=7 * back)
+        eases = [
+            [r.easiness for r in sched[c] if r.day <= day][-1]
+            for c in live
+            if c in sched and any(r.day <= day for r in sched[c])
+        ]
+        points.append(
+            {
+                "day": day.isoformat(),
+                "cards": len(eases),
+                "average": sum(eases) / len(eases) if eases else None,
+            }
+        )
+    known = [p["average"] for p in points if p["average"] is not None]
+    # Every card's ease now, from the rows up to today.
+    now = [[r.easiness for r in sched[c] if r.day <= today] for c in live if c in sched]
+    return {
+        "points": points,
+        "change": known[-1] - known[0] if len(known) > 1 else None,
+        "at_floor": sum(1 for e in now if e and e[-1] <= 1.3 + 1e-9),
+        "floor": 1.3,
     }
 
 

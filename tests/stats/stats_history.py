@@ -167,6 +167,7 @@ def study_day_session(store: Store, day: date, rng: random.Random, *, stop_after
             session.answer(Answer.expert(_quality(rng, item.card_id, repeat)), response_ms=ms)
         seen.add(item.card_id)
         answered += 1
+    return answered
 
 
 def build_history(base: Path) -> dict[str, Path]:
@@ -206,10 +207,15 @@ def build_history(base: Path) -> dict[str, Path]:
         # No session the two days before today (their cards are overdue today) and a short
         # one today (cards left due).
         stop = {TODAY: 1, TODAY - timedelta(days=1): 0, TODAY - timedelta(days=2): 0}.get(day)
-        study_day_session(store, day, rng, stop_after=stop)
+        answered = study_day_session(store, day, rng, stop_after=stop)
         # Now and then a `mlprep drill` answer outside the queue, on top of the session
-        # (always on the last two days before today, which had no session: the streak goes on).
-        if rng.random() < 0.3 or TODAY - timedelta(days=2) <= day < TODAY:
+        # (always on the last two days before today, which had no session, and on a recent day
+        # whose queue was empty: the streak goes on).
+        if (
+            rng.random() < 0.3
+            or TODAY - timedelta(days=2) <= day < TODAY
+            or (recent and not answered)
+        ):
             cid = rng.choice(["ols-drill", "ridge-drill", "auc-drill"])
             correct = rng.random() < 0.6
             when = datetime.combine(day, time(20, 0)).astimezone()

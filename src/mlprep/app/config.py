@@ -18,6 +18,7 @@ __all__ = [
     "Settings",
     "bundled_cards_dir",
     "card_sources",
+    "display_path",
     "load_settings",
     "now",
     "setting_sources",
@@ -72,6 +73,22 @@ def bundled_cards_dir() -> Path:
     if installed.is_dir():
         return installed
     return here.parent.parent / "cards"
+
+
+BUNDLED_PREFIX = "bundled:"
+
+
+def display_path(path: str) -> str:
+    """A card file's path as shown to the user: a bundled file as `bundled:NAME.yaml` (the
+    installed package's path is long and nothing to edit), any other file as it is."""
+    if not path:
+        return path
+    try:
+        resolved = Path(path).resolve()
+        relative = resolved.relative_to(bundled_cards_dir().resolve())
+    except (OSError, ValueError):
+        return path
+    return BUNDLED_PREFIX + relative.as_posix()
 
 
 def card_sources(paths: Paths, extra: list[Path] | tuple[Path, ...] = ()) -> list[Path]:
@@ -277,12 +294,20 @@ def write_settings(paths: Paths, values: dict[str, Any]) -> None:
         tmp.unlink(missing_ok=True)
 
 
+# `MLPREP_NOW=2026-12-05` (a date alone) means that study day: noon, not midnight, which is
+# before the day's 4 am rollover and so still the previous study day.
+DATE_ONLY_HOUR = 12
+
+
 def now() -> datetime:
-    """The current time, timezone-aware; `MLPREP_NOW` (ISO 8601) overrides it for time travel."""
+    """The current time, timezone-aware; `MLPREP_NOW` (ISO 8601) overrides it for time travel.
+    A date without a time stands for noon of that day (so for that study day)."""
     fixed = os.environ.get("MLPREP_NOW")
     if fixed:
         try:
             moment = datetime.fromisoformat(fixed)
+            if "T" not in fixed.strip() and " " not in fixed.strip():
+                moment = moment.replace(hour=DATE_ONLY_HOUR)
         except ValueError:
             raise ConfigError(
                 f"MLPREP_NOW={fixed!r} is not an ISO date-time (e.g. 2026-12-01T09:00)"

@@ -26,6 +26,7 @@ __all__ = [
     "day_queue",
     "open_library",
     "open_store",
+    "unknown_card",
 ]
 
 # The meta key of the FSRS parameters fitted by `mlprep optimize` (with their metrics).
@@ -144,6 +145,16 @@ def check_scope(lib: Library, scope: Scope | None) -> None:
     ):
         if value and value not in (names := known()):
             raise MlprepError(f"no {what} named {value!r}; {what}s: {', '.join(names) or '(none)'}")
+
+
+def unknown_card(store: Store, card_id: str) -> MlprepError:
+    """The error for an id the store has never seen, with the closest ids as suggestions."""
+    import difflib
+
+    known = sorted(store.known_ids() - {card_id})
+    close = difflib.get_close_matches(card_id, known, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; `mlprep list` shows every id"
+    return MlprepError(f"no card with id {card_id!r}{hint}")
 
 
 def day_queue(

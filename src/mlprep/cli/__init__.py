@@ -16,6 +16,7 @@ from mlprep.cli import (
     drill,
     interop,
     interview,
+    marks,
     optimize,
     review,
     stats,
@@ -44,7 +45,11 @@ COMMANDS = (
     authoring.add,
     authoring.show,
     authoring.list_cards,
+    authoring.search,
     authoring.rename,
+    marks.suspend,
+    marks.unsuspend,
+    marks.flag,
     stats.stats,
     optimize.optimize,
     config.config,
@@ -67,7 +72,7 @@ GROUPS = (
     ),
     (
         "import",
-        "Read cards, review history or a whole data dir from another format.",
+        "Read cards, history or a whole data dir from another format.",
         (interop.import_anki, interop.import_csv, *sync.IMPORT_COMMANDS),
     ),
 )

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -22,7 +22,9 @@ from mlprep.cli.common import (
     TagOption,
     command,
     fail,
+    latex_warnings,
     open_library,
+    plural,
     scope_of,
     warn,
 )
@@ -129,8 +131,7 @@ def _clash_message(store: Store, card_id: str) -> str:
 def _clash_text(card_id: str, live: Card | None, known: bool) -> str:
     if live is not None:
         return (
-            f"id {card_id!r} is already used by a card in {live.path}:{live.line}; "
-            "choose another with --id"
+            f"id {card_id!r} is already used by a card in {_where(live)}; choose another with --id"
         )
     if known:
         return (
@@ -138,6 +139,13 @@ def _clash_text(card_id: str, live: Card | None, known: bool) -> str:
             "and ids are never reused; choose another with --id"
         )
     return f"id {card_id!r} is used by more than one of the new cards"
+
+
+def _where(card: Any) -> str:
+    """`path:line` of a card, a bundled one as `bundled:NAME.yaml:line`."""
+    from mlprep.app.config import display_path
+
+    return f"{display_path(card.path)}:{card.line}"
 
 
 def _short(text: str, width: int = 60) -> str:
@@ -165,16 +173,18 @@ def _card_panels(card: Any, problem: Any = None) -> list[RenderableType]:
 
 
 def _header(card_id: str, deck: str, tags: Any, where: str) -> Any:
+    """The card's id, deck and tags on one line (cut to the width), then where it lives: a
+    path is never broken in the middle."""
+    from rich.console import Group
     from rich.text import Text
 
-    line = Text()
+    line = Text(no_wrap=True, overflow="ellipsis")
     line.append(f" {card_id}", style="bold")
-    line.append("  ·  ")
+    line.append(" · ")
     line.append(f"deck {deck}", style="bold")
     if tags:
-        line.append("  tags " + ", ".join(tags), style="dim")
-    line.append(f"  ·  {where}", style="dim")
-    return line
+        line.append(" · tags " + ", ".join(tags), style="dim")
+    return Group(line, Text(f" {where}", style="dim", no_wrap=True, overflow="fold"))
 
 
 def _console() -> Any:
@@ -228,21 +238,28 @@ def _fail_problems(problems: list[str], what: str = "cannot add the card") -> No
         fail(f"{what}:\n" + "\n".join(f"  {p}" for p in problems))
 
 
-def _near_duplicates_ok(cards: list[dict[str, Any]], ctx: _Context, force: bool, ask: bool) -> bool:
-    """Warn about near-duplicate questions; True if the cards may be added."""
+def _near_duplicates_ok(
+    cards: list[dict[str, Any]], ctx: _Context, force: bool, ask: bool
+) -> list[dict[str, Any]]:
+    """The cards that may be added, after warning about near-duplicate questions (of a card
+    that exists, or of an earlier card of the same batch). With `force` all of them; in a
+    terminal (`ask`) the user decides for each; otherwise a single card is an error and a
+    batch skips only its near-duplicates, each reported by its number in the batch."""
     from mlprep.decks.authoring import near_duplicates
     from mlprep.decks.loader import Card
 
+    keep = []
     earlier: list[Card] = []  # the batch's own cards count too: two near-copies in one --stdin
     for n, card in enumerate(cards, 1):
         q = card.get("q")
         matches = near_duplicates(q, [*ctx.cards, *earlier]) if isinstance(q, str) else []
         if isinstance(q, str):
-            earlier.append(Card(id=f"#{n} of this batch", deck="", q=q, path="<new>", line=n))
+            earlier.append(Card(id=f"#{n} of this batch", deck="", q=q))
         if not matches:
+            keep.append(card)
             continue
         best, ratio = matches[0]
-        where = f"card {best.id} ({best.path}:{best.line})"
+        where = f"card {best.id} ({_where(best)})" if best.path else f"card {best.id}"
         if ratio == 1.0:
             message = f'"{_short(q)}" duplicates the question of {where}'
         else:
@@ -250,15 +267,25 @@ def _near_duplicates_ok(cards: list[dict[str, Any]], ctx: _Context, force: bool,
                 f'"{_short(q)}" is {ratio:.0%} similar to the question of {where}: '
                 f'"{_short(best.q)}"'
             )
+        label = f"card {n} of {len(cards)}: " if len(cards) > 1 else ""
         if force:
-            warn(message + "; adding it anyway (--force)")
+            warn(label + message + "; adding it anyway (--force)")
+            keep.append(card)
         elif ask:
-            warn(message)
-            if not _confirm("Add it anyway?", default=False):
-                return False
-        else:
+            warn(label + message)
+            if _confirm("Add it anyway?", default=False):
+                keep.append(card)
+        elif len(cards) == 1:
             fail(message + ". Use --force to add it anyway.")
-    return True
+        else:
+            warn(f"skipped {label}{message}. Use --force to add it anyway.")
+    return keep
+
+
+def _not_added(message: str = "Not added.") -> NoReturn:
+    """The user chose not to add the card: say so, exit 0 (it is not an error)."""
+    typer.echo(message)
+    raise typer.Exit(0)
 
 
 def _commit(folder: Path, lock: Path, target: Path, cards: list[dict[str, Any]]) -> list[Card]:
@@ -288,6 +315,8 @@ def _commit(folder: Path, lock: Path, target: Path, cards: list[dict[str, Any]])
         fail(str(exc))
     for card in added:
         typer.echo(f"Added {card.id} to {card.path}:{card.line}")
+    for warning in latex_warnings(added):
+        typer.echo(warning, err=True)
     return added
 
 
@@ -298,8 +327,8 @@ def _ask(prompt: str, default: str = "") -> str:
     try:
         reply = input(f"{prompt} [{default}]: " if default else f"{prompt}: ")
     except EOFError:
-        typer.echo()
-        fail("Nothing added.")
+        typer.echo()  # Ctrl-D left the cursor on the prompt line
+        fail("cancelled (Ctrl-D): nothing added.")
     return reply.strip() or default
 
 
@@ -351,22 +380,33 @@ def _ask_text(prompt: str, what: str) -> str:
         typer.echo(f"{what} is needed.")
 
 
+ANSWER_END = "."
+
+
 def _ask_answer() -> str:
-    typer.echo("Answer (Markdown; finish with an empty line or Ctrl-D):")
+    """Several lines and paragraphs: a blank line starts a new paragraph; a line with only
+    `.`, two blank lines in a row, or Ctrl-D ends the answer."""
+    typer.echo(
+        "Answer (Markdown; a blank line starts a new paragraph; end with a line with only "
+        "'.', two blank lines, or Ctrl-D):"
+    )
     while True:
-        lines = []
+        lines: list[str] = []
         while True:
             try:
                 line = input("> ")
             except EOFError:
                 typer.echo()
                 break
-            if not line.strip():
+            if line.strip() == ANSWER_END:
                 break
+            if not line.strip() and lines and not lines[-1].strip():
+                break  # the second blank line in a row
             lines.append(line)
-        if lines:
-            return "\n".join(lines)
-        typer.echo("An answer is needed (type it, then an empty line):")
+        text = "\n".join(lines).strip("\n")
+        if text.strip():
+            return text
+        typer.echo("An answer is needed (type it, then a line with only '.'):")
 
 
 def _ask_tags(in_use: list[str], preset: list[str]) -> list[str]:
@@ -387,7 +427,7 @@ def _ask_tags(in_use: list[str], preset: list[str]) -> list[str]:
 
 # -- add ---------------------------------------------------------------------------------------
 
-ADD_HELP = """Add your own card(s) to a deck file in your deck folder.
+ADD_HELP = """Add your own cards to a deck file in your deck folder.
 
 In a terminal, with no options, it asks for the deck file, the question, the answer and the
 tags, shows the card as review will show it, and asks to confirm. Files are only ever appended
@@ -397,7 +437,7 @@ question (a suffix on a clash); an id in any deck or in your history is never re
 \b
 Examples:
   mlprep add
-  mlprep add --q "Why scale features for ridge?" --a "The penalty is scale-dependent." -t ridge
+  mlprep add --q "What does ridge penalize?" --a "Squared weights." -t ridge
   mlprep add --editor
   mlprep add --stdin < new-cards.yaml
   mlprep add --generator ridge --params '{"level": 1}' --deck drills
@@ -407,9 +447,12 @@ Examples:
 @command(help=ADD_HELP)
 def add(
     question: Annotated[
-        str | None, typer.Option("--q", help="The question (Markdown; math as $...$).")
+        str | None,
+        typer.Option("--q", help="The question (Markdown; math as $...$).", metavar="TEXT"),
     ] = None,
-    answer: Annotated[str | None, typer.Option("--a", help="The answer (Markdown).")] = None,
+    answer: Annotated[
+        str | None, typer.Option("--a", help="The answer (Markdown).", metavar="TEXT")
+    ] = None,
     tags: Annotated[
         list[str] | None,
         typer.Option("--tag", "-t", help="A tag (repeatable, or comma-separated).", metavar="TAG"),
@@ -425,7 +468,8 @@ def add(
         ),
     ] = None,
     card_id: Annotated[
-        str | None, typer.Option("--id", help="The card's id (default: a slug of the question).")
+        str | None,
+        typer.Option("--id", help="The card's id (default: a slug of the question).", metavar="ID"),
     ] = None,
     from_stdin: Annotated[
         bool,
@@ -437,11 +481,17 @@ def add(
     ] = False,
     generator: Annotated[
         str | None,
-        typer.Option("--generator", "-g", help="Add a computed card using this generator."),
+        typer.Option(
+            "--generator", "-g", help="Add a computed card using this generator.", metavar="NAME"
+        ),
     ] = None,
     params: Annotated[
         str | None,
-        typer.Option("--params", help="The generator's params as JSON, e.g. '{\"level\": 1}'."),
+        typer.Option(
+            "--params",
+            help="The generator's params as JSON, e.g. '{\"level\": 1}'.",
+            metavar="JSON",
+        ),
     ] = None,
     editor: Annotated[
         bool,
@@ -481,12 +531,26 @@ def add(
     if editor:
         _add_with_editor(paths, folder, lock, deck, preset, force)
         return
+    half = not from_stdin and generator is None and (question is None) != (answer is None)
+    if half and sys.stdin.isatty():  # --q without --a (or the other way): ask for the rest
+        _add_interactively(folder, lock, deck, preset, force)
+        return
     if from_stdin or question is not None or answer is not None or generator is not None:
-        if not from_stdin and generator is None and (question is None or answer is None):
+        if half:
             fail("give both --q and --a (or run `mlprep add` in a terminal to be asked)", 2)
         ctx = _load_context(folder, lock)
         if from_stdin:
-            snippet = parse_snippet(sys.stdin.read())
+            if sys.stdin.isatty():
+                typer.echo(
+                    "Reading YAML cards from stdin; end with Ctrl-D (or use `mlprep add --editor`).",
+                    err=True,
+                )
+            try:
+                text = sys.stdin.read()
+            except KeyboardInterrupt:
+                typer.echo(err=True)
+                fail("cancelled: nothing added.", 130)
+            snippet = parse_snippet(text)
             _fail_problems(snippet.problems, "cannot read the cards from stdin")
             new_cards = [
                 {**c, "tags": list(dict.fromkeys([*(c.get("tags") or []), *tag_list]))}
@@ -508,8 +572,16 @@ def add(
         for card, sample in zip(new_cards, samples, strict=True):
             if sample is not None:
                 _console().print(*_card_panels(card, sample))
-        _near_duplicates_ok(new_cards, ctx, force, ask=False)
-        _commit(folder, lock, target, new_cards)
+        keep = _near_duplicates_ok(new_cards, ctx, force, ask=False)
+        if not keep:
+            fail("nothing added: every card is a near-duplicate (--force adds them anyway)")
+        _commit(folder, lock, target, keep)
+        if len(keep) < len(new_cards):
+            skipped = len(new_cards) - len(keep)
+            fail(
+                f"added {len(keep)} of {len(new_cards)} cards; skipped "
+                f"{plural(skipped, 'near-duplicate')} (listed above)"
+            )
         return
     if not sys.stdin.isatty():
         fail(
@@ -537,6 +609,17 @@ def _parse_params(params: str | None) -> dict[str, Any] | None:
 def _add_interactively(
     folder: Path, lock: Path, deck: str | None, preset: dict[str, Any], force: bool
 ) -> None:
+    """The questions of `mlprep add` in a terminal; Ctrl-C cancels on a line of its own."""
+    try:
+        _ask_for_card(folder, lock, deck, preset, force)
+    except KeyboardInterrupt:
+        typer.echo()  # ^C left the cursor on the prompt line
+        fail("cancelled (Ctrl-C): nothing added.", 130)
+
+
+def _ask_for_card(
+    folder: Path, lock: Path, deck: str | None, preset: dict[str, Any], force: bool
+) -> None:
     from mlprep.decks.authoring import AuthoringError, assign_ids, make_card
 
     ctx = _load_context(folder, lock)
@@ -551,11 +634,19 @@ def _add_interactively(
     computed = preset.get("type") == "computed"
     if computed:
         q = _ask("Lead-in text shown above the problem (optional)")
+    elif preset.get("q"):
+        q = preset["q"]
+        typer.echo(f"Question: {_short(q, 70)}")
     else:
         q = _ask_text("Question (Markdown; math as $...$)", "A question")
-        if not _near_duplicates_ok([{"q": q}], ctx, force, ask=True):
-            fail("Nothing added.")
-    a = None if computed else _ask_answer()
+    if not computed and not _near_duplicates_ok([{"q": q}], ctx, force, ask=True):
+        _not_added()
+    if computed:
+        a = None
+    elif preset.get("a"):
+        a = preset["a"]
+    else:
+        a = _ask_answer()
     tag_list = _ask_tags(ctx.tags, list(preset.get("tags") or []))
     card = make_card(
         q,
@@ -575,7 +666,7 @@ def _add_interactively(
         _header(shown["id"], deck_name, tag_list, target.name), *_card_panels(card, samples[0])
     )
     if not _confirm(f"Add this card to {target.name}?", default=True):
-        fail("Nothing added.")
+        _not_added()
     _commit(folder, lock, target, [card])
 
 
@@ -642,9 +733,10 @@ def _add_with_editor(
         for card, sample in zip(snippet.cards, samples, strict=True):
             if sample is not None:
                 _console().print(*_card_panels(card, sample))
-        if not _near_duplicates_ok(snippet.cards, ctx, force, ask=sys.stdin.isatty()):
-            fail("Nothing added.")
-        _commit(folder, lock, target, snippet.cards)
+        keep = _near_duplicates_ok(snippet.cards, ctx, force, ask=sys.stdin.isatty())
+        if not keep:
+            _not_added()
+        _commit(folder, lock, target, keep)
     except (typer.Exit, KeyboardInterrupt) as exc:
         if draft.exists():
             typer.echo(kept, err=True)
@@ -671,17 +763,20 @@ def card_status(
     return "review" if state in ("young", "mature") else state
 
 
-def history_table(reviews: list[Review]) -> Any:
-    """The review log of one card: date, grade, resulting interval and due date."""
+def history_table(reviews: list[Review], eases: list[float | None] | None = None) -> Any:
+    """The review log of one card: date, the grade as pressed (its name, never the SM-2
+    quality number unless typed with --expert), resulting interval, due date and, SM-2, the
+    ease after the answer."""
     from rich import box
     from rich.table import Table
 
     table = Table(
         box=box.SIMPLE_HEAD, title="History", title_justify="left", show_edge=False, pad_edge=False
     )
-    for name in ("date", "grade", "interval", "due"):
-        table.add_column(name)
-    for review in reviews:
+    show_ease = eases is not None and any(e is not None for e in eases)
+    for name in ("date", "grade", "interval", "due", *(("ease",) if show_ease else ())):
+        table.add_column(name, justify="right" if name == "ease" else "left")
+    for n, review in enumerate(reviews):
         grade = review.grade.label
         if review.quality != review.grade.quality:  # typed as an SM-2 quality (--expert)
             grade += f" (q={review.quality})"
@@ -693,39 +788,71 @@ def history_table(reviews: list[Review]) -> Any:
             interval, due = _days(review.interval), str(review.due or "")
         else:
             interval, due = "same-day repeat", ""
-        table.add_row(review.day.isoformat(), grade, interval, due)
+        cells = [review.day.isoformat(), grade, interval, due]
+        if show_ease:
+            ease = eases[n] if review.scheduled else None
+            cells.append("" if ease is None else f"{ease:.2f}")
+        table.add_row(*cells)
     return table
 
 
-def _status_line(status: str, state: Any, scheduler: Any, today: date) -> str:
+def ease_after_each(scheduler: Any, facts: list[Any]) -> list[float | None]:
+    """The ease after each logged answer (None before the first scheduling one), replayed."""
+    from mlprep.core.scheduling import replay_steps
+
+    return [
+        None if state is None else scheduler.ease(state.memory)
+        for state in replay_steps(scheduler, facts)
+    ]
+
+
+def _status_line(
+    status: str,
+    state: Any,
+    scheduler: Any,
+    today: date,
+    eases: list[float | None] | None = None,
+    marks: tuple[str, ...] = (),
+) -> str:
+    """The card's status, then on a second line its ease and how it moved."""
     if status == "retired":
         return (
             "Status: retired: no deck file has this id any more. Its history is kept and comes "
             "back with the id."
         )
+    mark = "".join(f" · {m}" for m in marks)
     if state is None:
-        return "Status: new: not reviewed yet."
+        return f"Status: new: not reviewed yet{mark}."
     days = (state.due - today).days
     when = (
         "today" if days == 0 else (f"in {_days(days)}" if days > 0 else f"{_days(-days)} overdue")
     )
-    lapses = f", {state.lapses} lapse{'s' * (state.lapses != 1)}"
+    lines = [
+        f"Status: {status}{mark} · interval {_days(state.interval)} · due "
+        f"{state.due.isoformat()} ({when})",
+        f"{plural(state.reviews, 'review')}, {plural(state.lapses, 'lapse')}",
+    ]
     value = scheduler.ease(state.memory)
-    ease = "" if value is None else f" · ease {value:.2f}"
-    return (
-        f"Status: {status}{ease} · interval {_days(state.interval)}"
-        f" · due {state.due.isoformat()} ({when}) · {state.reviews} review"
-        f"{'s' * (state.reviews != 1)}{lapses}"
-    )
+    if value is not None:
+        trail = _changes([scheduler.ease(scheduler.initial()), *(eases or [])])
+        moved = " → ".join(f"{e:.2f}" for e in trail if e is not None)
+        lines[1] = f"Ease {value:.2f} ({moved}) · " + lines[1]
+    return "\n".join(lines)
+
+
+def _changes(values: list[float | None]) -> list[float | None]:
+    """The values where they change (a trend without repeats)."""
+    out: list[float | None] = []
+    for value in values:
+        if value is not None and (not out or out[-1] != value):
+            out.append(value)
+    return out
 
 
 def _unknown_id(store: Any, card_id: str) -> str:
-    import difflib
+    from mlprep.app.library import unknown_card
 
-    known = sorted(store.known_ids() - {card_id})
-    close = difflib.get_close_matches(card_id, known, n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(close)}?" if close else "; `mlprep list` shows every id"
-    return f"no card with id {card_id!r}{hint}"
+    return str(unknown_card(store, card_id))
 
 
 @command()
@@ -735,10 +862,11 @@ def show(
 ) -> None:
     """Show a card as review shows it, then its history and schedule.
 
-    The history lists each review's date, grade and resulting interval; then the current
-    ease, interval and due date (or that the card is new or retired).
+    The history lists each answer's date, grade (as pressed), resulting interval, due date
+    and ease; then the status, interval and due date, and how the ease moved (or that the card
+    is new, suspended or retired).
 
-    Example: mlprep show adam-update-rule
+    Example: mlprep show opt-adam-update
     """
     lib = open_library(cards, quiet=True)
     try:
@@ -751,6 +879,15 @@ def show(
         retired = card is None or store.is_retired(card_id)
         relearning = any(r[0] == card_id for r in store.relearning_cards(lib.today))
         recall = _recall_line(store, card_id, lib.today, lib.settings.desired_retention)
+        eases = ease_after_each(store.scheduler, store.facts(card_id))
+        marks = tuple(
+            name
+            for name, ids in (
+                ("suspended", store.suspended_ids()),
+                ("⚑ flagged", store.flagged_ids()),
+            )
+            if card_id in ids
+        )
     finally:
         lib.close()
     status = card_status(
@@ -764,15 +901,16 @@ def show(
         problem = None
         if card.is_computed:
             problem = _computed_problems([card.to_dict()])[1][0]
-        where = f"{card.path}:{card.line}"
-        console.print(_header(card.id, card.deck, card.tags, where), *_card_panels(card, problem))
+        console.print(
+            _header(card.id, card.deck, card.tags, _where(card)), *_card_panels(card, problem)
+        )
         if card.is_computed:
             console.print(f"Computed card: generator {card.generator}, params {card.params or {}}")
     else:
         console.print(f" {card_id}  ·  (no card text: the id is only in the review history)")
     if reviews:
-        console.print(history_table(reviews))
-    console.print(_status_line(status, state, lib.store.scheduler, lib.today))
+        console.print(history_table(reviews, eases))
+    console.print(_status_line(status, state, lib.store.scheduler, lib.today, eases, marks))
     if recall:
         console.print(recall)
 
@@ -795,25 +933,50 @@ def _recall_line(store: Store, card_id: str, today: date, desired_retention: flo
 # -- list --------------------------------------------------------------------------------------
 
 
+SearchOption = Annotated[
+    str | None,
+    typer.Option(
+        "--search",
+        "-s",
+        help="Only cards whose id, tags, deck, question or answer contain every word of TEXT, "
+        "best match first.",
+        metavar="TEXT",
+    ),
+]
+
+
 @command("list")
 def list_cards(
     cards: CardsOption = None,
     deck: DeckOption = None,
     tag: TagOption = None,
+    search: SearchOption = None,
     due: Annotated[
         bool, typer.Option("--due", help="Only cards due today (including same-day relearning).")
     ] = False,
+    suspended: Annotated[
+        bool, typer.Option("--suspended", help="Only suspended cards (`mlprep unsuspend ID`).")
+    ] = False,
+    flagged: Annotated[
+        bool, typer.Option("--flagged", help="Only cards flagged with f in review.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """List cards with their status (new, learning, review, retired) and due date.
+    """List cards with their status, due date and tags.
 
-    learning = failed and not yet recalled, or answered below Good today (as in stats).
+    Status: new, learning, review, suspended or retired. One line per card at any width (tags are cut first; ids never). learning = failed and not
+    yet recalled, or answered below Good today (as in stats); ⚑ = flagged.
 
     Example: mlprep list --tag ridge --due
+    Example: mlprep list --search "bias correction"
     """
+    from mlprep.app.library import check_scope
+
     lib = open_library(cards, quiet=as_json)
     try:
+        check_scope(lib, scope_of(deck, tag))
         rows = _list_rows(lib, deck, tag)
+        docs = lib.store.scoped_cards(scope_of(deck, tag)) if search else []
     finally:
         lib.close()
     if due:
@@ -823,6 +986,13 @@ def list_cards(
             for r in rows
             if r["status"] in ("learning", "review") and (r["due"] <= today or r["relearning"])
         ]
+    if suspended:
+        rows = [r for r in rows if r["status"] == "suspended"]
+    if flagged:
+        rows = [r for r in rows if r["flagged"]]
+    if search:
+        ranked = {hit.card_id: n for n, hit in enumerate(_search(search, docs))}
+        rows = sorted((r for r in rows if r["id"] in ranked), key=lambda r: ranked[r["id"]])
     for row in rows:
         del row["relearning"]
     if as_json:
@@ -831,39 +1001,42 @@ def list_cards(
         typer.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        typer.echo("No cards match." if (deck or tag or due) else "No cards yet.")
+        typer.echo(
+            "No cards match."
+            if (deck or tag or due or search or suspended or flagged)
+            else "No cards yet."
+        )
         return
     from collections import Counter
 
-    from rich.table import Table
-    from rich.text import Text
+    from mlprep.term.listing import build_card_list
 
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for name in ("id", "deck", "status", "due"):
-        table.add_column(name, no_wrap=True)  # ids are copied from here: never split them
-    table.add_column("tags", overflow="fold")
-    styles = {"new": "blue", "learning": "red", "review": "green", "retired": "dim"}
-    for row in rows:
-        table.add_row(
-            row["id"],
-            row["deck"],
-            Text(row["status"], style=styles[row["status"]]),
-            row["due"] or "-",
-            " ".join(row["tags"]),
-        )
     console = _console()
-    console.print(table)
+    console.print(build_card_list(rows))
     counts = Counter(r["status"] for r in rows)
     summary = ", ".join(
-        f"{counts[s]} {s}" for s in ("new", "learning", "review", "retired") if counts[s]
+        f"{counts[s]} {s}"
+        for s in ("new", "learning", "review", "suspended", "retired")
+        if counts[s]
     )
-    console.print(f"{len(rows)} card{'s' * (len(rows) != 1)}: {summary}")
+    marked = sum(r["flagged"] for r in rows)
+    more = f", {marked} flagged" if marked else ""
+    console.print(f"{plural(len(rows), 'card')}: {summary}{more}")
+
+
+def _search(query: str, cards: list[Card]) -> list[Any]:
+    from mlprep.core.search import SearchDoc
+    from mlprep.core.search import search as rank
+
+    return rank(query, [SearchDoc(c.id, c.deck, c.q, c.a, c.tags) for c in cards])
 
 
 def _list_rows(lib: Library, deck: str | None, tag: str | None) -> list[dict[str, Any]]:
     store = lib.store
     scope = scope_of(deck, tag)
     relearning = {r[0] for r in store.relearning_cards(lib.today, scope)}
+    suspended = store.suspended_ids()
+    flagged = store.flagged_ids()
     out = []
     for (
         card_id,
@@ -878,6 +1051,8 @@ def _list_rows(lib: Library, deck: str | None, tag: str | None) -> list[dict[str
         due_day,
     ) in store.list_rows(scope):
         status = card_status(bool(retired), reps, interval, card_id in relearning)
+        if status != "retired" and card_id in suspended:
+            status = "suspended"
         out.append(
             {
                 "id": card_id,
@@ -888,10 +1063,49 @@ def _list_rows(lib: Library, deck: str | None, tag: str | None) -> list[dict[str
                 "tags": tags.split() if tags else [],
                 "path": path,
                 "line": line,
+                "flagged": card_id in flagged,
                 "relearning": card_id in relearning,
             }
         )
     return out
+
+
+@command()
+def search(
+    text: Annotated[str, typer.Argument(help="Words to find (all of them).", metavar="TEXT")],
+    cards: CardsOption = None,
+    deck: DeckOption = None,
+    tag: TagOption = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", help="Show at most N cards.", metavar="N", min=1)
+    ] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Find cards by the words of their id, tags, text or deck.
+
+    Cards are ranked best first by where the words occur: id, tags, deck, question, answer.
+    Every word must occur (case-insensitive; part of a word counts). Each card is shown with
+    the text that matched; `/` in review searches the same way.
+
+    Example: mlprep search adam bias correction
+    """
+    from mlprep.app.library import check_scope
+
+    with open_library(cards, quiet=as_json) as lib:
+        check_scope(lib, scope_of(deck, tag))
+        hits = _search(text, lib.store.scoped_cards(scope_of(deck, tag)))
+    shown = hits[:limit]
+    if as_json:
+        import json
+        from dataclasses import asdict
+
+        typer.echo(json.dumps([asdict(hit) for hit in shown], indent=2))
+        return
+    from mlprep.term.listing import build_search_results
+
+    _console().print(build_search_results(shown, text))
+    if len(hits) > len(shown):
+        typer.echo(f"... and {len(hits) - len(shown)} more (--limit N shows more)")
 
 
 # -- rename ------------------------------------------------------------------------------------
@@ -903,13 +1117,13 @@ def rename(
     new: Annotated[str, typer.Argument(help="Its new id.", metavar="NEW")],
     cards: CardsOption = None,
 ) -> None:
-    """Change a card's id in its YAML file and move its review history to the new id.
+    """Change a card's id in its YAML file, moving its review history.
 
     Only the id changes in the file: comments, quoting and layout stay byte for byte. The new
     id must be unused in every deck and in the history. Bundled cards cannot be renamed. If
     the id was already changed by hand in the file, this moves OLD's history to NEW.
 
-    Example: mlprep rename adam-1 adam-bias-correction
+    Example: mlprep rename scale-features-ridge ridge-feature-scaling
     """
     from mlprep.app.config import Paths
     from mlprep.decks.authoring import AuthoringError, file_lock, rename_id
@@ -950,7 +1164,7 @@ def rename(
                     )
                 if _in_bundled(Path(card.path)):
                     fail(
-                        f"{old!r} is in the bundled deck ({card.path}); only your own cards "
+                        f"{old!r} is in the bundled deck ({_where(card)}); only your own cards "
                         "can be renamed"
                     )
                 if new in store.known_ids():

@@ -20,7 +20,9 @@ def config(
     value: Annotated[str | None, typer.Argument(help="Its new value.", metavar="VALUE")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List the settings (value, where it comes from, what it means), show one, or set one.
+    """List, show or set the settings (settings.toml).
+
+    Each setting is listed with its value, where it comes from and what it means.
 
     Setting a value checks it and rewrites settings.toml atomically, keeping its comments.
 

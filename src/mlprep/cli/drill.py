@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mlprep.app.drilling import DrillItem, DrillSetupError, problem_for, random_seed
-from mlprep.cli.common import CardsOption, JsonOption, command, fail, open_library, scope_of, warn
+from mlprep.cli.common import (
+    CardsOption,
+    JsonOption,
+    command,
+    fail,
+    open_library,
+    plural,
+    scope_of,
+    warn,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,17 +34,32 @@ MAX_SEED = 2**62  # seeds are logged as SQLite integers; leave room for seed + i
 
 @command()
 def drill(
-    count: Annotated[int, typer.Option("--count", "-n", help="How many problems.", min=1)] = 5,
-    topic: Annotated[
-        str | None, typer.Option("--topic", "-t", help="Only cards with this tag.")
+    count: Annotated[
+        int,
+        typer.Option("--count", "-n", help="How many problems.", metavar="N", min=1),
+    ] = 5,
+    tag: Annotated[
+        str | None,
+        typer.Option(
+            "--tag",
+            "-t",
+            "--topic",
+            help="Only cards with this tag (--topic: the old name).",
+            metavar="TAG",
+        ),
     ] = None,
     generator: Annotated[
-        str | None, typer.Option("--generator", "-g", help="Only this generator.")
+        str | None,
+        typer.Option("--generator", "-g", help="Only this generator.", metavar="NAME"),
     ] = None,
     seed: Annotated[
         int | None,
         typer.Option(
-            "--seed", help="Seed of the (first) problem, to reproduce it.", min=0, max=MAX_SEED
+            "--seed",
+            help="Seed of the (first) problem, to reproduce it.",
+            metavar="N",
+            min=0,
+            max=MAX_SEED,
         ),
     ] = None,
     level: Annotated[
@@ -51,7 +75,9 @@ def drill(
     as_json: JsonOption = False,
     answer: Annotated[
         str | None,
-        typer.Option("--answer", help="Check this answer and print the verdict as JSON."),
+        typer.Option(
+            "--answer", help="Check this answer and print the verdict as JSON.", metavar="TEXT"
+        ),
     ] = None,
     record: Annotated[
         bool,
@@ -60,19 +86,23 @@ def drill(
         ),
     ] = False,
     card_id: Annotated[
-        str | None, typer.Option("--card", help="The computed card to drill or record against.")
+        str | None,
+        typer.Option("--card", help="The computed card to drill or record against.", metavar="ID"),
     ] = None,
     cards: CardsOption = None,
 ) -> None:
-    """Numeric drills: a fresh problem each time, checked with numpy, with a worked solution.
+    """Numeric drills: fresh problems, checked, with worked solutions.
 
     Interactive by default (due computed cards first). Type answers as 0.75, 3/4, [1, 2] or
-    1 2; 3 4 for a matrix; ? shows the solution, q quits. A miss allows one more try.
+    1 2; 3 4 for a matrix; ? shows the solution, u undoes the last answer, q quits. A miss
+    allows one more try. After a solution: enter or space for the next problem, u to undo,
+    q to quit, as in review. A drill on a card you never answered introduces it: it counts
+    against today's new cards (new_per_day), as in review.
 
     Scripting: --json prints the problem; --answer TEXT checks it (exit 0 correct, 1 wrong,
     3 unreadable); --record also logs and schedules it.
 
-    Example: mlprep drill --topic optimizers -n 3
+    Example: mlprep drill --tag optimizers -n 3
 
     Example: mlprep drill --generator ridge --seed 7 --json
     """
@@ -95,7 +125,7 @@ def drill(
             "`mlprep drill --generator NAME --seed S --json` and `--answer TEXT`.",
             2,
         )
-    _session(count, topic, generator, seed, size, card_level, card_id, cards)
+    _session(count, tag, generator, seed, size, card_level, card_id, cards)
 
 
 def _split_level(level: str | None) -> tuple[int | None, str | None]:
@@ -231,7 +261,7 @@ def _scripted_item(
 
 def _session(
     count: int,
-    topic: str | None,
+    tag: str | None,
     generator: str | None,
     seed: int | None,
     level: int | None,
@@ -245,16 +275,20 @@ def _session(
     from mlprep.app.config import now
     from mlprep.app.library import check_scope
     from mlprep.core.grades import Answer, Grade
-    from mlprep.term.drill import ask_and_teach
+    from mlprep.term.drill import NEXT_HINT, UNDO, ask_and_teach, next_key
+    from mlprep.term.review import KeyReader
 
     lib = open_library(cards)
     console = Console(highlight=False, markup=False)
+    tally = {"first": 0, "retry": 0, "missed": 0}
+    started = time.monotonic()
+    interrupted = False
     try:
-        check_scope(lib, scope_of(tag=topic, level=card_level))
+        check_scope(lib, scope_of(tag=tag, level=card_level))
         if card_id is not None:
             items = [_scripted_item(lib, generator, card_id, False)]
         else:
-            ids = lib.store.computed_cards(lib.today, topic, generator)
+            ids = lib.store.computed_cards(lib.today, tag, generator)
             items = [
                 DrillItem(c.generator, c.params, c)
                 for c in map(lib.store.card, ids)
@@ -263,58 +297,101 @@ def _session(
             if not items and generator is not None:
                 items = [DrillItem(generator, {})]  # practice without a card: not recorded
         if not items:
-            fail(
-                f"no computed cards{f' tagged {topic!r}' if topic else ''}; see `mlprep drill --list`"
-            )
+            fail(f"no computed cards{f' tagged {tag!r}' if tag else ''}; see `mlprep drill --list`")
         import readline  # noqa: F401  (line editing for input())
 
-        tally = {"first": 0, "retry": 0, "missed": 0}
-        started = time.monotonic()
-        done = 0
         items = _runnable(items, level)
-        for index in range(count):
-            item = items[index % len(items)]
-            problem_seed = random_seed() if seed is None else seed + index
-            problem = problem_for(item, problem_seed, level)
-            console.clear()
-            label = item.card.id if item.card else "practice (not recorded)"
-            console.print(
-                Text(f" drill {index + 1}/{count} · {label} · {problem.topic}", style="bold")
-            )
-            outcome = ask_and_teach(problem, item.card.q if item.card else "", console, input)
-            if outcome is None:
-                break
-            done += 1
-            tally[
-                "first" if outcome.grade is Grade.GOOD else "retry" if outcome.correct else "missed"
-            ] += 1
-            if item.card is not None:
-                lib.store.record(
-                    item.card.id,
-                    Answer.of(outcome.grade),
-                    now(),
-                    lib.today,
-                    response_ms=outcome.response_ms,
-                    kind="drill",
-                    seed=problem_seed,
-                    typed=outcome.typed,
-                    correct=outcome.correct,
+        seeds: dict[int, int] = {}
+        answered: list[tuple[int, int | None, str]] = []  # (position, review id, tally key)
+        keys = KeyReader()
+        notice: Text | None = None
+        position = 0
+
+        def take_back() -> int:
+            """Undo the last answer; returns its position, to ask that problem again."""
+            back, review_id, kind = answered.pop()
+            if review_id is not None:
+                lib.store.undo(review_id)
+            tally[kind] -= 1
+            return back
+
+        with keys.raw():
+            while position < count:
+                item = items[position % len(items)]
+                problem_seed = seeds.setdefault(
+                    position, random_seed() if seed is None else seed + position
                 )
-            if index + 1 < count:
-                try:
-                    if input("enter: next problem · q: quit ").strip().lower() in ("q", "quit"):
-                        break
-                except EOFError:
+                problem = problem_for(item, problem_seed, level)
+                console.clear()
+                label = item.card.id if item.card else "practice (not recorded)"
+                console.print(
+                    Text(f" drill {position + 1}/{count} · {label} · {problem.topic}", style="bold")
+                )
+                if notice is not None:
+                    console.print(notice)
+                    notice = None
+                with keys.cooked():
+                    outcome = ask_and_teach(
+                        problem,
+                        item.card.q if item.card else "",
+                        console,
+                        input,
+                        allow_undo=bool(answered),
+                        again_note="it comes back in today's review" if item.card else "",
+                    )
+                if outcome is None:
                     break
+                if outcome == UNDO:
+                    position = take_back()
+                    notice = Text("Undid the last answer: the same problem again.", style="yellow")
+                    continue
+                kind = (
+                    "first"
+                    if outcome.grade is Grade.GOOD
+                    else "retry"
+                    if outcome.correct
+                    else "missed"
+                )
+                tally[kind] += 1
+                review_id = None
+                if item.card is not None:
+                    review_id = lib.store.record(
+                        item.card.id,
+                        Answer.of(outcome.grade),
+                        now(),
+                        lib.today,
+                        response_ms=outcome.response_ms,
+                        kind="drill",
+                        seed=problem_seed,
+                        typed=outcome.typed,
+                        correct=outcome.correct,
+                    ).review_id
+                answered.append((position, review_id, kind))
+                if position + 1 < count:
+                    console.print(Text(NEXT_HINT, style="dim"))
+                    choice = next_key(keys)
+                    if choice == "quit":
+                        break
+                    if choice == "undo":
+                        position = take_back()
+                        notice = Text("Undid that answer: the same problem again.", style="yellow")
+                        continue
+                position += 1
     except KeyboardInterrupt:
-        pass
+        interrupted = True
     finally:
         lib.close()
+    if interrupted:
+        console.print()  # Ctrl-C left the cursor on the prompt line
+    done = sum(tally.values())
     minutes, secs = divmod(int(time.monotonic() - started), 60)
+    if not done:
+        console.print(Text("Drill done: no problems answered.", style="bold"))
+        return
     console.print(
         Text.assemble(
             ("Drill done: ", "bold"),
-            f"{done} problem{'s' * (done != 1)} · {tally['first']} first try · "
+            f"{plural(done, 'problem')} · {tally['first']} first try · "
             f"{tally['retry']} after a retry · {tally['missed']} missed · {minutes}m {secs:02d}s",
         )
     )

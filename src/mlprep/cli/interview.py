@@ -47,7 +47,7 @@ def interview(
     cards: CardsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Plan for an interview: expected recall on the day, and a daily plan to maximise it.
+    """Readiness for an interview and a daily plan to maximise it.
 
     With a DATE it sets the interview (and the daily minutes and scope); without, it shows
     readiness: days left, the share of in-scope cards you would recall on the day with no more

@@ -14,7 +14,7 @@ __all__ = ["optimize"]
 
 @command()
 def optimize(cards: CardsOption = None, as_json: JsonOption = False) -> None:
-    """Fit FSRS-6's parameters to your review log and use them from now on.
+    """Fit the FSRS memory model to your own answers and use it.
 
     Reports how well the default and the fitted parameters predict your answers: fitted on the
     earlier half of your long-term reviews, judged on the later half (log loss and RMSE(bins),

@@ -17,8 +17,11 @@ from mlprep.cli.common import (
     LevelOption,
     TagOption,
     command,
+    editor_command,
     fail,
+    latex_warnings,
     open_library,
+    plural,
     scope_of,
     warn,
 )
@@ -81,14 +84,15 @@ def review(
         ),
     ] = False,
 ) -> None:
-    """Study: due cards first (most overdue first), then new ones.
+    """Study: due cards first, then new ones across topics.
 
-    Keys: space/enter shows the answer; 1 Again, 2 Hard, 3 Good, 4 Easy (enter = Good);
-    u undoes the last answer; q or Ctrl-C quits (every answer is already saved).
-    --cram reviews the cards in scope whatever their due dates, logged as cram answers that
-    never move a schedule (for the night before an interview). While an interview is set
-    (`mlprep interview DATE`), review serves its plan within the daily minutes. With the sync_dir setting,
-    the session ends with a sync (`mlprep sync`).
+    Keys: space/enter shows the answer; 1 Again, 2 Hard, 3 Good, 4 Easy (enter = Good); each
+    shows its interval and ease change. u undoes the last answer (or suspension); e edits the
+    card in $EDITOR; s suspends it; f flags it; / searches; q or Ctrl-C quits (every answer is
+    already saved). --cram reviews the cards in scope whatever their due dates, logged as cram
+    answers that never move a schedule (for the night before an interview). While an interview is set
+    (`mlprep interview DATE`), review serves its plan within the daily minutes. With the
+    sync_dir setting, the session ends with a sync (`mlprep sync`).
 
     Example: mlprep review --tag ridge --new 5
     Example: mlprep review --cram --deck optimizers --limit 20
@@ -119,7 +123,7 @@ def review(
     with open_library(cards) as lib:
         scope = scope_of(deck, tag, level)
         check_scope(lib, scope)
-        _run_review(lib, scope, new, max_reviews, expert, cram, limit, more)
+        _run_review(lib, scope, new, max_reviews, expert, cram, limit, more, cards)
         if lib.settings.sync_dir:
             _sync_after_review(lib)
 
@@ -152,12 +156,13 @@ def _run_review(
     cram: bool,
     limit: int | None,
     more: bool = False,
+    cards: list[Path] | None = None,
 ) -> None:
     from rich.console import Console
 
     from mlprep.app.config import now
     from mlprep.core.session import ReviewSession
-    from mlprep.term.review import KeyReader, nothing_due_text, run_review, summary_text
+    from mlprep.term.review import KeyReader, nothing_due_text, run_review, summary_lines
 
     store = lib.store
     console = Console(highlight=False, markup=False)
@@ -184,7 +189,11 @@ def _run_review(
         tomorrow = lib.today + timedelta(days=1)
         console.print(
             nothing_due_text(
-                store.next_due(lib.today, scope), lib.today, store.count_due_on(tomorrow, scope)
+                store.next_due(lib.today, scope),
+                lib.today,
+                store.count_due_on(tomorrow, scope),
+                new_today=store.new_seen_on(lib.today),
+                new_limit=lib.settings.new_per_day if new is None else new,
             )
         )
         return
@@ -194,9 +203,9 @@ def _run_review(
     )
     keys = KeyReader()
     skipped: list[str] = []
-    hooks = review_hooks(lib, console, keys, skipped)
+    hooks = review_hooks(lib, console, keys, skipped, cards=cards)
     summary = run_review(session, store.card, console, keys, expert=expert, **hooks)
-    console.print(summary_text(summary))
+    console.print(summary_lines(summary))
     if interview is not None and (session.budget_spent or session.current is None):
         console.print(
             "Today's interview plan is done. `mlprep review --more` goes on with the next most "
@@ -256,12 +265,16 @@ def _refit_if_grown(lib: Library, console: Any) -> None:
     )
 
 
-def review_hooks(lib: Library, console: Any, keys: Any, skipped: list[str]) -> dict[str, Any]:
-    """What `run_review` calls out to: computed cards through the drill screens, and the leech
-    notice after the answer that made a card a leech (threshold from the settings)."""
+def review_hooks(
+    lib: Library, console: Any, keys: Any, skipped: list[str], cards: list[Path] | None = None
+) -> dict[str, Any]:
+    """What `run_review` calls out to: computed cards through the drill screens, the leech
+    notice after the answer that made a card a leech (threshold from the settings), and the
+    card actions: edit in $EDITOR (then sync), search, flag."""
     from mlprep.core.leech import became_leech
     from mlprep.term.drill import review_computed
     from mlprep.term.leech import leech_notice
+    from mlprep.term.review import ReviewActions
 
     store = lib.store
     threshold = lib.settings.leech_threshold
@@ -271,11 +284,32 @@ def review_hooks(lib: Library, console: Any, keys: Any, skipped: list[str]) -> d
             return None
         return leech_notice(store.card(card_id), card_id, threshold)
 
+    def toggle_flag(card_id: str) -> bool:
+        from mlprep.app.config import now
+
+        on = card_id not in store.flagged_ids()
+        store.add_card_event(card_id, "flag" if on else "unflag", now())
+        return on
+
+    def search(query: str) -> Any:
+        from mlprep.core.search import SearchDoc
+        from mlprep.core.search import search as rank
+        from mlprep.term.listing import build_search_results
+
+        docs = [SearchDoc(c.id, c.deck, c.q, c.a, c.tags) for c in store.scoped_cards()]
+        return build_search_results(rank(query, docs, limit=12), query)
+
     return {
-        "show_computed": lambda session, card, header: review_computed(
-            session, card, header, console, keys, skipped
+        "show_computed": lambda session, card, header, seed=None: review_computed(
+            session, card, header, console, keys, skipped, seed=seed
         ),
         "on_answered": on_answered,
+        "actions": ReviewActions(
+            edit=lambda card: edit_card(lib, keys, card, cards),
+            search=search,
+            toggle_flag=toggle_flag,
+            is_flagged=lambda card_id: card_id in store.flagged_ids(),
+        ),
     }
 
 
@@ -326,6 +360,44 @@ def _review_jsonl(
         warn(f"skipped: {problem}; run `mlprep check`")
 
 
+def edit_card(lib: Library, keys: Any, card: Any, cards: list[Path] | None) -> tuple[Any, str]:
+    """`e` in review: open the card's file in $VISUAL/$EDITOR at its line, then sync the
+    store and return the card as it is now (None if its id is gone) and what to say."""
+    import os
+    import subprocess
+
+    from mlprep.app.config import card_sources, display_path
+    from mlprep.decks.loader import deck_files
+
+    where = f"{display_path(card.path)}:{card.line}"
+    if display_path(card.path) != card.path:
+        return card, (
+            f"{card.id} is a bundled card ({where}), which mlprep keeps read-only; to change "
+            "it, add your own version with `mlprep add` and `mlprep suspend` this one."
+        )
+    command = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not command:
+        return card, "e needs $VISUAL or $EDITOR to name your editor, e.g. `export EDITOR=nano`."
+    with keys.cooked():
+        try:
+            status = subprocess.run(editor_command(command, card.path, card.line)).returncode
+        except OSError as exc:
+            return card, f"cannot run the editor {command!r}: {exc.strerror}"
+    files, _ = deck_files(card_sources(lib.paths, cards or []))
+    report = lib.store.sync(files)
+    problems = [i for i in report.issues if i.path == card.path]
+    after = None if lib.store.is_retired(card.id) else lib.store.card(card.id)
+    if problems:
+        return after, (
+            f"{card.path} has {plural(len(problems), 'problem')} now "
+            f"(`mlprep check {card.path}`); its broken cards are skipped."
+        )
+    if after is None:
+        return None, f"{card.id} is no longer in its file (its id changed?); its history is kept."
+    note = "" if status == 0 else f" (the editor exited with status {status})"
+    return after, f"Edited {card.id}{note}: here it is again."
+
+
 @command()
 def due(
     cards: CardsOption = None,
@@ -337,7 +409,10 @@ def due(
         int, typer.Option("--next", help="How many upcoming cards to list.", min=0, metavar="N")
     ] = 5,
 ) -> None:
-    """Show today's queue per deck and the next cards due, without starting a session.
+    """Show today's queue per deck and the next cards due.
+
+    Nothing is answered: it only counts. "Due tomorrow" counts the cards that fall due
+    tomorrow (today's and overdue ones are not in it), as the session summary and stats do.
 
     Example: mlprep due --json
     """
@@ -416,9 +491,10 @@ def check(
     ] = None,
     cards: CardsOption = None,
 ) -> None:
-    """Validate card files: YAML syntax, keys, ids, types, duplicates, generators and params.
+    """Validate card files: YAML, ids, generators, params, LaTeX.
 
-    Prints every problem as path:line: message and a summary; exits 1 on any problem.
+    Prints every problem as path:line: message and a summary; exits 1 on any problem. LaTeX
+    commands the renderer does not know are warnings (path:line, shown as written, exit 0).
 
     Example: mlprep check ~/notes/cards
     """
@@ -437,18 +513,22 @@ def check(
     issues = sorted(result.issues + check_generators(result.cards))
     for issue in issues:
         typer.echo(str(issue))
+    warnings = latex_warnings(result.cards)
+    for warning in warnings:
+        typer.echo(warning)
     decks = Counter(c.deck for c in result.cards)
     types = Counter(c.type for c in result.cards)
     tags = Counter(t for c in result.cards for t in c.tags)
     typer.echo(
-        f"{len(result.cards)} cards in {len(decks)} decks "
-        f"({types['basic']} basic, {types['computed']} computed), {len(tags)} tags"
+        f"{plural(len(result.cards), 'card')} in {plural(len(decks), 'deck')} "
+        f"({types['basic']} basic, {types['computed']} computed), {plural(len(tags), 'tag')}"
     )
     if decks:
         typer.echo("decks: " + ", ".join(f"{d} ({n})" for d, n in sorted(decks.items())))
     if tags:
         typer.echo("tags: " + ", ".join(f"{t} ({n})" for t, n in sorted(tags.items())))
     if issues:
-        typer.echo(f"{len(issues)} problem{'s' * (len(issues) != 1)} found", err=True)
+        typer.echo(f"{plural(len(issues), 'problem')} found", err=True)
         raise typer.Exit(1)
-    typer.echo("ok: no problems found")
+    note = f" ({plural(len(warnings), 'LaTeX warning')})" if warnings else ""
+    typer.echo(f"ok: no problems found{note}")

@@ -30,19 +30,25 @@ def stats(
         typer.Option(
             "--days",
             help="Window for retention, topic retention and recent drill accuracy.",
+            metavar="N",
             min=1,
             max=36500,
         ),
     ] = 30,
     as_json: JsonOption = False,
 ) -> None:
-    """Your progress: review heatmap, due forecast, card counts, true retention, streaks, time,
-    weakest topics, drill accuracy and leeches.
+    """Your progress: heatmap, forecast, retention, topics, ease.
+
+    The heatmap of answers, the due forecast, card counts, true retention, streaks, time,
+    the weakest topics, the ease trend, drill accuracy and leeches.
 
     Retention is the share of answers of already-learned cards graded Hard or better in the
     last --days days, split young/mature by the interval before the answer (21 days). Time
-    counts each answer up to 60 s. A leech is a card that lapsed leech_threshold times
-    (settings.toml, default 8). --json prints every number.
+    answering counts each answer up to 60 s, as the session summary does. The ease trend
+    (SM-2) is the average ease of your cards week by week; once your log is large enough,
+    stats suggests FSRS. A leech is a card that lapsed leech_threshold times (settings.toml,
+    default 8). "Due tomorrow" is the cards that fall due tomorrow. --json prints every
+    number.
 
     Example: mlprep stats --tag ridge --days 14
     """

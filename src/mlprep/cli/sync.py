@@ -29,10 +29,10 @@ def sync(
     cards: CardsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Merge your history with your other devices through a folder that a file-sync engine
-    (git, Syncthing, Dropbox, iCloud Drive) keeps the same on each of them.
+    """Merge your history with your other devices via a synced folder.
 
-    Each device appends its own facts to DIR/<device-id>.jsonl and reads the others'; the
+    DIR is a folder that a file-sync engine (git, Syncthing, Dropbox, iCloud Drive) keeps the
+    same on each device. Each device appends its own facts to DIR/<device-id>.jsonl and reads the others'; the
     merge is their union, so it is safe to run at any time, in any order, on any device. With
     the sync_dir setting, `mlprep review` syncs by itself when it ends. A backup is taken
     before anything comes in.

@@ -12,12 +12,15 @@ from typing import Any, Protocol
 from mlprep.core.grades import Answer, Grade
 from mlprep.core.queue import NORMAL, Counts, QueueItem, QueuePolicy
 from mlprep.core.scheduling import CardState, Scheduler, preview
+from mlprep.core.stats import RESPONSE_CAP_MS
 
 __all__ = [
     "RELEARN_GAP",
+    "GradePreview",
     "Recorder",
     "ReviewSession",
     "SessionSummary",
+    "Undone",
     "days_label",
 ]
 
@@ -40,14 +43,21 @@ class Recorder(Protocol):
 
     def count_due_on(self, day: date, scope: Any = None) -> int: ...
 
+    def add_card_event(self, card_id: str, event: str, when: datetime) -> Any: ...
+
 
 @dataclass
 class SessionSummary:
+    """`seconds` is the wall-clock length of the sitting; `answering_ms` is the time spent
+    answering, each answer counted up to `RESPONSE_CAP_MS`: the definition `mlprep stats`
+    uses for "Time answering", so the two agree."""
+
     answered: int = 0
     passed: int = 0
     seconds: float = 0.0
     due_tomorrow: int = 0
     cards: set[str] = field(default_factory=set)
+    answering_ms: int = 0
 
     @property
     def accuracy(self) -> float | None:
@@ -57,17 +67,43 @@ class SessionSummary:
 
 @dataclass(frozen=True)
 class Undone:
-    """What `undo` took back: the card and the answer."""
+    """What `undo` took back: the card and the answer (with the drill seed it was given, so the
+    same problem can be shown again), or a suspension (`event`, no answer)."""
 
     card_id: str
+    answer: Answer | None
+    seed: int | None = None
+    event: str | None = None
+
+
+@dataclass(frozen=True)
+class GradePreview:
+    """What one answer would do to the current card: the interval it gives (None: it does not
+    reschedule, a same-day repeat), the label the grade bar shows, whether the card comes back
+    today, and the ease before and after (None for a scheduler without one)."""
+
     answer: Answer
+    interval: int | None
+    label: str
+    relearn: bool
+    ease_before: float | None = None
+    ease_after: float | None = None
+
+    @property
+    def ease_change(self) -> float | None:
+        if self.ease_before is None or self.ease_after is None:
+            return None
+        return self.ease_after - self.ease_before
 
 
 @dataclass
 class _Snapshot:
     queue: list[QueueItem]
-    review_id: int
-    answer: Answer
+    review_id: int | None  # None: a card event (suspend), not an answer
+    answer: Answer | None
+    seed: int | None = None
+    response_ms: int | None = None
+    event: str | None = None
 
 
 class ReviewSession:
@@ -88,7 +124,6 @@ class ReviewSession:
         once the answers' logged times use it up."""
         self.recorder = recorder
         self.time_budget = time_budget
-        self._spent_ms: list[int] = []
         self.queue = list(queue)
         self.today = today
         self.clock = clock
@@ -106,7 +141,10 @@ class ReviewSession:
     @property
     def budget_spent(self) -> bool:
         """Interview mode: today's minutes are used up (the queue may hold more)."""
-        return self.time_budget is not None and sum(self._spent_ms) / 1000 >= self.time_budget
+        if self.time_budget is None:
+            return False
+        spent = sum(min(s.response_ms or 0, 60_000) for s in self._history)
+        return spent / 1000 >= self.time_budget
 
     def counts(self) -> Counts:
         kinds = [q.kind for q in self.queue]
@@ -114,7 +152,10 @@ class ReviewSession:
 
     @property
     def answered(self) -> int:
-        return len(self._history)
+        return len(self._answers())
+
+    def _answers(self) -> list[_Snapshot]:
+        return [snap for snap in self._history if snap.review_id is not None]
 
     def skip(self) -> None:
         """Drop the current card without an answer (it left the deck, or cannot be shown)."""
@@ -122,20 +163,32 @@ class ReviewSession:
             self.queue.pop(0)
 
     def preview(self, card_id: str, answers: list[Answer]) -> dict[Answer, str]:
-        """What each answer would do, as Anki shows it above the grade buttons."""
+        """What each answer would do, as Anki shows it above the grade buttons: the interval,
+        `↻` when the card comes back today (`1d ↻`: due tomorrow and back today)."""
+        return {a: p.label for a, p in self.preview_grades(card_id, answers).items()}
+
+    def preview_grades(self, card_id: str, answers: list[Answer]) -> dict[Answer, GradePreview]:
+        """`preview` with the numbers behind it: interval and ease before and after."""
         if not self.policy.moves_schedule:
-            return dict.fromkeys(answers, "no change")
+            return {a: GradePreview(a, None, "no change", False) for a in answers}
+        scheduler = self.recorder.scheduler
         state = self.recorder.state(card_id)
-        days = preview(self.recorder.scheduler, state, self.today, answers)
+        days = preview(scheduler, state, self.today, answers)
+        before = state.memory if state is not None else scheduler.initial()
+        ease_before = scheduler.ease(before)
         out = {}
         for answer, interval in days.items():
             if interval is None:  # a same-day repeat does not reschedule the card
-                label = "again today" if answer.relearn else days_label(state.due - self.today)
+                label, ease_after = days_label(state.due - self.today), ease_before
             else:
                 label = days_label(timedelta(days=interval))
-                if answer.relearn:
-                    label += " ↻"
-            out[answer] = label
+                elapsed = (self.today - state.last_day).days if state is not None else None
+                ease_after = scheduler.ease(scheduler.review(before, answer, self.today, elapsed))
+            if answer.relearn:
+                label += " ↻"
+            out[answer] = GradePreview(
+                answer, interval, label, answer.relearn, ease_before, ease_after
+            )
         return out
 
     def preview_days(self, card_id: str, answers: list[Answer]) -> dict[Answer, int | None]:
@@ -178,30 +231,49 @@ class ReviewSession:
             typed=typed,
             correct=correct,
         )
-        self._history.append(_Snapshot(before, recorded.review_id, answer))
-        self._spent_ms.append(min(response_ms or 0, 60_000))
+        self._history.append(
+            _Snapshot(before, recorded.review_id, answer, seed=seed, response_ms=response_ms)
+        )
         self.queue.pop(0)
         if answer.relearn:
             self.queue.insert(min(RELEARN_GAP, len(self.queue)), replace(item, kind="relearn"))
         return recorded
 
+    def suspend(self) -> str:
+        """Suspend the current card (a card event in the log): it leaves this queue and every
+        later one until unsuspended. `undo` takes it back."""
+        item = self.current
+        if item is None:
+            raise IndexError("the session has no card to suspend")
+        before = list(self.queue)
+        self.recorder.add_card_event(item.card_id, "suspend", self.clock())
+        self._history.append(_Snapshot(before, None, None, event="suspend"))
+        self.queue = [q for q in self.queue if q.card_id != item.card_id]
+        return item.card_id
+
     def undo(self) -> Undone | None:
-        """Take back the last answer (log and state); its card is current again."""
+        """Take back the last answer (log and state) or suspension; its card is current
+        again."""
         if not self._history:
             return None
         snap = self._history.pop()
-        self._spent_ms.pop()
-        self.recorder.undo(snap.review_id)
+        card_id = snap.queue[0].card_id
+        if snap.event == "suspend":
+            self.recorder.add_card_event(card_id, "unsuspend", self.clock())
+        else:
+            self.recorder.undo(snap.review_id)
         self.queue = snap.queue
-        return Undone(snap.queue[0].card_id, snap.answer)
+        return Undone(card_id, snap.answer, snap.seed, snap.event)
 
     def summary(self) -> SessionSummary:
+        answers = self._answers()
         return SessionSummary(
-            answered=len(self._history),
-            passed=sum(s.answer.passed for s in self._history),
+            answered=len(answers),
+            passed=sum(s.answer.passed for s in answers),
             seconds=(self.clock() - self.started).total_seconds(),
             due_tomorrow=self.recorder.count_due_on(self.today + timedelta(days=1), self.scope),
-            cards={s.queue[0].card_id for s in self._history},
+            cards={s.queue[0].card_id for s in answers},
+            answering_ms=sum(max(0, min(s.response_ms or 0, RESPONSE_CAP_MS)) for s in answers),
         )
 
 

@@ -35,6 +35,15 @@ Definitions (the user-facing wording is in `mlprep stats --help` and the README)
   (`kind = 'drill'`) or was checked (`correct` not NULL), share with `correct = 1`; all time
   and over the last `days` days.
 - **Leeches**: live cards with `lapses >= leech_threshold`; a threshold of 0 turns them off.
+- **Suspended** cards (`mlprep suspend`, `s` in review) leave every queue: they are counted
+  apart and left out of the forecast, the topics and the leeches.
+- **Due tomorrow** is the number of cards that fall due tomorrow (`storage.store.count_due_on`,
+  the definition `due` and the session summary use too); overdue cards are today's.
+- **Ease trend** (a scheduler with an ease: SM-2): the average ease of the live cards in scope
+  introduced by today and by 7, 14 and 21 days ago (`EASE_WEEKS` points), each card's ease
+  after its last scheduling answer by then; and how many cards sit at the ease floor now.
+- **Switching to FSRS** is suggested once the log holds `FSRS_HINT_REVIEWS` scheduled reviews
+  of learned cards (enough for FSRS to fit a user's memory) while SM-2 is active.
 """
 
 from __future__ import annotations
@@ -48,7 +57,9 @@ from mlprep.core.grades import MATURE_INTERVAL
 
 __all__ = [
     "DEFAULT_DAYS",
+    "EASE_WEEKS",
     "FORECAST_DAYS",
+    "FSRS_HINT_REVIEWS",
     "HEATMAP_WEEKS",
     "MATURE_INTERVAL",
     "RESPONSE_CAP_MS",
@@ -56,6 +67,8 @@ __all__ = [
     "CardCounts",
     "DayCount",
     "DrillRow",
+    "EasePoint",
+    "EaseTrend",
     "Forecast",
     "Heatmap",
     "Leech",
@@ -65,6 +78,7 @@ __all__ = [
     "Streaks",
     "TimeSpent",
     "TopicRow",
+    "build_ease_trend",
     "build_forecast",
     "build_heatmap",
     "build_streaks",
@@ -79,6 +93,10 @@ DEFAULT_DAYS = 30
 RESPONSE_CAP_MS = 60_000
 HEATMAP_LEVELS = 4
 UNTAGGED = "(untagged)"
+EASE_WEEKS = 4
+# Scheduled reviews of learned cards after which FSRS can be fitted to a user's own memory
+# (Anki suggests a few hundred reviews before optimising FSRS parameters).
+FSRS_HINT_REVIEWS = 400
 
 
 def _iso(day: date | None) -> str | None:
@@ -156,11 +174,13 @@ class Heatmap:
 
 @dataclass(frozen=True)
 class Forecast:
-    """Live cards due on each day from today (index 0, overdue included) onwards."""
+    """Live cards due on each day from today (index 0, overdue included) onwards; `tomorrow`
+    is the one "due tomorrow" count (`storage.store.count_due_on`)."""
 
     start: date
     due: tuple[int, ...]
     overdue: int
+    tomorrow: int = 0
 
     @property
     def total(self) -> int:
@@ -173,6 +193,7 @@ class Forecast:
         return {
             "start": self.start.isoformat(),
             "overdue": self.overdue,
+            "due_tomorrow": self.tomorrow,
             "total": self.total,
             "days": [{"day": d.isoformat(), "due": n} for d, n in self.days()],
         }
@@ -185,10 +206,11 @@ class CardCounts:
     young: int = 0
     mature: int = 0
     retired: int = 0
+    suspended: int = 0  # live cards taken out of every queue (not in the other states)
 
     @property
     def total(self) -> int:
-        return self.new + self.learning + self.young + self.mature + self.retired
+        return self.new + self.learning + self.young + self.mature + self.retired + self.suspended
 
     def to_dict(self) -> dict[str, int]:
         return {
@@ -196,6 +218,7 @@ class CardCounts:
             "learning": self.learning,
             "young": self.young,
             "mature": self.mature,
+            "suspended": self.suspended,
             "retired": self.retired,
             "total": self.total,
         }
@@ -338,6 +361,39 @@ class Leech:
 
 
 @dataclass(frozen=True)
+class EasePoint:
+    day: date
+    cards: int  # cards introduced by `day`
+    average: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"day": self.day.isoformat(), "cards": self.cards, "average": self.average}
+
+
+@dataclass(frozen=True)
+class EaseTrend:
+    """The average ease at weekly points (oldest first) and the cards at the floor now."""
+
+    points: tuple[EasePoint, ...]
+    at_floor: int
+    floor: float
+
+    @property
+    def change(self) -> float | None:
+        """Average now minus the oldest average that has cards."""
+        known = [p.average for p in self.points if p.average is not None]
+        return known[-1] - known[0] if len(known) > 1 else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "points": [p.to_dict() for p in self.points],
+            "change": self.change,
+            "at_floor": self.at_floor,
+            "floor": self.floor,
+        }
+
+
+@dataclass(frozen=True)
 class StatsReport:
     today: date
     deck: str | None
@@ -356,6 +412,14 @@ class StatsReport:
     drills: tuple[DrillRow, ...]
     leech_threshold: int
     leeches: tuple[Leech, ...]
+    scheduler: str = "sm2"
+    ease: EaseTrend | None = None  # None when the scheduler has no ease (FSRS)
+    scheduled_reviews: int = 0  # scheduled answers of learned cards, all time (in scope)
+
+    @property
+    def suggest_fsrs(self) -> bool:
+        """Whether to say that FSRS would now fit this user's log better than SM-2."""
+        return self.scheduler == "sm2" and self.scheduled_reviews >= FSRS_HINT_REVIEWS
 
     @property
     def is_empty(self) -> bool:
@@ -381,6 +445,10 @@ class StatsReport:
                 "threshold": self.leech_threshold,
                 "cards": [leech.to_dict() for leech in self.leeches],
             },
+            "scheduler": self.scheduler,
+            "ease": None if self.ease is None else self.ease.to_dict(),
+            "scheduled_reviews": self.scheduled_reviews,
+            "suggest_fsrs": self.suggest_fsrs,
         }
 
 
@@ -440,7 +508,37 @@ def build_streaks(study_days: Iterable[date], today: date) -> Streaks:
     return Streaks(current, longest, longest_start, longest_end, studied_today)
 
 
-def build_forecast(due_counts: Mapping[date, int], today: date, n: int = FORECAST_DAYS) -> Forecast:
+def build_ease_trend(
+    eases: Mapping[str, Sequence[tuple[date, float]]],
+    today: date,
+    floor: float,
+    weeks: int = EASE_WEEKS,
+) -> EaseTrend:
+    """`eases`: per card, (day, ease after that day's scheduling answer) in order. The
+    average ease of the cards introduced by each weekly point, oldest first."""
+    from bisect import bisect_right
+
+    days = [today - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
+    sums = [0.0] * weeks
+    counts = [0] * weeks
+    for steps in eases.values():
+        when = [day for day, _ in steps]
+        for k, day in enumerate(days):
+            index = bisect_right(when, day)
+            if index:
+                sums[k] += steps[index - 1][1]
+                counts[k] += 1
+    points = tuple(
+        EasePoint(day, n, total / n if n else None)
+        for day, n, total in zip(days, counts, sums, strict=True)
+    )
+    at_floor = sum(1 for steps in eases.values() if steps and steps[-1][1] <= floor + 1e-9)
+    return EaseTrend(points, at_floor, floor)
+
+
+def build_forecast(
+    due_counts: Mapping[date, int], today: date, n: int = FORECAST_DAYS, tomorrow: int = 0
+) -> Forecast:
     """Cards due per day for `n` days from `today`; overdue cards count on today."""
     counts = [0] * n
     overdue = 0
@@ -451,7 +549,7 @@ def build_forecast(due_counts: Mapping[date, int], today: date, n: int = FORECAS
             offset = 0
         if offset < n:
             counts[offset] += cards
-    return Forecast(today, tuple(counts), overdue)
+    return Forecast(today, tuple(counts), overdue, tomorrow)
 
 
 def sort_topics(rows: Iterable[TopicRow]) -> tuple[TopicRow, ...]:

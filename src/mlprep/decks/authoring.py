@@ -53,6 +53,7 @@ __all__ = [
     "near_duplicates",
     "new_deck_text",
     "normalise_question",
+    "question_tokens",
     "parse_snippet",
     "read_text",
     "rename_id",
@@ -68,7 +69,7 @@ __all__ = [
 ]
 
 MAX_ID_LENGTH = 40
-SIMILARITY_THRESHOLD = 0.9
+SIMILARITY_THRESHOLD = 0.9  # two long words this similar are one word with a typo
 DEFAULT_DECK = "my-cards"
 # Keys of a new card are written in this order; unknown keys (only from snippets) come last.
 CARD_KEY_ORDER = ("id", "type", "level", "generator", "params", "q", "a", "tags")
@@ -84,6 +85,65 @@ _STOP_WORDS = frozenset(
         does do did of in on to for and or with that this these those it its by as at from can
         could would should will you your we i s t""",
     )
+)
+# Roman numerals name things ("type I error", "phase II"): a slug keeps one that follows a
+# kept word, though "i" is otherwise a stop word ("How do I ...").
+_ROMAN = frozenset(["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"])
+# Words that do not change what a question asks, for the near-duplicate check. Unlike the
+# slug's stop words, single letters and numerals stay: L1 vs L2 and type I vs II differ.
+_GLUE_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "what",
+        "whats",
+        "which",
+        "who",
+        "whom",
+        "why",
+        "how",
+        "when",
+        "where",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "does",
+        "do",
+        "did",
+        "of",
+        "in",
+        "on",
+        "to",
+        "for",
+        "and",
+        "or",
+        "with",
+        "that",
+        "this",
+        "these",
+        "those",
+        "it",
+        "its",
+        "by",
+        "as",
+        "at",
+        "from",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "you",
+        "your",
+        "we",
+        "s",
+        "t",
+    ]
 )
 # LaTeX commands that are markup, not meaning (\frac{a}{b} -> "a b", but \lambda -> "lambda").
 _LATEX_NOISE = re.compile(
@@ -117,7 +177,12 @@ def slugify(text: str, max_length: int = MAX_ID_LENGTH) -> str:
     text = re.sub(r"\\([A-Za-z]+)", r" \1 ", text)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     words = re.findall(r"[a-z0-9]+", text.lower())
-    kept = [w for w in words if w not in _STOP_WORDS] or words
+    kept = [
+        w
+        for n, w in enumerate(words)
+        if w not in _STOP_WORDS
+        or (w in _ROMAN and n and words[n - 1] not in _STOP_WORDS and words[n - 1] not in _ROMAN)
+    ] or words
     slug = ""
     for word in kept:
         candidate = f"{slug}-{word}" if slug else word
@@ -178,14 +243,59 @@ def normalise_question(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
+def question_tokens(text: str) -> list[str]:
+    """The words of a question that say what it asks: lowercase, accents folded, LaTeX markup
+    and glue words ("what", "the", "does") dropped; numbers, single letters and Roman
+    numerals kept (`L1`, `type I`)."""
+    text = _LATEX_NOISE.sub(" ", text)
+    text = re.sub(r"\\([A-Za-z]+)", r" \1 ", text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _GLUE_WORDS]
+
+
+def _same_word(a: str, b: str, threshold: float = SIMILARITY_THRESHOLD) -> bool:
+    """One word written two ways: a plural (`weight`, `weights`; `bias`, `biases`), or a typo
+    in a long word. Numbers and short words must match exactly: L1 is not L2, I is not II."""
+    if a == b:
+        return True
+    if not (a.isalpha() and b.isalpha()):
+        return False
+    short, long = sorted((a, b), key=len)
+    if long in (short + "s", short + "es"):
+        return True
+    if len(short) < 6:
+        return False
+    return difflib.SequenceMatcher(None, a, b).ratio() >= threshold
+
+
+def _same_words(a: list[str], b: list[str], threshold: float = SIMILARITY_THRESHOLD) -> bool:
+    """Whether two token lists hold the same words (in any order), word for word."""
+    if len(a) != len(b):
+        return "".join(a) == "".join(b)  # `trade-off` is `tradeoff`
+    rest = list(b)
+    for word in a:
+        match = next(
+            (i for i, other in enumerate(rest) if _same_word(word, other, threshold)), None
+        )
+        if match is None:
+            return "".join(a) == "".join(b)
+        rest.pop(match)
+    return True
+
+
 def near_duplicates(
     question: str, cards: Iterable[Card], threshold: float = SIMILARITY_THRESHOLD
 ) -> list[tuple[Card, float]]:
-    """Cards whose question matches `question` once normalised, or is at least `threshold`
-    similar to it (difflib ratio); best match first."""
+    """Cards that ask the same question: the same text once normalised, or the same words
+    (`question_tokens`) in any order, up to plurals and typos in long words. A word that
+    differs makes a different question, however similar the text: "L1" vs "L2", "type I" vs
+    "type II", "precision" vs "recall". Each comes with its text similarity (difflib ratio of
+    the normalised questions, 1.0 for the same text), best first. `threshold` is how similar
+    two long words must be to count as one with a typo."""
     wanted = normalise_question(question)
     if not wanted:
         return []
+    tokens = question_tokens(question)
     matcher = difflib.SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(wanted)
     found = []
@@ -196,13 +306,10 @@ def near_duplicates(
         if other == wanted:
             found.append((card, 1.0))
             continue
+        if not _same_words(tokens, question_tokens(card.q or ""), threshold):
+            continue
         matcher.set_seq1(other)
-        if (
-            matcher.real_quick_ratio() >= threshold
-            and matcher.quick_ratio() >= threshold
-            and (ratio := matcher.ratio()) >= threshold
-        ):
-            found.append((card, ratio))
+        found.append((card, matcher.ratio()))
     return sorted(found, key=lambda pair: -pair[1])
 
 

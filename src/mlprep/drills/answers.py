@@ -303,25 +303,28 @@ def _fit_shape(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | str:
 
 
 def _position(index: tuple[int, ...]) -> str:
-    """A 1-based position: `2` in a vector, `(row 1, col 2)` in a matrix."""
+    """A 1-based position that cannot be read as a value: `#2` in a vector, `(row 1, col 2)`
+    in a matrix."""
     if len(index) == 1:
-        return str(index[0] + 1)
+        return f"#{index[0] + 1}"
     return f"(row {index[0] + 1}, col {index[1] + 1})"
 
 
 def _wrong_message(given: np.ndarray, answer: np.ndarray, off: np.ndarray) -> str:
-    """Which entries are outside the tolerance, counted from 1, with what was typed."""
+    """Which entries are outside the tolerance, by position counted from 1, each with the
+    value typed there: `2 of 3 entries are off: #1 (you typed 1), #3 (you typed 0.5)`."""
     import numpy as np
 
     if answer.ndim == 0:
         return f"{fmt_num(given, 6)} is not within the tolerance of the expected value"
     bad = [tuple(int(i) for i in idx) for idx in np.argwhere(off)]
-    where = ", ".join(_position(idx) for idx in bad[:MAX_LISTED])
-    typed = ", ".join(fmt_num(given[idx], 6) for idx in bad[:MAX_LISTED])
+    listed = ", ".join(
+        f"{_position(idx)} (you typed {fmt_num(given[idx], 6)})" for idx in bad[:MAX_LISTED]
+    )
     more = f" and {len(bad) - MAX_LISTED} more" if len(bad) > MAX_LISTED else ""
     if len(bad) == 1:
-        return f"entry {where} of {answer.size} is off (typed {typed})"
-    return f"{len(bad)} of {answer.size} entries are off: {where}{more} (typed {typed})"
+        return f"1 of {answer.size} entries is off: {listed}"
+    return f"{len(bad)} of {answer.size} entries are off: {listed}{more}"
 
 
 def check_answer(problem: Problem, text: str) -> CheckResult:

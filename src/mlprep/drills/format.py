@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-__all__ = ["fmt_array", "fmt_num"]
+__all__ = ["fmt_array", "fmt_num", "tidy_signs"]
 
 
 def fmt_num(x: Any, digits: int = 4) -> str:
@@ -38,3 +39,13 @@ def fmt_array(value: Any, digits: int = 4) -> str:
     width = max((len(c) for row in cells for c in row), default=1)
     rows = ["[" + ", ".join(c.rjust(width) for c in row) + "]" for row in cells]
     return "[" + ",\n ".join(rows) + "]"
+
+
+# A negative number right after a binary operator: `2.7 − -2`, `3 · -2`, `a + -1.5`.
+_NEGATIVE_OPERAND = re.compile(r"(^|\s)([−+×·/]|-) [-−](\d+(?:\.\d+)?(?:e[+-]?\d+)?)")
+
+
+def tidy_signs(text: str) -> str:
+    """Worked-solution prose with a negative operand in parentheses and a Unicode minus:
+    `2.7 − -2` reads `2.7 − (−2)`. Copyable answers keep ASCII (`fmt_num`)."""
+    return _NEGATIVE_OPERAND.sub(lambda m: f"{m.group(1)}{m.group(2)} (−{m.group(3)})", text)

@@ -48,8 +48,13 @@ def _problem(**fields: Any) -> Problem:
     return make_problem(atol=ATOL, **fields)
 
 
+EXAMPLE_ENTRIES = ("0.5", "-1.25", "2", "0.1", "-3", "1")
+
+
 def _vector_format(n: int) -> str:
-    return f"a vector of {n} numbers, e.g. `[0.5, -1.25, ...]`"
+    """What to type, with an example of exactly `n` entries (a `...` read as a longer one)."""
+    example = ", ".join(EXAMPLE_ENTRIES[i % len(EXAMPLE_ENTRIES)] for i in range(n))
+    return f"a vector of {n} numbers, e.g. `[{example}]`"
 
 
 def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -10,8 +10,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from mlprep.core.grades import MATURE_INTERVAL, PASSING_QUALITY, RELEARN_BELOW, card_state
+from mlprep.core.scheduling import MIN_EASINESS, SM2
 from mlprep.core.stats import (
     DEFAULT_DAYS,
+    EASE_WEEKS,
     FORECAST_DAYS,
     HEATMAP_WEEKS,
     RESPONSE_CAP_MS,
@@ -24,12 +26,13 @@ from mlprep.core.stats import (
     StatsReport,
     TimeSpent,
     TopicRow,
+    build_ease_trend,
     build_forecast,
     build_heatmap,
     build_streaks,
     sort_topics,
 )
-from mlprep.storage.store import Scope, card_scope
+from mlprep.storage.store import SUSPENDED_IDS, Scope, card_scope, count_due_on
 
 __all__ = ["compute_report"]
 
@@ -123,7 +126,9 @@ def compute_report(
     }
 
     # Cards in scope with their state: counts, forecast, topics and leeches in one pass.
-    new = learning = young_cards = mature_cards = retired = 0
+    suspended_ids = {row[0] for row in conn.execute(SUSPENDED_IDS)}
+    new = learning = young_cards = mature_cards = retired = suspended = 0
+    live_ids: set[str] = set()
     forecast_end = (today + timedelta(days=FORECAST_DAYS)).isoformat()
     due_by_day: dict[str, int] = defaultdict(int)
     topics: dict[
@@ -154,6 +159,10 @@ def compute_report(
         )
         if state == "retired":
             retired += 1
+            continue
+        live_ids.add(cid)
+        if cid in suspended_ids:  # out of every queue: counted apart, not forecast
+            suspended += 1
             continue
         if state == "new":
             new += 1
@@ -202,6 +211,54 @@ def compute_report(
             acc[2] += n
             acc[3] += int(correct)
 
+    # The ease trend, from the ease each scheduling answer left (the steps cache; NULL for a
+    # scheduler without an ease). A card with no answer since the oldest point had the same
+    # ease at every point (its cached state's), so only recently answered cards are read in
+    # full: the cost follows the last weeks' activity, not the size of the log.
+    ease_trend = None
+    active = SM2 if scheduler == SM2.key else None  # the ease trend is SM-2's
+    if active is not None and active.ease(active.initial()) is not None:
+        oldest = (today - timedelta(days=7 * (EASE_WEEKS - 1))).isoformat()
+        answered_lately = {
+            row[0]
+            for row in conn.execute("SELECT DISTINCT card_id FROM reviews WHERE day > ?", (oldest,))
+        }
+        eases: dict[str, list[tuple[date, float]]] = {}
+        since_start = date.min
+        for card_id, ease in conn.execute(
+            "SELECT card_id, ease FROM state WHERE scheduler = ? AND ease IS NOT NULL",
+            (scheduler,),
+        ):
+            if (
+                card_id in live_ids
+                and card_id not in suspended_ids
+                and card_id not in answered_lately
+            ):
+                eases[card_id] = [(since_start, ease)]
+        steps_of: dict[str, list[tuple[int, str, float]]] = defaultdict(list)
+        wanted = [c for c in answered_lately if c in live_ids and c not in suspended_ids]
+        for chunk in range(0, len(wanted), 500):
+            part = wanted[chunk : chunk + 500]
+            for card_id, review_id, day_text, ease in conn.execute(
+                f"""SELECT x.card_id, x.review_id, r.day, x.ease FROM steps x
+                      JOIN reviews r ON r.id = x.review_id
+                    WHERE x.scheduler = ? AND x.scheduled = 1 AND x.ease IS NOT NULL
+                      AND r.day <= ? AND x.card_id IN ({", ".join("?" * len(part))})""",
+                (scheduler, today_iso, *part),
+            ):
+                steps_of[card_id].append((review_id, day_text, ease))
+        for card_id, steps in steps_of.items():
+            eases[card_id] = [(date.fromisoformat(day), ease) for _, day, ease in sorted(steps)]
+        ease_trend = build_ease_trend(eases, today, MIN_EASINESS, EASE_WEEKS)
+
+    # Scheduled answers of cards answered before (what FSRS could be fitted on), all time.
+    scheduled_reviews = conn.execute(
+        f"""SELECT COUNT(*) FROM reviews r JOIN steps x
+              ON x.review_id = r.id AND x.scheduler = ? AND x.scheduled = 1
+            WHERE x.interval_before IS NOT NULL AND +r.day <= ?{rscope}""",
+        (scheduler, today_iso, *rargs),
+    ).fetchone()[0]
+
     flagged.sort(key=lambda f: (-f[2], f[0]))
     study_days = sorted(daily)
     return StatsReport(
@@ -213,8 +270,12 @@ def compute_report(
         days_studied=len(study_days),
         first_day=study_days[0] if study_days else None,
         heatmap=build_heatmap(daily, today, weeks),
-        forecast=build_forecast({date.fromisoformat(d): n for d, n in due_by_day.items()}, today),
-        counts=CardCounts(new, learning, young_cards, mature_cards, retired),
+        forecast=build_forecast(
+            {date.fromisoformat(d): n for d, n in due_by_day.items()},
+            today,
+            tomorrow=count_due_on(conn, scheduler, today + timedelta(days=1), scope),
+        ),
+        counts=CardCounts(new, learning, young_cards, mature_cards, retired, suspended),
         retention=Retention(days, since, PassRate(young_n, young_p), PassRate(mature_n, mature_p)),
         streaks=build_streaks(study_days, today),
         time=TimeSpent(today_ms, week_ms, total_ms, week_start, RESPONSE_CAP_MS, capped),
@@ -236,4 +297,7 @@ def compute_report(
             Leech(cid, d, lapses, ease, date.fromisoformat(due), path, line)
             for cid, d, lapses, ease, due, path, line in flagged
         ),
+        scheduler=scheduler,
+        ease=ease_trend,
+        scheduled_reviews=scheduled_reviews,
     )

@@ -175,7 +175,8 @@ def _migrate_to_2(db: Any) -> None:
     )
     db["state"].create_index(["scheduler", "due"])
     db["state"].create_index(["card_id"])
-    # Per answer, under each scheduler: did it reschedule, and the interval before and after.
+    # Per answer, under each scheduler: did it reschedule, the interval before and after, and
+    # the ease it left (SM-2; NULL for a scheduler without one): the ease trend in stats.
     db["steps"].create(
         {
             "scheduler": str,
@@ -185,6 +186,7 @@ def _migrate_to_2(db: Any) -> None:
             "interval_before": int,
             "interval": int,
             "due": str,
+            "ease": float,
         },
         pk=("scheduler", "review_id"),
         not_null={"scheduled"},

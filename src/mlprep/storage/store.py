@@ -27,10 +27,14 @@ if TYPE_CHECKING:
     from mlprep.storage.backups import BackupPolicy
 
 __all__ = [
+    "CARD_EVENTS",
     "DUE",
+    "DUE_ON",
+    "FLAGGED_IDS",
     "SCHEMA_VERSION",
     "FactImport",
     "ImportedFact",
+    "SUSPENDED_IDS",
     "Recorded",
     "Review",
     "Scope",
@@ -38,6 +42,7 @@ __all__ = [
     "StoreError",
     "SyncReport",
     "card_scope",
+    "count_due_on",
 ]
 
 BUSY_TIMEOUT_MS = 5000
@@ -141,9 +146,42 @@ def card_scope(scope: Scope | None, alias: str = "c") -> tuple[str, list[Any]]:
 
 # The one due predicate of the normal queue policy: a state row `s` due on or before a day.
 DUE = "s.due <= ?"
+# The one "falls due on a day" predicate: "due tomorrow" in `due`, the session summary and
+# `stats` counts the cards whose due date is tomorrow, not those already due today.
+DUE_ON = "s.due = ?"
+
+# Card events (facts about a card that are not answers) and the one reading of each pair:
+# the latest of a card's suspend/unsuspend (flag/unflag) events says whether it holds.
+CARD_EVENTS = ("suspend", "unsuspend", "flag", "unflag")
+
+
+def _marked_ids(on: str, off: str) -> str:
+    return f"""SELECT card_id FROM card_events WHERE event IN ('{on}', '{off}')
+               GROUP BY card_id HAVING MAX(CASE WHEN event = '{on}' THEN id END)
+                 > COALESCE(MAX(CASE WHEN event = '{off}' THEN id END), 0)"""
+
+
+# Suspended cards leave every queue (review, cram, drill, the forecasts); flagged ones are
+# only listed (`mlprep list --flagged`).
+SUSPENDED_IDS = _marked_ids("suspend", "unsuspend")
+FLAGGED_IDS = _marked_ids("flag", "unflag")
+
+
+def count_due_on(
+    conn: sqlite3.Connection, scheduler: str, day: date, scope: Scope | None = None
+) -> int:
+    """Live, unsuspended cards in scope that fall due on `day` (the one definition of "due
+    tomorrow"; overdue cards are today's, not tomorrow's)."""
+    sql, args = card_scope(scope)
+    return conn.execute(
+        f"""SELECT COUNT(*) FROM cards c JOIN state s ON s.card_id = c.id AND s.scheduler = ?
+            WHERE c.retired = 0 AND c.id NOT IN ({SUSPENDED_IDS}){sql} AND {DUE_ON}""",
+        (scheduler, *args, day.isoformat()),
+    ).fetchone()[0]
+
 
 _INSERT_STEPS = """INSERT INTO steps (scheduler, review_id, card_id, scheduled, interval_before,
-                     interval, due) VALUES (?, ?, ?, ?, ?, ?, ?)"""
+                     interval, due, ease) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
 _INSERT_STATE = """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
                      reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
@@ -452,9 +490,9 @@ class Store:
 
     @staticmethod
     def _filters(scope: Scope | None) -> tuple[str, list[Any]]:
-        """Live cards (alias `c`) within the scope filters."""
+        """Live, unsuspended cards (alias `c`) within the scope filters."""
         sql, args = card_scope(scope)
-        return "c.retired = 0" + sql, args
+        return f"c.retired = 0 AND c.id NOT IN ({SUSPENDED_IDS})" + sql, args
 
     def _state_join(self) -> str:
         return "state s ON s.card_id = c.id AND s.scheduler = ?"
@@ -484,14 +522,28 @@ class Store:
         return rows.fetchall()
 
     def new_cards(self, scope: Scope | None = None, limit: int = -1) -> list[tuple[str, str]]:
-        """Cards never scheduled: the first new card of every file, then the second, and so on,
-        so a day's new cards span topics while each file keeps its basics-first order.
+        """Cards never scheduled, in turns across the deck files: the first new card of every
+        file, then the second, and so on, so a day's new cards span topics while each file
+        keeps its basics-first order. The files with the fewest cards introduced so far take
+        their turn first (ties in path order), so the rotation continues where the previous
+        day stopped: with F files and N new cards a day, every file has started by day
+        ceil(F / N).
 
         One small indexed query per deck file: a window over every new card costs ~0.1 s at
         100k cards, and only the first `limit` of each file can be needed."""
         where, args = self._filters(scope)
+        introduced = dict(
+            self.conn.execute(
+                """SELECT c.path, COUNT(*) FROM cards c JOIN state s
+                     ON s.card_id = c.id AND s.scheduler = ?
+                   WHERE c.retired = 0 GROUP BY c.path""",
+                (self.scheduler.name,),
+            ).fetchall()
+        )
+        paths = [p for (p,) in self.conn.execute("SELECT path FROM deck_files ORDER BY path")]
+        paths.sort(key=lambda p: introduced.get(p, 0))  # stable: path order breaks ties
         per_file = []
-        for (path,) in self.conn.execute("SELECT path FROM deck_files ORDER BY path").fetchall():
+        for path in paths:
             rows = self.conn.execute(
                 f"""SELECT c.id, c.deck FROM cards c WHERE c.path = ? AND {where}
                     AND NOT EXISTS (SELECT 1 FROM state s WHERE s.card_id = c.id
@@ -568,11 +620,8 @@ class Store:
         ).fetchone()[0]
 
     def count_due_on(self, day: date, scope: Scope | None = None) -> int:
-        where, args = self._filters(scope)
-        return self.conn.execute(
-            f"SELECT COUNT(*) FROM cards c JOIN {self._state_join()} WHERE {where} AND {DUE}",
-            (self.scheduler.key, *args, day.isoformat()),
-        ).fetchone()[0]
+        """Cards that fall due on `day` (see `count_due_on`)."""
+        return count_due_on(self.conn, self.scheduler.key, day, scope)
 
     def upcoming(
         self, after: date, scope: Scope | None = None, limit: int = 5
@@ -880,6 +929,7 @@ class Store:
                     before.interval if scheduled and before is not None else None,
                     after.interval if scheduled and after is not None else None,
                     after.due.isoformat() if scheduled and after is not None else None,
+                    scheduler.ease(after.memory) if scheduled and after is not None else None,
                 )
             )
             before = after
@@ -930,6 +980,35 @@ class Store:
                 )
             )
         return out
+
+    # -- card events (suspend, flag) ---------------------------------------------------------
+
+    def add_card_event(self, card_id: str, event: str, when: datetime) -> int:
+        """Append one card event (suspend, unsuspend, flag, unflag) to `card_events`."""
+        if event not in CARD_EVENTS:
+            raise ValueError(f"unknown card event {event!r}; expected one of {CARD_EVENTS}")
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO card_events (card_id, ts, event) VALUES (?, ?, ?)",
+                (card_id, when.astimezone(timezone.utc).isoformat(timespec="milliseconds"), event),
+            )
+            return cur.lastrowid
+
+    def suspended_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute(SUSPENDED_IDS)}
+
+    def flagged_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute(FLAGGED_IDS)}
+
+    def scoped_cards(self, scope: Scope | None = None) -> list[Card]:
+        """Every live card in scope (suspended ones included), in file order: what search
+        ranks."""
+        sql, args = card_scope(scope, "cards")
+        rows = self.conn.execute(
+            f"SELECT {self._CARD_COLUMNS} FROM cards WHERE retired = 0{sql} ORDER BY path, line",
+            args,
+        )
+        return [self._card_from_row(r) for r in rows]
 
     # -- authoring ---------------------------------------------------------------------------
 
@@ -1122,16 +1201,8 @@ class Store:
                 step_rows += steps
                 if state_row is not None:
                     state_rows.append(state_row)
-        conn.executemany(
-            """INSERT INTO steps (scheduler, review_id, card_id, scheduled, interval_before,
-                 interval, due) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            step_rows,
-        )
-        conn.executemany(
-            """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
-                 reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            state_rows,
-        )
+        conn.executemany(_INSERT_STEPS, step_rows)
+        conn.executemany(_INSERT_STATE, state_rows)
         conn.execute("DROP TABLE temp.replay_ids")
 
     # -- identity across devices (mlprep sync) -----------------------------------------------

@@ -24,9 +24,16 @@ def leech_notice(card: Card | None, card_id: str, threshold: int) -> Text:
         "add a cue or an example) or split it into smaller cards."
     )
     if card is not None and card.path:
-        where = f"{card.path}:{card.line}" if card.line else card.path
+        from mlprep.app.config import display_path
+
+        path = display_path(card.path)
+        where = f"{path}:{card.line}" if card.line else path
         text.append(f"\nIt is in {where}. ", style="dim")
     else:
         text.append("\n")
-    text.append("`mlprep stats` lists all leeches.", style="dim")
+    text.append(
+        "When it is on screen, e opens it in your editor and s suspends it; "
+        "`mlprep stats` lists all leeches.",
+        style="dim",
+    )
     return text

@@ -3,7 +3,12 @@
 Why not rich.markdown: math must be converted before Markdown sees it (`w^*` and `x_i` would
 otherwise turn into emphasis), and markdown-it plus pygments cost ~80 ms of start-up that
 `mlprep review` cannot afford. Supported: paragraphs, **bold**, *italic*, `code`, lists,
-fenced code, headings, `$inline$` and `$$display$$` math, and simple pipe tables."""
+fenced code, headings, `$inline$` and `$$display$$` math, and simple pipe tables.
+
+Line breaks: a blank line starts a paragraph. Inside a paragraph a line break is kept when the
+line was broken on purpose (it ends well short of the paragraph's wrapping width, or with two
+spaces or a backslash, Markdown's hard break); hand-wrapped prose flows as one paragraph.
+Inline math and code never break across lines unless they are wider than the screen."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from rich.text import Text
 
 from mlprep.term.latex import latex_to_unicode
 
-__all__ = ["markdown", "math_to_text", "plain_text"]
+__all__ = ["markdown", "math_to_text", "plain_text", "unsupported_latex"]
 
 MATH_STYLE = "bold cyan"
 CODE_STYLE = "bold magenta"
@@ -33,8 +38,64 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 
 
-def math_to_text(math: str) -> str:
-    return latex_to_unicode(math.replace(r"\$", "$"))
+def math_to_text(math: str, display: bool = False) -> str:
+    return latex_to_unicode(math.replace(r"\$", "$"), display=display)
+
+
+def unsupported_latex(text: str) -> list[str]:
+    """The LaTeX commands in the math of card text (Markdown) that the renderer does not know:
+    they are shown as written. `mlprep check` and `mlprep add` warn about them."""
+    from mlprep.term.latex import unsupported_commands
+
+    found: list[str] = []
+    for kind, part in _split_display_math(text or ""):
+        if kind == "math":
+            found += unsupported_commands(part)
+            continue
+        for m in _INLINE.finditer(part):
+            if m.group("math") is not None:
+                found += unsupported_commands(m.group("m").replace(r"\$", "$"))
+    return list(dict.fromkeys(found))
+
+
+# While a paragraph is wrapped, the spaces inside its math and code stand in as this
+# character, so rich's wrapping (which breaks at any whitespace) cannot break them.
+_KEEP_SPACE = "\ue00f"
+_UNBROKEN = (MATH_STYLE, CODE_STYLE)
+
+
+class _Wrapped:
+    """A paragraph of rich Text wrapped to the width it is given, without breaking inline math
+    or code that fits on a line."""
+
+    def __init__(self, text: Text):
+        self.text = text
+
+    def _guarded(self, width: int) -> Text:
+        plain = list(self.text.plain)
+        for span in self.text.spans:
+            if span.style in _UNBROKEN and span.end - span.start <= width:
+                for i in range(span.start, span.end):
+                    if plain[i] == " ":
+                        plain[i] = _KEEP_SPACE
+        guarded = self.text.copy()
+        guarded.plain = "".join(plain)
+        return guarded
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        lines = self._guarded(options.max_width).wrap(
+            console, options.max_width, justify="left", overflow="fold"
+        )
+        for line in lines:
+            fixed = line.copy()
+            fixed.plain = line.plain.replace(_KEEP_SPACE, " ")
+            yield fixed
+
+    def __rich_measure__(self, console: Any, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        guarded = self._guarded(options.max_width)
+        return Measurement.get(console, options, guarded)
 
 
 def inline(text: str, base_style: str = "") -> Text:
@@ -91,7 +152,7 @@ def markdown(text: str) -> RenderableType:
     blocks: list[tuple[str, RenderableType]] = []
     for kind, part in _split_display_math(text or ""):
         if kind == "math":
-            math = Text(math_to_text(part.strip()), style=MATH_STYLE)
+            math = Text(math_to_text(part.strip(), display=True), style=MATH_STYLE, no_wrap=True)
             blocks.append(("math", Padding(math, (0, 0, 0, 4))))
         else:
             blocks.extend(_blocks(part))
@@ -113,6 +174,58 @@ def _is_table(lines: list[str], i: int) -> bool:
     )
 
 
+_DOLLAR = re.compile(r"(?<!\\)\$")
+# A paragraph whose lines are all shorter than this was not wrapped by hand: keep its breaks.
+SHORT_LINES = 60
+# ... and in a wrapped one, a line that ends this far short of the widest line was broken on
+# purpose (the next word would have fitted).
+DELIBERATE_BREAK = 0.75
+
+
+def _first_word(line: str) -> str:
+    """What an author wrapping by hand would not split: the first word, or the whole inline
+    math expression the line starts with."""
+    body = line.strip()
+    if body.startswith("$") and not body.startswith("$$"):
+        close = _DOLLAR.search(body, 1)
+        if close is not None:
+            return body[: close.end()]
+    return body.split()[0] if body else ""
+
+
+def _kept_breaks(lines: list[str]) -> list[bool]:
+    """For each line but the last: is the line break after it meant (kept) or wrapping?"""
+    widest = max(len(line.rstrip()) for line in lines)
+    keep = []
+    for line, following in zip(lines, lines[1:], strict=False):
+        if line.endswith(("  ", "\\")) or widest < SHORT_LINES:
+            keep.append(True)
+            continue
+        keep.append(
+            len(line.rstrip()) + 1 + len(_first_word(following)) <= DELIBERATE_BREAK * widest
+        )
+    return keep
+
+
+def _paragraph(lines: list[str]) -> Text:
+    """One paragraph's lines as Text: kept breaks as newlines, wrapped lines joined. A line
+    that ends inside inline math is always joined (the math goes on)."""
+    keep = _kept_breaks(lines)
+    joined, dollars = [], 0
+    for n, line in enumerate(lines):
+        body = line.strip()
+        dollars += len(_DOLLAR.findall(body))
+        if n == len(lines) - 1:
+            joined.append(body)
+            break
+        if keep[n] and dollars % 2 == 0:
+            joined.append(body[:-1].rstrip() if body.endswith("\\") else body)
+            joined.append("\n")
+        else:
+            joined.append(body + " ")
+    return inline("".join(joined))
+
+
 def _blocks(text: str) -> list[tuple[str, RenderableType]]:
     out: list[tuple[str, RenderableType]] = []
     paragraph: list[str] = []
@@ -120,7 +233,7 @@ def _blocks(text: str) -> list[tuple[str, RenderableType]]:
 
     def flush() -> None:
         if paragraph:
-            out.append(("text", inline(" ".join(s.strip() for s in paragraph))))
+            out.append(("text", _Wrapped(_paragraph(paragraph))))
             paragraph.clear()
 
     i = 0
@@ -150,6 +263,7 @@ def _blocks(text: str) -> list[tuple[str, RenderableType]]:
             bullet = "•" if marker in "-*+" else marker
             item = Text(" " * len(indent) + f"{bullet} ")
             item.append_text(inline(body))
+            item = _Wrapped(item)
             # continuation lines of the item
             while (
                 i + 1 < len(lines)
@@ -158,8 +272,8 @@ def _blocks(text: str) -> list[tuple[str, RenderableType]]:
                 and not _LIST.match(lines[i + 1])
             ):
                 i += 1
-                item.append(" ")
-                item.append_text(inline(lines[i].strip()))
+                item.text.append(" ")
+                item.text.append_text(inline(lines[i].strip()))
             out.append(("item", item))
         elif m := _HEADING.match(line):
             flush()

@@ -22,6 +22,7 @@ __all__ = [
     "build_calibration",
     "build_counts",
     "build_drills",
+    "build_ease",
     "build_first_run",
     "build_forecast",
     "build_header",
@@ -266,7 +267,7 @@ def _forecast_text(report: StatsReport, width: int) -> RenderableType:
         for i, ch in enumerate(label):
             labels[pos + i] = ch
     text.append("".join(labels).rstrip() + "\n", style="dim")
-    tomorrow = counts[1] if n > 1 else 0
+    tomorrow = fc.tomorrow  # the one definition (storage.store.count_due_on)
     week = sum(counts[:7])
     busiest = max(range(n), key=lambda i: (counts[i], -i))
     text.append(f"today {counts[0]}", style="bold")
@@ -303,12 +304,15 @@ def build_counts(report: StatsReport) -> RenderableType:
         ("learning", counts.learning, "red", "failed, not yet recalled"),
         ("young", counts.young, "yellow", "interval < 21 d"),
         ("mature", counts.mature, "green", "interval ≥ 21 d"),
+        ("suspended", counts.suspended, "dim", "out of every queue"),
         ("retired", counts.retired, "dim", "gone from the card files"),
     )
-    live = counts.total - counts.retired
+    live = counts.total - counts.retired - counts.suspended
     for name, n, style, _ in rows:
-        bar = "█" * round(10 * n / live) if live and name != "retired" else ""
-        table.add_row(name, str(n), bar, style=style if name != "retired" else "dim")
+        if name == "suspended" and not n:
+            continue
+        bar = "█" * round(10 * n / live) if live and style != "dim" else ""
+        table.add_row(name, str(n), bar, style=style)
     table.add_row("total", str(counts.total), "", style="bold")
     return table
 
@@ -381,7 +385,7 @@ def build_time(report: StatsReport) -> RenderableType:
     table = Table(
         title="Time answering",
         title_justify="left",
-        caption=f"each answer counted up to {cap} s",
+        caption=f"each answer counted up to {cap} s\n(as in the session summary)",
         caption_justify="left",
         box=None,
         padding=(0, 1),
@@ -497,6 +501,8 @@ def build_leeches(report: StatsReport) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
+    from mlprep.app.config import display_path
+
     if report.leech_threshold <= 0:
         return Text("Leeches: detection is off (leech_threshold = 0).", style="dim")
     if not report.leeches:
@@ -519,10 +525,52 @@ def build_leeches(report: StatsReport) -> RenderableType:
     table.add_column("ease", justify="right")
     table.add_column("file", overflow="fold", style="dim")
     for leech in report.leeches[:MAX_LEECH_ROWS]:
-        where = f"{leech.path}:{leech.line}" if leech.line else leech.path
+        path = display_path(leech.path)
+        where = f"{path}:{leech.line}" if leech.line else path
         ease = "—" if leech.easiness is None else f"{leech.easiness:.2f}"
         table.add_row(leech.id, str(leech.lapses), ease, Text(where))
     return table
+
+
+def _signed(x: float) -> str:
+    return f"{'−' if x < 0 else '+'}{abs(x):.2f}" if round(x, 2) else "±0"
+
+
+def build_ease(report: StatsReport) -> RenderableType:
+    """The ease trend (SM-2) and, once the log is large enough, the hint to switch to FSRS."""
+    from rich.text import Text
+
+    text = Text()
+    trend = report.ease
+    if trend is not None and any(p.cards for p in trend.points):
+        text.append("Ease (SM-2)", style="bold")
+        text.append(", average of the cards introduced by then:\n")
+        last = len(trend.points) - 1
+        cells = [
+            f"{_short(p.day) if i < last else 'today'} {p.average:.2f}"
+            for i, p in enumerate(trend.points)
+            if p.average is not None  # before the first card was introduced: nothing to show
+        ]
+        text.append("  " + " → ".join(cells))
+        if trend.change is not None:
+            text.append(f" ({_signed(trend.change)})", style="red" if trend.change < 0 else "")
+        floor_cards = f"{_plural(trend.at_floor, 'card')} at the {trend.floor:.2f} floor now"
+        text.append(f"\n  {floor_cards}", style="yellow" if trend.at_floor else "dim")
+        text.append(
+            "\n  SM-2 lowers the ease on every Hard or Again; only Easy raises it (+0.10).",
+            style="dim",
+        )
+    if report.suggest_fsrs:
+        if text:
+            text.append("\n")
+        text.append("Try FSRS: ", style="bold green")
+        text.append(
+            f"your log has {report.scheduled_reviews} reviews of learned cards, enough for "
+            "FSRS to fit your memory and give each grade its own interval. Switch with "
+        )
+        text.append("mlprep config scheduler fsrs", style="bold cyan")
+        text.append(" (the log is replayed; switching back restores SM-2).")
+    return text
 
 
 def build_calibration(bins: Sequence[CalibrationBin], parameters: str) -> RenderableType:
@@ -585,6 +633,7 @@ def build_report(
         Text(),
         build_topics(report),
         Text(),
+        *((build_ease(report), Text()) if report.ease is not None or report.suggest_fsrs else ()),
         build_drills(report),
         Text(),
         build_leeches(report),
