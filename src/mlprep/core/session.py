@@ -15,6 +15,8 @@ from mlprep.core.scheduling import CardState, Scheduler, preview
 
 __all__ = [
     "RELEARN_GAP",
+    "PendingWrite",
+    "RecordFailed",
     "Recorder",
     "ReviewSession",
     "SessionSummary",
@@ -23,6 +25,23 @@ __all__ = [
 
 # A card answered below Good comes back after this many other cards (or at the end).
 RELEARN_GAP = 3
+
+
+class PendingWrite(Protocol):
+    """A fact a recorder could not save yet and keeps in memory: `description` names it (card
+    and grade); once saved, `done` is True and `result` is what `record` would have returned."""
+
+    description: str
+    done: bool
+    result: Any
+
+
+class RecordFailed(Exception):
+    """Raised by a Recorder that could not save a fact now (a locked, full or read-only
+    database) but keeps it, as `pending`, to save before its next write. The message says
+    why. The session counts the answer as given; the front end says it is not saved yet."""
+
+    pending: PendingWrite
 
 
 class Recorder(Protocol):
@@ -35,6 +54,9 @@ class Recorder(Protocol):
     ) -> Any: ...
 
     def undo(self, review_id: int) -> str | None: ...
+
+    def discard(self, pending: PendingWrite) -> None:
+        """Forget a kept fact that was never saved (its answer was undone)."""
 
     def state(self, card_id: str) -> CardState | None: ...
 
@@ -66,8 +88,16 @@ class Undone:
 @dataclass
 class _Snapshot:
     queue: list[QueueItem]
-    review_id: int
+    review_id: int | None
     answer: Answer
+    pending: PendingWrite | None = None  # the answer was kept unsaved by the recorder
+
+    @property
+    def saved_id(self) -> int | None:
+        """The answer's review id once it is in the log, else None."""
+        if self.pending is None:
+            return self.review_id
+        return self.pending.result.review_id if self.pending.done else None
 
 
 class ReviewSession:
@@ -142,29 +172,61 @@ class ReviewSession:
         if item is None:
             raise IndexError("the session has no card left to answer")
         before = list(self.queue)
-        recorded = self.recorder.record(
-            item.card_id,
-            answer,
-            self.clock(),
-            self.today,
-            response_ms=response_ms,
-            kind=kind if self.policy.moves_schedule and kind else self.policy.log_kind,
-            seed=seed,
-            typed=typed,
-            correct=correct,
-        )
-        self._history.append(_Snapshot(before, recorded.review_id, answer))
+        try:
+            recorded = self.recorder.record(
+                item.card_id,
+                answer,
+                self.clock(),
+                self.today,
+                response_ms=response_ms,
+                kind=kind if self.policy.moves_schedule and kind else self.policy.log_kind,
+                seed=seed,
+                typed=typed,
+                correct=correct,
+            )
+        except RecordFailed as exc:
+            # Kept by the recorder: the session moves on as if it were saved, and the front
+            # end (which gets the exception) says that it is not saved yet.
+            self._advance(item, answer, _Snapshot(before, None, answer, exc.pending))
+            raise
+        self._advance(item, answer, _Snapshot(before, recorded.review_id, answer))
+        return recorded
+
+    def _advance(self, item: QueueItem, answer: Answer, snapshot: _Snapshot) -> None:
+        self._history.append(snapshot)
         self.queue.pop(0)
         if answer.relearn:
             self.queue.insert(min(RELEARN_GAP, len(self.queue)), replace(item, kind="relearn"))
-        return recorded
+
+    @property
+    def unsaved(self) -> list[str]:
+        """The answers of this session that the recorder keeps but has not saved yet."""
+        return [
+            s.pending.description
+            for s in self._history
+            if s.pending is not None and not s.pending.done
+        ]
 
     def undo(self) -> Undone | None:
         """Take back the last answer (log and state); its card is current again."""
         if not self._history:
             return None
-        snap = self._history.pop()
-        self.recorder.undo(snap.review_id)
+        snap = self._history[-1]
+        review_id = snap.saved_id
+        if review_id is None and snap.pending is not None:
+            self.recorder.discard(snap.pending)  # never reached the log: nothing to remove
+        else:
+            # Exactly the fact this session wrote, whatever other sessions wrote since. If the
+            # recorder keeps the removal for later (RecordFailed), the answer is still undone.
+            try:
+                self.recorder.undo(review_id)
+            except RecordFailed:
+                self._undone(snap)
+                raise
+        return self._undone(snap)
+
+    def _undone(self, snap: _Snapshot) -> Undone:
+        self._history.pop()
         self.queue = snap.queue
         return Undone(snap.queue[0].card_id, snap.answer)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -20,8 +20,23 @@ from typing import Any
 
 from mlprep.core.grades import Answer, Grade
 from mlprep.core.scheduling import SM2, CardState, Fact, Scheduler, replay_steps
-from mlprep.decks.loader import Card, DeckIssue, parse_file
-from mlprep.storage.schema import MIGRATIONS, SCHEMA_VERSION
+from mlprep.decks.loader import Card, DeckIssue, LoadResult, parse_file
+from mlprep.storage.safety import (
+    SQLITE_CORRUPT,
+    SQLITE_ERROR,
+    NotSaved,
+    StoreCorrupt,
+    StoreError,
+    Unsaved,
+    begin_immediate,
+    classify,
+    error_code,
+    lock_wait,
+    restore_hint,
+    rollback,
+    run_write,
+)
+from mlprep.storage.schema import MIGRATIONS, REQUIRED_COLUMNS, SCHEMA_VERSION
 
 __all__ = [
     "DUE",
@@ -30,16 +45,27 @@ __all__ = [
     "Review",
     "Scope",
     "Store",
+    "StoreCorrupt",
     "StoreError",
     "SyncReport",
     "card_scope",
 ]
 
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 5000  # SQLite's own wait per attempt; `run_write` retries up to lock_wait()
+MAX_RENAME_HOPS = 50  # a chain of renames longer than this is a loop in a damaged table
 
 
-class StoreError(RuntimeError):
-    """The database cannot be used as it is (newer schema, not a database, ...)."""
+@contextmanager
+def _decoding(path: Path, what: str) -> Iterator[None]:
+    """Values read back from the database that cannot be decoded (an impossible date, text
+    where a number belongs, broken JSON) mean the file was edited by hand or is damaged."""
+    try:
+        yield
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise StoreCorrupt(
+            f"the database {path} holds a value mlprep cannot read in {what} ({exc}): it was "
+            f"edited by hand or is damaged. {restore_hint(path)}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -73,6 +99,7 @@ class Recorded:
     review_id: int
     scheduled: bool
     state: CardState | None
+    card_id: str = ""  # the id the answer was logged under (a card renamed since: its new id)
 
 
 @dataclass
@@ -122,26 +149,33 @@ class Store:
     def __init__(self, path: Path, scheduler: Scheduler = SM2):
         self.path = path
         self.scheduler = scheduler
+        # Writes that failed (busy, full, read-only) and are kept to be made before the next.
+        self.unsaved: list[Unsaved] = []
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the data dir {path.parent}: {exc.strerror}") from None
+        timeout_ms = int(min(BUSY_TIMEOUT_MS, lock_wait() * 1000))
         try:
-            self.conn = sqlite3.connect(
-                str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
-            )
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000, isolation_level=None)
+            self.conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
             self.conn.execute("PRAGMA journal_mode = WAL")
             # FULL: an answered card must survive a power cut too, not only a crash.
             self.conn.execute("PRAGMA synchronous = FULL")
             self._migrate()
+            self._check_schema()
             self._ensure_cache()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise classify(exc, path) from None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def close(self) -> None:
+        """Close the database, after one last try at the writes kept unsaved (those that
+        still fail stay listed in `safety.pending_unsaved()`, for the CLI to name)."""
+        if any(not u.done for u in self.unsaved):
+            with suppress(StoreError):
+                self._save_unsaved()
         self.conn.close()
 
     def __enter__(self) -> Store:
@@ -152,14 +186,66 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception. Waiting for the lock is
+        retried with backoff up to `lock_wait()`; SQLite errors come out as StoreError
+        subclasses (StoreBusy, StoreFull, ...). `write` also retries a body that met a busy
+        database midway: prefer it for new code."""
+        conn = self.conn
+        begin_immediate(conn, self.path)
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            rollback(conn)
+            if isinstance(exc, sqlite3.Error):
+                raise classify(exc, self.path) from None
             raise
-        self.conn.execute("COMMIT")
+
+    def write(self, body: Callable[[sqlite3.Connection], Any], action: str = "") -> Any:
+        """Run `body(conn)` in one write transaction, retried as a whole while the database is
+        busy (up to `lock_wait()`), after the writes kept unsaved. SQLite errors come out as
+        StoreError subclasses; `action` names what was being done, for the message."""
+        self._save_unsaved()
+        return run_write(self.conn, body, self.path, action=action)
+
+    def keep(
+        self, description: str, body: Callable[[sqlite3.Connection], Any], action: str = ""
+    ) -> Any:
+        """`write`, but if it fails the write is kept in memory, to be made before the next one
+        (or by `save_unsaved`), and NotSaved is raised naming it (`description`, e.g. 'the
+        answer Good to card adam-1'). For facts that must not be lost: answers, synced facts."""
+        try:
+            return self.write(body, action)
+        except StoreError as exc:
+            pending = Unsaved(description, body)
+            self.unsaved.append(pending)
+            raise NotSaved(pending, exc) from None
+
+    def save_unsaved(self) -> int:
+        """Make the writes kept unsaved, in order, in one transaction; how many were made.
+        Raises a StoreError if they still cannot be made (they stay kept)."""
+        return self._save_unsaved()
+
+    def _save_unsaved(self) -> int:
+        pending = [u for u in self.unsaved if not (u.done or u.discarded)]
+        if not pending:
+            self.unsaved = []
+            return 0
+
+        def body(conn: sqlite3.Connection) -> list[Any]:
+            return [u.write(conn) for u in pending]
+
+        results = run_write(self.conn, body, self.path, action="save the kept answers")
+        for u, result in zip(pending, results, strict=True):
+            u.result, u.done = result, True
+        self.unsaved = []
+        return len(pending)
+
+    def discard(self, pending: Unsaved) -> None:
+        """Forget a kept write that was never made (its answer was undone)."""
+        if not pending.done:
+            pending.discarded = True
+            self.unsaved = [u for u in self.unsaved if u is not pending]
 
     @property
     def schema_version(self) -> int:
@@ -174,15 +260,76 @@ class Store:
                 f"{self.path} has schema version {version}; this mlprep knows up to "
                 f"{SCHEMA_VERSION}. Upgrade mlprep."
             )
+        if version < 0:
+            raise StoreCorrupt(
+                f"the database {self.path} claims schema version {version}, which no mlprep "
+                f"ever wrote: it is damaged. {restore_hint(self.path)}"
+            )
         import sqlite_utils
 
         db = sqlite_utils.Database(self.conn)
-        with self.transaction():
+
+        def migrate(conn: sqlite3.Connection) -> None:
             # Read again under the write lock: another process may have migrated meanwhile.
             version = self.schema_version
-            for step in MIGRATIONS[version:]:
-                step(db)
-            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if version == 0:
+                self._refuse_foreign_tables(conn)
+            try:
+                for step in MIGRATIONS[version:]:
+                    step(db)
+            except sqlite3.OperationalError as exc:
+                if error_code(exc) not in (None, SQLITE_ERROR, SQLITE_CORRUPT):
+                    raise  # busy, full, read-only: not the tables' fault (retried or said)
+                raise StoreCorrupt(
+                    f"the database {self.path} says it has schema version {version}, but its "
+                    f"tables do not match ({exc}): it is damaged. {restore_hint(self.path)}"
+                ) from None
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+        run_write(self.conn, migrate, self.path, action="upgrade the database")
+
+    def _refuse_foreign_tables(self, conn: sqlite3.Connection) -> None:
+        """A database at schema version 0 must be empty: tables there are mlprep's own with a
+        lost version number (damaged), or another program's (not ours to change)."""
+        tables = sorted(
+            name
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not name.startswith("sqlite_")
+        )
+        if not tables:
+            return
+        if set(tables) & set(REQUIRED_COLUMNS):
+            raise StoreCorrupt(
+                f"the database {self.path} holds mlprep's tables but claims schema version 0: "
+                f"it is damaged. {restore_hint(self.path)}"
+            )
+        raise StoreError(
+            f"{self.path} is another program's database (tables: {', '.join(tables[:5])}), "
+            "not mlprep's; mlprep leaves it alone. Point MLPREP_HOME at another folder"
+        )
+
+    def _check_schema(self) -> None:
+        """Every table and column this version reads must be there (one query): a missing
+        one means the file was edited or damaged, and it is better said now than when the
+        next answer is written."""
+        present: dict[str, set[str]] = {}
+        for table, column in self.conn.execute(
+            """SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
+               WHERE m.type = 'table'"""
+        ):
+            present.setdefault(table, set()).add(column)
+        missing = []
+        for table, columns in REQUIRED_COLUMNS.items():
+            if table not in present:
+                missing.append(f"table {table}")
+            else:
+                missing += [f"column {table}.{c}" for c in sorted(columns - present[table])]
+        if missing:
+            raise StoreCorrupt(
+                f"the database {self.path} is damaged: it says schema version "
+                f"{self.schema_version}, but {', '.join(missing[:6])} "
+                f"{'is' if len(missing) == 1 else 'are'} missing. {restore_hint(self.path)}"
+            )
 
     def _ensure_cache(self) -> None:
         """Replay the whole log if the active scheduler's caches are not complete (after a
@@ -222,14 +369,21 @@ class Store:
         if changed or removed:
             changed += [p for p in current if p not in changed and cached.get(p, (0, 0, ""))[2]]
         report = SyncReport()
-        for path in current:
-            if path not in changed and cached[path][2]:
-                report.issues += [
-                    DeckIssue(path, line, msg) for line, msg in json.loads(cached[path][2])
-                ]
+        with _decoding(self.path, "deck_files.issues"):
+            for path in current:
+                if path not in changed and cached[path][2]:
+                    report.issues += [
+                        DeckIssue(path, line, msg) for line, msg in json.loads(cached[path][2])
+                    ]
         if not changed and not removed:
             return report
-        with self.transaction() as conn:
+        # Parse before taking the write lock: a large deck takes seconds to read, and other
+        # mlprep processes (a review recording an answer) must not wait for that.
+        order = {p: i for i, p in enumerate(current)}
+        changed.sort(key=order.__getitem__)
+        parsed: dict[str, LoadResult] = {path: parse_file(Path(path)) for path in changed}
+
+        def write(conn: sqlite3.Connection) -> list[DeckIssue]:
             for path in removed:
                 conn.execute("UPDATE cards SET retired = 1 WHERE path = ?", (path,))
                 conn.execute("DELETE FROM deck_files WHERE path = ?", (path,))
@@ -240,9 +394,9 @@ class Store:
             for path in changed:
                 conn.execute("UPDATE cards SET retired = 1 WHERE path = ?", (path,))
             claimed = {i: p for i, p in claimed.items() if p not in changed_set}
-            order = {p: i for i, p in enumerate(current)}
-            for path in sorted(changed, key=order.__getitem__):
-                result = parse_file(Path(path))
+            found: list[DeckIssue] = []
+            for path in changed:
+                result = parsed[path]
                 issues = list(result.issues)
                 fresh = []
                 for card in result.cards:
@@ -267,8 +421,12 @@ class Store:
                         json.dumps([[i.line, i.message] for i in issues]) if issues else "",
                     ),
                 )
-                report.parsed.append(path)
-                report.issues += issues
+                found += issues
+            self._complete_renames(conn)
+            return found
+
+        report.issues += self.write(write, "update the card index")
+        report.parsed += changed
         return report
 
     @staticmethod
@@ -308,22 +466,22 @@ class Store:
 
     _CARD_COLUMNS = "id, deck, q, a, type, generator, params, tags, path, line, level"
 
-    @staticmethod
-    def _card_from_row(row: tuple) -> Card:
+    def _card_from_row(self, row: tuple) -> Card:
         cid, deck, q, a, kind, gen, params, tags, path, line, level = row
-        return Card(
-            id=cid,
-            deck=deck,
-            q=q or "",
-            a=a or "",
-            type=kind,
-            generator=gen,
-            params=json.loads(params) if params else {},
-            tags=tuple(tags.split()) if tags else (),
-            path=path,
-            line=line,
-            level=level,
-        )
+        with _decoding(self.path, f"the card {cid!r}"):
+            return Card(
+                id=cid,
+                deck=deck,
+                q=q or "",
+                a=a or "",
+                type=kind,
+                generator=gen,
+                params=json.loads(params) if params else {},
+                tags=tuple(tags.split()) if tags else (),
+                path=path,
+                line=line,
+                level=level,
+            )
 
     def card(self, card_id: str) -> Card | None:
         row = self.conn.execute(
@@ -537,25 +695,27 @@ class Store:
         if row is None:
             return None
         memory, due, interval, last_day, streak, lapses, reviews = row
-        return CardState(
-            self.scheduler.from_dict(json.loads(memory)),
-            date.fromisoformat(due),
-            interval,
-            date.fromisoformat(last_day),
-            streak,
-            lapses,
-            reviews,
-        )
+        with _decoding(self.path, f"the state of card {card_id!r}"):
+            return CardState(
+                self.scheduler.from_dict(json.loads(memory)),
+                date.fromisoformat(due),
+                interval,
+                date.fromisoformat(last_day),
+                streak,
+                lapses,
+                reviews,
+            )
 
     def facts(self, card_id: str) -> list[Fact]:
         """A card's logged answers in order, as the schedulers replay them."""
-        return [
-            Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
-            for day, grade, quality, kind in self.conn.execute(
-                "SELECT day, grade, quality, kind FROM reviews WHERE card_id = ? ORDER BY id",
-                (card_id,),
-            )
-        ]
+        with _decoding(self.path, f"the answers to card {card_id!r}"):
+            return [
+                Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
+                for day, grade, quality, kind in self.conn.execute(
+                    "SELECT day, grade, quality, kind FROM reviews WHERE card_id = ? ORDER BY id",
+                    (card_id,),
+                )
+            ]
 
     def record(
         self,
@@ -571,37 +731,67 @@ class Store:
         typed: str | None = None,
         correct: bool | None = None,
     ) -> Recorded:
-        """Append one answer to the log and replay its card, in one transaction."""
-        with self.transaction() as conn:
+        """Append one answer to the log and replay its card, in one transaction.
+
+        The answer goes to the card as it is called when written: if the card was renamed
+        since the session showed it, to its new id. If the database cannot be written (locked
+        for longer than `lock_wait()`, full, read-only), the answer is kept in memory and
+        written before the next write, and NotSaved says so, naming it."""
+        row = (
+            when.astimezone(timezone.utc).isoformat(timespec="milliseconds"),
+            today.isoformat(),
+            int(answer.grade),
+            answer.quality,
+            response_ms,
+            kind,
+            source,
+            seed,
+            typed,
+            None if correct is None else int(correct),
+        )
+
+        def write(conn: sqlite3.Connection) -> Recorded:
+            target = self._current_id(conn, card_id)
             cur = conn.execute(
                 """INSERT INTO reviews (card_id, ts, day, grade, quality, response_ms, kind,
                      source, seed, typed, correct)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    card_id,
-                    when.astimezone(timezone.utc).isoformat(timespec="milliseconds"),
-                    today.isoformat(),
-                    int(answer.grade),
-                    answer.quality,
-                    response_ms,
-                    kind,
-                    source,
-                    seed,
-                    typed,
-                    None if correct is None else int(correct),
-                ),
+                (target, *row),
             )
             review_id = cur.lastrowid
-            state = self._replay(conn, card_id)
+            state = self._replay(conn, target)
             scheduled = conn.execute(
                 "SELECT scheduled FROM steps WHERE scheduler = ? AND review_id = ?",
                 (self.scheduler.name, review_id),
             ).fetchone()[0]
-            return Recorded(review_id, bool(scheduled), state)
+            return Recorded(review_id, bool(scheduled), state, target)
+
+        local = when.astimezone().strftime("%Y-%m-%d %H:%M")
+        description = f"the answer {answer.grade.label} to card {card_id} ({local})"
+        return self.keep(description, write, "record the answer")
+
+    def _current_id(self, conn: sqlite3.Connection, card_id: str) -> str:
+        """The id `card_id` has now: itself if a live card has it, else where completed
+        renames took it."""
+        if conn.execute("SELECT 1 FROM cards WHERE id = ? AND retired = 0", (card_id,)).fetchone():
+            return card_id
+        current, seen = card_id, {card_id}
+        for _ in range(MAX_RENAME_HOPS):
+            row = conn.execute(
+                "SELECT new_id FROM card_renames WHERE old_id = ? AND done = 1", (current,)
+            ).fetchone()
+            if row is None or row[0] in seen:
+                break
+            current = row[0]
+            seen.add(current)
+        return current
 
     def undo(self, review_id: int) -> str | None:
-        """Remove one answer from the log and replay its card from what is left."""
-        with self.transaction() as conn:
+        """Remove one answer (by its id: exactly the fact the caller wrote, whatever else was
+        written since) from the log and replay its card from what is left. If the database
+        cannot be written, the removal is kept like an unsaved answer (NotSaved)."""
+
+        def write(conn: sqlite3.Connection) -> str | None:
             row = conn.execute("SELECT card_id FROM reviews WHERE id = ?", (review_id,)).fetchone()
             if row is None:
                 return None
@@ -609,26 +799,32 @@ class Store:
             self._replay(conn, row[0])
             return row[0]
 
+        return self.keep(f"the undo of answer #{review_id}", write, "undo the answer")
+
     def rebuild_states(self) -> int:
         """Replay the whole log into the active scheduler's caches (they are only a cache of
         the log) and mark them complete."""
         name = self.scheduler.name
-        with self.transaction() as conn:
+
+        def write(conn: sqlite3.Connection) -> int:
             conn.execute("DELETE FROM state WHERE scheduler = ?", (name,))
             conn.execute("DELETE FROM steps WHERE scheduler = ?", (name,))
             by_card: dict[str, list[tuple[int, Fact]]] = {}
-            for rid, card_id, day, grade, quality, kind in conn.execute(
-                "SELECT id, card_id, day, grade, quality, kind FROM reviews ORDER BY id"
-            ):
-                fact = Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
-                by_card.setdefault(card_id, []).append((rid, fact))
-            for card_id, rows in by_card.items():
-                self._write_replay(conn, card_id, rows)
+            with _decoding(self.path, "the review log"):
+                for rid, card_id, day, grade, quality, kind in conn.execute(
+                    "SELECT id, card_id, day, grade, quality, kind FROM reviews ORDER BY id"
+                ):
+                    fact = Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
+                    by_card.setdefault(card_id, []).append((rid, fact))
+                for card_id, rows in by_card.items():
+                    self._write_replay(conn, card_id, rows)
             conn.execute(
                 "INSERT OR REPLACE INTO caches (scheduler, built) VALUES (?, ?)",
                 (name, datetime.now(timezone.utc).isoformat(timespec="seconds")),
             )
             return len(by_card)
+
+        return self.write(write, "rebuild the schedule from the log")
 
     def _replay(self, conn: sqlite3.Connection, card_id: str) -> CardState | None:
         """Replay one card after its facts changed. Other schedulers' caches are now stale:
@@ -636,20 +832,22 @@ class Store:
         conn.execute("DELETE FROM state WHERE scheduler != ?", (self.scheduler.name,))
         conn.execute("DELETE FROM steps WHERE scheduler != ?", (self.scheduler.name,))
         conn.execute("DELETE FROM caches WHERE scheduler != ?", (self.scheduler.name,))
-        rows = [
-            (rid, Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind))
-            for rid, day, grade, quality, kind in conn.execute(
-                "SELECT id, day, grade, quality, kind FROM reviews WHERE card_id = ? ORDER BY id",
-                (card_id,),
-            )
-        ]
+        with _decoding(self.path, f"the answers to card {card_id!r}"):
+            rows = [
+                (rid, Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind))
+                for rid, day, grade, quality, kind in conn.execute(
+                    "SELECT id, day, grade, quality, kind FROM reviews WHERE card_id = ? ORDER BY id",
+                    (card_id,),
+                )
+            ]
         conn.execute(
             "DELETE FROM state WHERE scheduler = ? AND card_id = ?", (self.scheduler.name, card_id)
         )
         conn.execute(
             "DELETE FROM steps WHERE scheduler = ? AND card_id = ?", (self.scheduler.name, card_id)
         )
-        return self._write_replay(conn, card_id, rows)
+        with _decoding(self.path, f"the answers to card {card_id!r}"):
+            return self._write_replay(conn, card_id, rows)
 
     def _write_replay(
         self, conn: sqlite3.Connection, card_id: str, rows: list[tuple[int, Fact]]
@@ -698,6 +896,10 @@ class Store:
         return state
 
     def reviews(self, card_id: str | None = None) -> list[Review]:
+        with _decoding(self.path, "the review log"):
+            return self._reviews(card_id)
+
+    def _reviews(self, card_id: str | None) -> list[Review]:
         sql = """SELECT r.id, r.card_id, r.ts, r.day, r.grade, r.quality, r.response_ms, r.kind,
                         r.source, r.seed, r.typed, r.correct, x.scheduled, x.interval, x.due
                  FROM reviews r LEFT JOIN steps x ON x.review_id = r.id AND x.scheduler = ?"""
@@ -728,30 +930,99 @@ class Store:
             )
         return out
 
-    # -- authoring ---------------------------------------------------------------------------
+    # -- authoring -----------------------------------------------------------------------
 
     def reattach_history(self, old: str, new: str) -> int:
-        """Move the review history of retired id `old` to live card `new`, which has none: the
-        repair after an id was changed by hand in a file (or a rename interrupted between the
-        file and the database). `new` is replayed from the moved log."""
-        with self.transaction() as conn:
-            if conn.execute("SELECT 1 FROM reviews WHERE card_id = ?", (new,)).fetchone():
-                raise ValueError(f"{new!r} already has a review history")
-            moved = conn.execute(
-                "UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old)
-            ).rowcount
-            conn.execute("DELETE FROM state WHERE card_id = ?", (old,))
-            conn.execute("DELETE FROM steps WHERE card_id = ?", (old,))
-            conn.execute("DELETE FROM card_tags WHERE card_id = ?", (old,))
-            conn.execute("DELETE FROM cards WHERE id = ? AND retired = 1", (old,))
-            self._replay(conn, new)
-            return moved
+        """Move the review history of retired id `old` to live card `new`: the repair after an
+        id was changed by hand in a file (or a rename interrupted between the file and the
+        database). If `new` already has answers, they must all come after `old`'s (its
+        history then simply continues `old`'s); otherwise ValueError. `new` is replayed from
+        the moved log."""
+
+        def write(conn: sqlite3.Connection) -> int:
+            return self._move_history(conn, old, new)
+
+        return self.write(write, "move the review history")
+
+    def _move_history(self, conn: sqlite3.Connection, old: str, new: str) -> int:
+        first_new = conn.execute(
+            "SELECT MIN(id) FROM reviews WHERE card_id = ?", (new,)
+        ).fetchone()[0]
+        last_old = conn.execute("SELECT MAX(id) FROM reviews WHERE card_id = ?", (old,)).fetchone()[
+            0
+        ]
+        if first_new is not None and last_old is not None and last_old > first_new:
+            raise ValueError(
+                f"{new!r} already has a review history, answered while {old!r} still was"
+            )
+        moved = conn.execute(
+            "UPDATE reviews SET card_id = ? WHERE card_id = ?", (new, old)
+        ).rowcount
+        conn.execute("DELETE FROM state WHERE card_id = ?", (old,))
+        conn.execute("DELETE FROM steps WHERE card_id = ?", (old,))
+        conn.execute("DELETE FROM card_tags WHERE card_id = ?", (old,))
+        conn.execute("DELETE FROM cards WHERE id = ? AND retired = 1", (old,))
+        self._record_rename(conn, old, new, done=True)
+        self._replay(conn, new)
+        return moved
+
+    def plan_rename(self, old: str, new: str) -> None:
+        """Note that `old` is about to become `new`, before the deck file is changed: if the
+        process dies between the file and `rename_card`, the next sync completes the move."""
+
+        def write(conn: sqlite3.Connection) -> None:
+            self._record_rename(conn, old, new, done=False)
+
+        self.write(write, "rename the card")
+
+    @staticmethod
+    def _record_rename(conn: sqlite3.Connection, old: str, new: str, *, done: bool) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO card_renames (old_id, new_id, ts, done) VALUES (?, ?, ?, ?)",
+            (old, new, datetime.now(timezone.utc).isoformat(timespec="seconds"), int(done)),
+        )
+        # A later rename of NEW back to OLD must not leave a loop behind.
+        conn.execute("DELETE FROM card_renames WHERE old_id = ? AND new_id = ?", (new, old))
+
+    def _complete_renames(self, conn: sqlite3.Connection) -> None:
+        """Finish renames whose file change was made but whose history move was not (the
+        process died in between): NEW is a live card now and OLD is not."""
+        planned = conn.execute(
+            """SELECT r.old_id, r.new_id FROM card_renames r
+               WHERE r.done = 0
+                 AND EXISTS (SELECT 1 FROM cards c WHERE c.id = r.new_id AND c.retired = 0)
+                 AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.id = r.old_id AND c.retired = 0)"""
+        ).fetchall()
+        for old, new in planned:
+            try:
+                self._move_history(conn, old, new)
+            except ValueError:
+                # Answered under both ids: leave it to `mlprep rename OLD NEW` to explain.
+                conn.execute("DELETE FROM card_renames WHERE old_id = ?", (old,))
 
     def rename_card(self, old: str, new: str) -> int:
         """Give card `old` the id `new`: its review log, caches, tags and cards row move over, in
-        one transaction. Refuses (ValueError) if `new` is already known (a live or retired card,
+        one transaction, and answers still given to `old` (a session that showed it before)
+        go to `new`. Refuses (ValueError) if `new` is already known (a live or retired card,
         or an id in the log). Returns how many reviews moved."""
-        with self.transaction() as conn:
+
+        def write(conn: sqlite3.Connection) -> int:
+            live = "SELECT 1 FROM cards WHERE id = ? AND retired = 0"
+            planned = conn.execute(
+                "SELECT done FROM card_renames WHERE old_id = ? AND new_id = ?", (old, new)
+            ).fetchone()
+            if (
+                planned is not None
+                and conn.execute(live, (new,)).fetchone()
+                and not conn.execute(live, (old,)).fetchone()
+            ):
+                # Another process synced the changed file first: it saw NEW as a new card,
+                # and its sync completed the move (done) or this write does.
+                if planned[0]:
+                    return conn.execute(
+                        "SELECT COUNT(*) FROM reviews WHERE card_id = ?", (new,)
+                    ).fetchone()[0]
+                return self._move_history(conn, old, new)
             if new in self.known_ids():
                 raise ValueError(f"id {new!r} is already in use (a card or the review history)")
             moved = conn.execute(
@@ -761,4 +1032,7 @@ class Store:
             conn.execute("UPDATE steps SET card_id = ? WHERE card_id = ?", (new, old))
             conn.execute("UPDATE card_tags SET card_id = ? WHERE card_id = ?", (new, old))
             conn.execute("UPDATE cards SET id = ? WHERE id = ?", (new, old))
+            self._record_rename(conn, old, new, done=True)
             return moved
+
+        return self.write(write, "rename the card")
