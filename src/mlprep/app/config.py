@@ -236,8 +236,15 @@ def write_setting(paths: Paths, key: str, text: str) -> Any:
     return value
 
 
+# The calendar mlprep works in: a due date is at most a century (the interval cap) past the
+# last day, and study days, the stats window and "tomorrow" must stay inside Python's dates.
+EARLIEST_NOW = date(1900, 1, 1)
+LATEST_NOW = date(9000, 12, 31)
+
+
 def now() -> datetime:
-    """The current time, timezone-aware; `MLPREP_NOW` (ISO 8601) overrides it for time travel."""
+    """The current time, timezone-aware; `MLPREP_NOW` (ISO 8601) overrides it for time travel.
+    Both must lie between EARLIEST_NOW and LATEST_NOW (ConfigError)."""
     fixed = os.environ.get("MLPREP_NOW")
     if fixed:
         try:
@@ -246,8 +253,16 @@ def now() -> datetime:
             raise ConfigError(
                 f"MLPREP_NOW={fixed!r} is not an ISO date-time (e.g. 2026-12-01T09:00)"
             ) from None
+        if not EARLIEST_NOW <= moment.date() <= LATEST_NOW:
+            raise ConfigError(
+                f"MLPREP_NOW={fixed!r} is outside the calendar mlprep works in "
+                f"({EARLIEST_NOW} to {LATEST_NOW})"
+            )
         return moment if moment.tzinfo else moment.astimezone()
-    return datetime.now().astimezone()
+    moment = datetime.now().astimezone()
+    if not EARLIEST_NOW <= moment.date() <= LATEST_NOW:
+        raise ConfigError(f"the system clock says {moment:%Y-%m-%d}; is it set right?")
+    return moment
 
 
 def study_day(moment: datetime, day_starts_at: int) -> date:

@@ -167,13 +167,15 @@ def _card_panels(card: Any, problem: Any = None) -> list[RenderableType]:
 def _header(card_id: str, deck: str, tags: Any, where: str) -> Any:
     from rich.text import Text
 
+    from mlprep.term.render import safe
+
     line = Text()
-    line.append(f" {card_id}", style="bold")
+    line.append(f" {safe(card_id)}", style="bold")
     line.append("  ·  ")
-    line.append(f"deck {deck}", style="bold")
+    line.append(f"deck {safe(deck)}", style="bold")
     if tags:
-        line.append("  tags " + ", ".join(tags), style="dim")
-    line.append(f"  ·  {where}", style="dim")
+        line.append("  tags " + safe(", ".join(tags)), style="dim")
+    line.append(f"  ·  {safe(where)}", style="dim")
     return line
 
 
@@ -825,10 +827,12 @@ def list_cards(
         table.add_column(name, no_wrap=True)  # ids are copied from here: never split them
     table.add_column("tags", overflow="fold")
     styles = {"new": "blue", "learning": "red", "review": "green", "retired": "dim"}
+    from mlprep.term.render import safe
+
     for row in rows:
         table.add_row(
-            row["id"],
-            row["deck"],
+            safe(row["id"]),
+            safe(row["deck"]),
             Text(row["status"], style=styles[row["status"]]),
             row["due"] or "-",
             " ".join(row["tags"]),

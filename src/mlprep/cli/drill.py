@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mlprep.app.drilling import DrillItem, DrillSetupError, problem_for, random_seed
-from mlprep.cli.common import CardsOption, JsonOption, command, fail, open_library, scope_of, warn
+from mlprep.cli.common import (
+    MAX_COUNT,
+    CardsOption,
+    JsonOption,
+    command,
+    fail,
+    open_library,
+    scope_of,
+    warn,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,7 +35,9 @@ PUBLIC_KEYS = ("generator", "seed", "params", "topic", "prompt", "data", "answer
 
 @command()
 def drill(
-    count: Annotated[int, typer.Option("--count", "-n", help="How many problems.", min=1)] = 5,
+    count: Annotated[
+        int, typer.Option("--count", "-n", help="How many problems.", min=1, max=MAX_COUNT)
+    ] = 5,
     topic: Annotated[
         str | None, typer.Option("--topic", "-t", help="Only cards with this tag.")
     ] = None,

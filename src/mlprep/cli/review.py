@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mlprep.cli.common import (
+    MAX_COUNT,
     CardsOption,
     DeckOption,
     JsonOption,
@@ -43,13 +44,18 @@ def review(
             "-n",
             help="New cards allowed today (default 10, or new_per_day in settings).",
             min=0,
+            max=MAX_COUNT,
             metavar="N",
         ),
     ] = None,
     max_reviews: Annotated[
         int | None,
         typer.Option(
-            "--max-reviews", help="Cap on reviews today (0 = no cap).", min=0, metavar="N"
+            "--max-reviews",
+            help="Cap on reviews today (0 = no cap).",
+            min=0,
+            max=MAX_COUNT,
+            metavar="N",
         ),
     ] = None,
     cram: Annotated[
@@ -61,7 +67,9 @@ def review(
     ] = False,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", help="With --cram: at most N cards.", min=1, metavar="N"),
+        typer.Option(
+            "--limit", help="With --cram: at most N cards.", min=1, max=MAX_COUNT, metavar="N"
+        ),
     ] = None,
     expert: Annotated[
         bool, typer.Option("--expert", help="Grade with SM-2 quality 0-5 directly.")
@@ -175,7 +183,10 @@ def due(
     level: LevelOption = None,
     as_json: JsonOption = False,
     limit: Annotated[
-        int, typer.Option("--next", help="How many upcoming cards to list.", min=0, metavar="N")
+        int,
+        typer.Option(
+            "--next", help="How many upcoming cards to list.", min=0, max=MAX_COUNT, metavar="N"
+        ),
     ] = 5,
 ) -> None:
     """Show today's queue per deck and the next cards due, without starting a session.
@@ -219,13 +230,15 @@ def due(
     from rich.console import Console
     from rich.table import Table
 
+    from mlprep.term.render import safe
+
     console = Console(highlight=False, markup=False)
     table = Table(title=f"Due on {lib.today.isoformat()}", title_justify="left")
     table.add_column("deck")
     for kind, style in (("new", "blue"), ("relearn", "red"), ("review", "green")):
         table.add_column(kind, justify="right", style=style)
     for name, counts in sorted(per_deck.items()):
-        table.add_row(name, str(counts["new"]), str(counts["relearn"]), str(counts["review"]))
+        table.add_row(safe(name), str(counts["new"]), str(counts["relearn"]), str(counts["review"]))
     table.add_row("total", *(str(total[k]) for k in ("new", "relearn", "review")), style="bold")
     console.print(table)
     console.print(f"Due tomorrow: {tomorrow}")
@@ -250,6 +263,7 @@ def check(
     from collections import Counter
 
     from mlprep.app.config import Paths, card_sources
+    from mlprep.core.text import escape_controls
     from mlprep.decks.loader import check_generators, load_paths
 
     if paths:
@@ -261,7 +275,7 @@ def check(
     result = load_paths(sources)
     issues = sorted(result.issues + check_generators(result.cards))
     for issue in issues:
-        typer.echo(str(issue))
+        typer.echo(escape_controls(str(issue)))
     decks = Counter(c.deck for c in result.cards)
     types = Counter(c.type for c in result.cards)
     tags = Counter(t for c in result.cards for t in c.tags)

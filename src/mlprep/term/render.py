@@ -3,7 +3,12 @@
 Why not rich.markdown: math must be converted before Markdown sees it (`w^*` and `x_i` would
 otherwise turn into emphasis), and markdown-it plus pygments cost ~80 ms of start-up that
 `mlprep review` cannot afford. Supported: paragraphs, **bold**, *italic*, `code`, lists,
-fenced code, headings, `$inline$` and `$$display$$` math, and simple pipe tables."""
+fenced code, headings, `$inline$` and `$$display$$` math, and simple pipe tables.
+
+Text comes from files and the database, so it is never trusted: terminal control characters
+(ESC, CSI, BEL...) are shown as visible escapes (`\\x1b`) before anything is rendered, and text
+longer than MAX_SHOWN characters is cut (the loader refuses such cards; this guards the
+rest)."""
 
 from __future__ import annotations
 
@@ -14,9 +19,12 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
+from mlprep.core.text import escape_controls
 from mlprep.term.latex import latex_to_unicode
 
-__all__ = ["markdown", "math_to_text", "plain_text"]
+__all__ = ["MAX_SHOWN", "markdown", "math_to_text", "plain_text", "safe"]
+
+MAX_SHOWN = 50_000  # characters of one text shown; decks/loader.MAX_TEXT is far below
 
 MATH_STYLE = "bold cyan"
 CODE_STYLE = "bold magenta"
@@ -37,8 +45,17 @@ def math_to_text(math: str) -> str:
     return latex_to_unicode(math.replace(r"\$", "$"))
 
 
+def safe(text: str, limit: int = MAX_SHOWN) -> str:
+    """Text from a file or the database, fit for the terminal: control characters escaped,
+    and cut at `limit` characters with a note saying how much was left out."""
+    if len(text) > limit:
+        text = text[:limit] + f"\n\n[... {len(text) - limit:,} more characters not shown]"
+    return escape_controls(text)
+
+
 def inline(text: str, base_style: str = "") -> Text:
     """One line of Markdown inline markup as rich Text."""
+    text = safe(text)
     out = Text(style=base_style)
     pos = 0
     for m in _INLINE.finditer(text):
@@ -89,7 +106,7 @@ def _split_display_math(text: str) -> list[tuple[str, str]]:
 def markdown(text: str) -> RenderableType:
     """Render card Markdown (with math) to one rich renderable."""
     blocks: list[tuple[str, RenderableType]] = []
-    for kind, part in _split_display_math(text or ""):
+    for kind, part in _split_display_math(safe(text or "")):
         if kind == "math":
             math = Text(math_to_text(part.strip()), style=MATH_STYLE)
             blocks.append(("math", Padding(math, (0, 0, 0, 4))))

@@ -17,7 +17,7 @@ from rich.text import Text
 from mlprep.core.grades import GRADE_KEYS, Answer, Grade
 from mlprep.core.queue import Counts
 from mlprep.core.session import ReviewSession, SessionSummary
-from mlprep.term.render import markdown
+from mlprep.term.render import markdown, safe
 
 if TYPE_CHECKING:
     from mlprep.decks.loader import Card
@@ -83,9 +83,9 @@ def card_header(index: int, counts: Counts, card: Card) -> Text:
     line.append("  ")
     line.append(f"review {counts.review}", style="green")
     line.append("  ·  ")
-    line.append(f"deck {card.deck}", style="bold")
+    line.append(f"deck {safe(card.deck)}", style="bold")
     if card.tags:
-        line.append("  tags " + ", ".join(card.tags), style="dim")
+        line.append("  tags " + safe(", ".join(card.tags)), style="dim")
     return line
 
 

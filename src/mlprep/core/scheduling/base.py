@@ -19,14 +19,20 @@ from typing import Any, Protocol
 from mlprep.core.grades import Answer
 
 __all__ = [
+    "MAX_INTERVAL",
     "NO_SCHEDULE_KINDS",
     "CardState",
     "Fact",
     "Scheduler",
+    "add_days",
     "preview",
     "replay",
     "replay_steps",
 ]
+
+# The longest interval any scheduler may give, in days (as Anki's maximum interval): a
+# century; beyond it a due date means nothing and runs off the calendar.
+MAX_INTERVAL = 36_500
 
 # Kinds of logged answers that never move a schedule.
 NO_SCHEDULE_KINDS = frozenset({"cram"})
@@ -110,12 +116,12 @@ def replay_steps(scheduler: Scheduler, facts: Iterable[Fact]) -> list[CardState 
         before = state.memory if state is not None else scheduler.initial()
         elapsed = (fact.day - state.last_day).days if state is not None else None
         memory = scheduler.review(before, fact.answer, fact.day, elapsed)
-        interval = scheduler.interval(memory)
+        interval = min(scheduler.interval(memory), MAX_INTERVAL)
         passed = fact.answer.passed
         lapse = not passed and state is not None and state.streak > 0
         state = CardState(
             memory=memory,
-            due=fact.day + timedelta(days=interval),
+            due=add_days(fact.day, interval),
             interval=interval,
             last_day=fact.day,
             streak=(state.streak if state else 0) + 1 if passed else 0,
@@ -144,5 +150,15 @@ def preview(
             continue
         before = state.memory if state is not None else scheduler.initial()
         elapsed = (day - state.last_day).days if state is not None else None
-        out[answer] = scheduler.interval(scheduler.review(before, answer, day, elapsed))
+        out[answer] = min(
+            scheduler.interval(scheduler.review(before, answer, day, elapsed)), MAX_INTERVAL
+        )
     return out
+
+
+def add_days(day: date, days: int) -> date:
+    """`day + days`, but never past the last date there is (9999-12-31)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max

@@ -16,10 +16,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from mlprep.core.grades import Answer
+from mlprep.core.scheduling.base import MAX_INTERVAL
 
 __all__ = [
     "FIRST_INTERVAL",
     "INITIAL_EASINESS",
+    "MAX_INTERVAL",
     "MIN_EASINESS",
     "PASSING_QUALITY",
     "SECOND_INTERVAL",
@@ -60,7 +62,7 @@ def review(state: Sm2State, quality: int) -> Sm2State:
         elif state.repetitions == 1:
             interval = SECOND_INTERVAL
         else:
-            interval = _round_half_up(state.interval * state.easiness)
+            interval = min(_round_half_up(state.interval * state.easiness), MAX_INTERVAL)
         repetitions = state.repetitions + 1
     else:
         repetitions, interval = 0, FIRST_INTERVAL
@@ -72,7 +74,10 @@ def review(state: Sm2State, quality: int) -> Sm2State:
 def schedule(state: Sm2State, quality: int, today: date) -> tuple[Sm2State, date]:
     """`review` plus the due date it gives when reviewed on `today`."""
     new = review(state, quality)
-    return new, today + timedelta(days=new.interval)
+    try:
+        return new, today + timedelta(days=new.interval)
+    except OverflowError:
+        return new, date.max
 
 
 def is_lapse(state: Sm2State, quality: int) -> bool:
