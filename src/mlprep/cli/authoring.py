@@ -79,7 +79,8 @@ def _target_folder(cards_dir: Path | None) -> tuple[Any, Path]:
 
 
 def _open(folder: Path) -> Library:
-    return open_library([folder] if folder.is_dir() else None, quiet=True)
+    # fresh: ids are checked against the index, so it must be current (not a stale copy).
+    return open_library([folder] if folder.is_dir() else None, quiet=True, fresh=True)
 
 
 def _context(lib: Library, folder: Path) -> _Context:
@@ -270,12 +271,14 @@ def _commit(folder: Path, lock: Path, target: Path, cards: list[dict[str, Any]])
         IdClashError,
         add_cards_to_file,
         assign_ids,
+        check_inside,
         file_lock,
     )
 
     if _in_bundled(target):
         fail(f"refusing to write into the bundled deck ({target.resolve()})")
     try:
+        check_inside(folder, target)
         with file_lock(lock):
             lib = _open(folder)
             try:
@@ -603,6 +606,11 @@ def _add_with_editor(
         fail("--editor needs $VISUAL or $EDITOR to name your editor, e.g. `export EDITOR=nano`", 2)
     ctx = _load_context(folder, lock)
     drafts = paths.data_dir / "drafts"
+    if drafts.exists() and not drafts.is_dir():
+        fail(
+            f"{drafts} is a file, but mlprep keeps the texts of `add --editor` in a folder of "
+            "that name; move the file away"
+        )
     drafts.mkdir(parents=True, exist_ok=True)
     draft = drafts / f"add-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.yaml"
     template = editor_template(deck or DEFAULT_DECK, preset, ctx.tags, str(folder))
@@ -898,7 +906,7 @@ def rename(
     Example: mlprep rename adam-1 adam-bias-correction
     """
     from mlprep.app.config import Paths
-    from mlprep.decks.authoring import AuthoringError, file_lock, rename_id
+    from mlprep.decks.authoring import AuthoringError, check_inside, file_lock, rename_id
     from mlprep.decks.loader import ID_PATTERN
 
     if not ID_PATTERN.match(new):
@@ -907,7 +915,7 @@ def rename(
         fail(f"the old and new ids are the same ({old!r})")
     try:
         with file_lock(Paths.from_env().data_dir / LOCK_NAME):
-            lib = open_library(cards, quiet=True)
+            lib = open_library(cards, quiet=True, fresh=True)
             try:
                 store = lib.store
                 card = store.card(old)
@@ -916,17 +924,24 @@ def rename(
                     fail(_unknown_id(store, old))
                 if card is None or store.is_retired(old):
                     target = store.card(new)
-                    if (
-                        target is not None
-                        and not store.is_retired(new)
-                        and store.reviews(old)
-                        and not store.reviews(new)
-                    ):
+                    if target is not None and not store.is_retired(new) and store.reviews(old):
                         # The id was already changed in the file: bring the history along.
-                        moved = store.reattach_history(old, new)
+                        had = len(store.reviews(new))
+                        try:
+                            moved = store.reattach_history(old, new)
+                        except ValueError:
+                            fail(
+                                f"{new!r} has answers given while {old!r} still had its own, "
+                                "so they are two cards' histories; they are not merged"
+                            )
+                        joined = (
+                            f", before the {had} answer{'s' * (had != 1)} {new} already had"
+                            if had
+                            else ""
+                        )
                         typer.echo(
-                            f"{old} is no longer in any file and {new} is a card without "
-                            f"history: moved {moved} review{'s' * (moved != 1)} from {old} to {new}."
+                            f"{old} is no longer in any file and {new} is: moved {moved} "
+                            f"review{'s' * (moved != 1)} from {old} to {new}{joined}."
                         )
                         return
                     fail(
@@ -941,10 +956,30 @@ def rename(
                     )
                 if new in store.known_ids():
                     fail(_clash_message(store, new).replace("with --id", "for NEW"))
-                rename_id(Path(card.path), old, new)
+                path = Path(card.path)
+                check_inside(_source_folder(path, cards), path)
+                # Noted first: if this process dies after the file write, the next sync
+                # moves the history; answers given meanwhile to OLD follow it to NEW.
+                store.plan_rename(old, new)
+                rename_id(path, old, new)
                 moved = store.rename_card(old, new)
             finally:
                 lib.close()
     except AuthoringError as exc:
         fail(str(exc))
     typer.echo(f"Renamed {old} to {new} in {card.path}; moved {moved} review{'s' * (moved != 1)}.")
+
+
+def _source_folder(path: Path, cards: list[Path] | None) -> Path:
+    """The card folder (or the explicit file's folder) that `path` was loaded from."""
+    from mlprep.app.config import Paths, card_sources
+
+    for source in card_sources(Paths.from_env(), cards or []):
+        if source == path:
+            return path.parent
+        try:
+            path.relative_to(source)
+        except ValueError:
+            continue
+        return source
+    return path.parent

@@ -91,11 +91,13 @@ def _echo_err(text: str) -> None:
         typer.echo(text, err=True)
 
 
-def open_library(cards: list[Path] | None = None, *, quiet: bool = False) -> Any:
+def open_library(
+    cards: list[Path] | None = None, *, quiet: bool = False, fresh: bool = False
+) -> Any:
     """`app.open_library` with warnings on stderr."""
     from mlprep.app.library import open_library as open_
 
-    return open_(cards, quiet=quiet, warn=warn)
+    return open_(cards, quiet=quiet, warn=warn, fresh=fresh)
 
 
 def scope_of(deck: str | None = None, tag: str | None = None, level: str | None = None) -> Any:
@@ -130,7 +132,7 @@ class ErrorHandlingGroup(typer.core.TyperGroup):
     def _invoke(self, ctx: Any) -> Any:
         import click
 
-        from mlprep.storage.safety import StoreError
+        from mlprep.storage.safety import NotSaved, StoreError
 
         try:
             return super().invoke(ctx)
@@ -144,6 +146,8 @@ class ErrorHandlingGroup(typer.core.TyperGroup):
             raise
         except MlprepError as exc:
             fail(str(exc), exc.exit_code)
+        except NotSaved:
+            raise typer.Exit(1) from None  # `_report_unsaved` names it, with the reason
         except StoreError as exc:
             fail(str(exc))
         except sqlite3.Error as exc:
@@ -210,7 +214,9 @@ def _report_unsaved(code: int | None) -> None:
     pending = safety.pending_unsaved() if safety is not None else []
     if not pending:
         return
-    lines = [f"{len(pending)} answer{'s' * (len(pending) != 1)} could not be saved:"]
+    reasons = list(dict.fromkeys(p.reason for p in pending if p.reason))
+    because = f" ({'; '.join(reasons)})" if reasons else ""
+    lines = [f"{len(pending)} answer{'s' * (len(pending) != 1)} could not be saved{because}:"]
     lines += [f"  {p.description}" for p in pending]
     lines.append("Give them again once the database can be written.")
     _echo_err("Error: " + "\n".join(lines))

@@ -231,6 +231,7 @@ def _session(
     from mlprep.app.config import now
     from mlprep.app.library import check_scope
     from mlprep.core.grades import Answer, Grade
+    from mlprep.core.session import RecordFailed
     from mlprep.term.drill import ask_and_teach
 
     lib = open_library(cards)
@@ -271,17 +272,22 @@ def _session(
                 "first" if outcome.grade is Grade.GOOD else "retry" if outcome.correct else "missed"
             ] += 1
             if item.card is not None:
-                lib.store.record(
-                    item.card.id,
-                    Answer.of(outcome.grade),
-                    now(),
-                    lib.today,
-                    response_ms=outcome.response_ms,
-                    kind="drill",
-                    seed=problem_seed,
-                    typed=outcome.typed,
-                    correct=outcome.correct,
-                )
+                try:
+                    lib.store.record(
+                        item.card.id,
+                        Answer.of(outcome.grade),
+                        now(),
+                        lib.today,
+                        response_ms=outcome.response_ms,
+                        kind="drill",
+                        seed=problem_seed,
+                        typed=outcome.typed,
+                        correct=outcome.correct,
+                    )
+                except RecordFailed as exc:  # kept in memory; saved with the next one
+                    from mlprep.term.unsaved import unsaved_notice
+
+                    console.print(unsaved_notice(str(exc), len(lib.store.unsaved)))
             if index + 1 < count:
                 try:
                     if input("enter: next problem · q: quit ").strip().lower() in ("q", "quit"):

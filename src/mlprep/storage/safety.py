@@ -280,6 +280,7 @@ class Unsaved:
         self.done = False
         self.discarded = False
         self.result: Any = None
+        self.reason = ""  # why it could not be made, the last time it was tried
         _PENDING.append(self)
 
     def __repr__(self) -> str:

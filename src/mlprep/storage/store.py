@@ -218,6 +218,7 @@ class Store:
             return self.write(body, action)
         except StoreError as exc:
             pending = Unsaved(description, body)
+            pending.reason = str(exc)
             self.unsaved.append(pending)
             raise NotSaved(pending, exc) from None
 
@@ -235,7 +236,12 @@ class Store:
         def body(conn: sqlite3.Connection) -> list[Any]:
             return [u.write(conn) for u in pending]
 
-        results = run_write(self.conn, body, self.path, action="save the kept answers")
+        try:
+            results = run_write(self.conn, body, self.path, action="save the kept answers")
+        except StoreError as exc:
+            for u in pending:
+                u.reason = str(exc)
+            raise
         for u, result in zip(pending, results, strict=True):
             u.result, u.done = result, True
         self.unsaved = []

@@ -193,16 +193,28 @@ def review_computed(
         outcome = ask_and_teach(problem, card.q, console, input)
     if outcome is None:
         return False
-    session.answer(
-        outcome.grade,
-        response_ms=outcome.response_ms,
-        kind="drill",
-        seed=problem_seed,
-        typed=outcome.typed,
-        correct=outcome.correct,
-    )
+    from mlprep.core.session import RecordFailed
+    from mlprep.term.unsaved import unsaved_notice
+
+    try:
+        session.answer(
+            outcome.grade,
+            response_ms=outcome.response_ms,
+            kind="drill",
+            seed=problem_seed,
+            typed=outcome.typed,
+            correct=outcome.correct,
+        )
+    except RecordFailed as exc:
+        console.print(unsaved_notice(str(exc), len(session.unsaved)))
     console.print(Text("any key: next card · u undo · q quit", style="dim"))
-    key = keys.key()
+    try:
+        key = keys.key()
+    except EOFError:
+        return False
     if key == "u":
-        session.undo()
+        try:
+            session.undo()
+        except RecordFailed as exc:
+            console.print(unsaved_notice(str(exc), len(session.unsaved) + 1))
     return key not in ("q", "\x03")

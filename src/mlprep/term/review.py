@@ -6,7 +6,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -16,8 +16,9 @@ from rich.text import Text
 
 from mlprep.core.grades import GRADE_KEYS, Answer, Grade
 from mlprep.core.queue import Counts
-from mlprep.core.session import ReviewSession, SessionSummary
+from mlprep.core.session import RecordFailed, ReviewSession, SessionSummary
 from mlprep.term.render import markdown, safe
+from mlprep.term.unsaved import saved_notice, unsaved_notice
 
 if TYPE_CHECKING:
     from mlprep.decks.loader import Card
@@ -46,7 +47,9 @@ class KeyReader:
             tty.setcbreak(self.fd)
             yield self
         finally:
-            termios.tcsetattr(self.fd, termios.TCSADRAIN, old)
+            # termios.error: the terminal is gone (closed while SIGHUP is ignored).
+            with suppress(termios.error):
+                termios.tcsetattr(self.fd, termios.TCSADRAIN, old)
 
     @contextmanager
     def cooked(self):
@@ -54,14 +57,21 @@ class KeyReader:
         import termios
         import tty
 
-        termios.tcsetattr(self.fd, termios.TCSADRAIN, self._cooked)
+        try:
+            termios.tcsetattr(self.fd, termios.TCSADRAIN, self._cooked)
+        except termios.error as exc:
+            raise EOFError from exc  # the terminal is gone
         try:
             yield self
         finally:
-            tty.setcbreak(self.fd)
+            with suppress(termios.error):
+                tty.setcbreak(self.fd)
 
     def key(self) -> str:
-        ch = os.read(self.fd, 1).decode(errors="replace")
+        try:
+            ch = os.read(self.fd, 1).decode(errors="replace")
+        except OSError as exc:  # EIO: the terminal was closed
+            raise EOFError from exc
         if ch == "\x1b":  # swallow escape sequences (arrow keys and the like)
             import select
 
@@ -192,7 +202,7 @@ def run_review(
                 if key in ("q", CTRL_C):
                     break
                 if key == "u":
-                    session.undo()
+                    notice = _undo(session) or notice
                     continue
                 answers = [answer for _, answer in answer_keys(expert).values()]
                 preview = session.preview(card.id, answers)
@@ -208,16 +218,32 @@ def run_review(
                 if answer == "quit":
                     break
                 if answer == "undo":
-                    session.undo()
+                    notice = _undo(session) or notice
                     continue
-                session.answer(answer, response_ms=int((time.monotonic() - started) * 1000))
+                kept = len(session.unsaved)
+                try:
+                    session.answer(answer, response_ms=int((time.monotonic() - started) * 1000))
+                except RecordFailed as exc:
+                    notice = unsaved_notice(str(exc), len(session.unsaved))
+                    continue
+                if kept and not session.unsaved:
+                    notice = saved_notice(kept)
                 if on_answered is not None:
-                    notice = on_answered(card.id)
-    except KeyboardInterrupt:
+                    notice = on_answered(card.id) or notice
+    except (KeyboardInterrupt, EOFError):
         pass
     if notice is not None:  # the last answer made a leech: say so before the summary
         console.print(notice)
     return session.summary()
+
+
+def _undo(session: ReviewSession) -> Text | None:
+    """Undo the last answer; a notice if the removal could not be saved yet."""
+    try:
+        session.undo()
+    except RecordFailed as exc:
+        return unsaved_notice(str(exc), len(session.unsaved) + 1)
+    return None
 
 
 def _read_answer(keys: KeyReader, expert: bool) -> Answer | str:
