@@ -13,9 +13,10 @@ import sys
 from contextlib import suppress
 from typing import Any
 
-__all__ = ["ERRORS", "ascii_for", "fall_back_to_ascii", "silence_if_gone"]
+__all__ = ["ERRORS", "ascii_for", "ascii_only", "fall_back_to_ascii", "silence_if_gone", "to_ascii"]
 
 ERRORS = "mlprep-ascii"
+_state = {"ascii_only": False}
 
 _ASCII = {
     "·": ".", "•": "*", "…": "...", "—": "--", "–": "-", "−": "-", "→": "->", "←": "<-",
@@ -38,8 +39,25 @@ def ascii_for(char: str) -> str:
     if name.startswith("GREEK"):
         word = name.split()[-1].lower()
         return word.capitalize() if "CAPITAL" in name else word
-    folded = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode("ascii")
-    return folded or "?"
+    if unicodedata.combining(char):
+        return ""  # an accent: m̂ reads as m
+    folded = unicodedata.normalize("NFKD", char)
+    if folded != char:  # ² -> 2, é -> e, ₋ -> − -> -
+        return "".join(c if c.isascii() else ascii_for(c) for c in folded)
+    return "?"
+
+
+def to_ascii(text: str) -> str:
+    """`text` with every non-ASCII character replaced by its closest ASCII text."""
+    if text.isascii():
+        return text
+    return "".join(ch if ch.isascii() else ascii_for(ch) for ch in text)
+
+
+def ascii_only() -> bool:
+    """Whether stdout cannot show Unicode (set by `fall_back_to_ascii`): card text is then
+    converted before it is laid out, so tables and panels stay aligned."""
+    return _state["ascii_only"]
 
 
 def _replace(error: UnicodeError) -> tuple[str, int]:
@@ -67,6 +85,8 @@ def fall_back_to_ascii() -> None:
         if stream is not None and not _can_encode(stream) and hasattr(stream, "reconfigure"):
             with suppress(Exception):
                 stream.reconfigure(errors=ERRORS)
+                if stream is sys.stdout:
+                    _state["ascii_only"] = True
 
 
 def silence_if_gone() -> None:

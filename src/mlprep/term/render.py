@@ -21,6 +21,7 @@ from rich.text import Text
 
 from mlprep.core.text import escape_controls
 from mlprep.term.latex import latex_to_unicode
+from mlprep.term.output import ascii_only, to_ascii
 
 __all__ = ["MAX_SHOWN", "markdown", "math_to_text", "plain_text", "safe"]
 
@@ -42,7 +43,8 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 
 
 def math_to_text(math: str) -> str:
-    return latex_to_unicode(math.replace(r"\$", "$"))
+    text = latex_to_unicode(math.replace(r"\$", "$"))
+    return to_ascii(text) if ascii_only() else text
 
 
 def safe(text: str, limit: int = MAX_SHOWN) -> str:
@@ -50,7 +52,8 @@ def safe(text: str, limit: int = MAX_SHOWN) -> str:
     and cut at `limit` characters with a note saying how much was left out."""
     if len(text) > limit:
         text = text[:limit] + f"\n\n[... {len(text) - limit:,} more characters not shown]"
-    return escape_controls(text)
+    text = escape_controls(text)
+    return to_ascii(text) if ascii_only() else text
 
 
 def inline(text: str, base_style: str = "") -> Text:
