@@ -284,7 +284,9 @@ def check(
         f"({types['basic']} basic, {types['computed']} computed), {len(tags)} tags"
     )
     if decks:
-        typer.echo("decks: " + ", ".join(f"{d} ({n})" for d, n in sorted(decks.items())))
+        typer.echo(
+            escape_controls("decks: " + ", ".join(f"{d} ({n})" for d, n in sorted(decks.items())))
+        )
     if tags:
         typer.echo("tags: " + ", ".join(f"{t} ({n})" for t, n in sorted(tags.items())))
     if issues:

@@ -295,8 +295,9 @@ def _string(
                     )
                 )
                 return None
+            before = len(issues)
             _controls(value, what, node, path, issues)
-            return value
+            return value if len(issues) == before else None
     issues.append(DeckIssue(path, _line(node), f"{what} must be a string, got {_kind(node)}"))
     return None
 

@@ -19,7 +19,7 @@ import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,6 +37,7 @@ __all__ = [
     "Unsaved",
     "begin_immediate",
     "classify",
+    "decoding",
     "error_code",
     "is_busy",
     "lock_wait",
@@ -184,6 +185,20 @@ def classify(exc: sqlite3.Error, path: Path, action: str = "") -> StoreError:
     if code == SQLITE_CANTOPEN:
         return StoreUnavailable(f"cannot open the database: {_why_unopenable(path)}")
     return StoreError(f"{path}: {exc}{doing}")
+
+
+@contextmanager
+def decoding(path: Path, what: str) -> Iterator[None]:
+    """Values read back from the database that cannot be decoded (an impossible date, text
+    where a number belongs, broken JSON) mean the file was edited by hand or is damaged:
+    StoreCorrupt, naming `what` was being read."""
+    try:
+        yield
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise StoreCorrupt(
+            f"the database {path} holds a value mlprep cannot read in {what} ({exc}): it was "
+            f"edited by hand or is damaged. {restore_hint(path)}"
+        ) from None
 
 
 def lock_wait() -> float:

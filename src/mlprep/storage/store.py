@@ -30,6 +30,7 @@ from mlprep.storage.safety import (
     Unsaved,
     begin_immediate,
     classify,
+    decoding,
     error_code,
     lock_wait,
     restore_hint,
@@ -55,17 +56,7 @@ BUSY_TIMEOUT_MS = 5000  # SQLite's own wait per attempt; `run_write` retries up 
 MAX_RENAME_HOPS = 50  # a chain of renames longer than this is a loop in a damaged table
 
 
-@contextmanager
-def _decoding(path: Path, what: str) -> Iterator[None]:
-    """Values read back from the database that cannot be decoded (an impossible date, text
-    where a number belongs, broken JSON) mean the file was edited by hand or is damaged."""
-    try:
-        yield
-    except (ValueError, TypeError, KeyError, OverflowError) as exc:
-        raise StoreCorrupt(
-            f"the database {path} holds a value mlprep cannot read in {what} ({exc}): it was "
-            f"edited by hand or is damaged. {restore_hint(path)}"
-        ) from None
+_decoding = decoding
 
 
 @dataclass(frozen=True)
@@ -158,15 +149,24 @@ class Store:
         timeout_ms = int(min(BUSY_TIMEOUT_MS, lock_wait() * 1000))
         try:
             self.conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise classify(exc, path) from None
+        try:
             self.conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+            # Look before writing anything (switching to WAL rewrites the header): a damaged
+            # or foreign database is refused byte for byte as it was.
+            self._check_before_use()
             self.conn.execute("PRAGMA journal_mode = WAL")
             # FULL: an answered card must survive a power cut too, not only a crash.
             self.conn.execute("PRAGMA synchronous = FULL")
             self._migrate()
-            self._check_schema()
             self._ensure_cache()
         except sqlite3.Error as exc:
+            self.conn.close()
             raise classify(exc, path) from None
+        except StoreError:
+            self.conn.close()
+            raise
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -293,6 +293,25 @@ class Store:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
         run_write(self.conn, migrate, self.path, action="upgrade the database")
+
+    def _check_before_use(self) -> None:
+        """Refuse, without writing, a database this version cannot use: a newer schema, a
+        negative version, tables under version 0, or missing tables and columns."""
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}; this mlprep knows up to "
+                f"{SCHEMA_VERSION}. Upgrade mlprep."
+            )
+        if version < 0:
+            raise StoreCorrupt(
+                f"the database {self.path} claims schema version {version}, which no mlprep "
+                f"ever wrote: it is damaged. {restore_hint(self.path)}"
+            )
+        if version == 0:
+            self._refuse_foreign_tables(self.conn)
+        elif version == SCHEMA_VERSION:
+            self._check_schema()
 
     def _refuse_foreign_tables(self, conn: sqlite3.Connection) -> None:
         """A database at schema version 0 must be empty: tables there are mlprep's own with a
