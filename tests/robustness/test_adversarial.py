@@ -598,3 +598,69 @@ def test_the_database_stays_sound_after_refused_writes(home):
     cli("add", "--stdin", input="q: x\na: y\ntags: [[a]]\n")
     cli("rename", "mine-one", "Bad Id")
     assert integrity(home / "mlprep.db") == "ok"
+
+
+# -- F7 with a real read-only database file (chattr +i; skipped where it is not allowed) ------
+
+
+@pytest.fixture
+def immutable(home):
+    import subprocess
+
+    made = []
+
+    def freeze(path: Path) -> None:
+        done = subprocess.run(["chattr", "+i", str(path)], capture_output=True)
+        if done.returncode:
+            pytest.skip("cannot make a file immutable here (chattr +i)")
+        made.append(path)
+
+    yield freeze
+    for path in made:
+        subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+
+
+def test_f7_a_read_only_database_reads_and_refuses_writes_with_a_sentence(home, immutable):
+    """Reads worked until a write was needed; then a traceback, e.g. after a deck edit or on
+    the first answer in review (answer lost)."""
+    deck = user_deck(home, "mine.yaml", GOOD_DECK)
+    assert cli("due", env=NOW).code == 0
+    db = home / "mlprep.db"
+    immutable(db)
+    assert cli("show", "mine-one", env=NOW).code == 0
+    deck.write_text(GOOD_DECK + "  - id: mine-two\n    q: Two?\n    a: Two.\n")  # sync must write
+    result = cli("list", "--json", env=NOW)
+    result.assert_clean()
+    assert result.code == 0 and "the card index was not updated" in result.err
+    assert "read-only" in result.err
+    recorded = cli(
+        "drill", "--generator", "ridge", "--seed", "1", "--answer", "1", "--record", env=NOW
+    )
+    recorded.assert_clean()
+    assert recorded.code != 0 and "read-only" in recorded.err
+
+
+# -- notes of the report, fixed on the way -------------------------------------------------
+
+
+def test_a_deck_folder_that_is_a_file_is_named_as_such(home):
+    import shutil
+
+    shutil.rmtree(home / "cards")
+    (home / "cards").write_text("oops")
+    result = cli("add", "--q", "x?", "--a", "y")
+    assert result.code == 1 and "your deck folder" in result.err and "--cards" not in result.err
+
+
+def test_check_of_a_fifo_does_not_say_it_is_missing(tmp_path):
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    result = cli("check", str(fifo))
+    assert result.code == 1 and "not a regular file" in result.out
+
+
+def test_a_settings_file_that_is_a_folder_is_an_error(home):
+    (home / "settings.toml").mkdir()
+    result = cli("due")
+    result.assert_clean()
+    assert result.code == 1 and "settings.toml is not a file" in result.err

@@ -187,11 +187,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
 
 
 def load_settings(paths: Paths) -> Settings:
     path = paths.settings
     if not path.is_file():
+        if path.exists():
+            raise ConfigError(f"{path} is not a file (a folder?); move it away or make it a file")
         return Settings()
     raw = _read_toml(path)
     unknown = sorted(set(raw) - set(SETTINGS))

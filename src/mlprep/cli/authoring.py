@@ -74,6 +74,10 @@ def _target_folder(cards_dir: Path | None) -> tuple[Any, Path]:
             "with --cards DIR."
         )
     if folder.exists() and not folder.is_dir():
+        if cards_dir is None:
+            fail(
+                f"your deck folder {folder} is a file; move it away so that mlprep can make the folder"
+            )
         fail(f"--cards must be a folder to write into, but {folder} is a file")
     return paths, folder
 

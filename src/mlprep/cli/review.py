@@ -78,7 +78,8 @@ def review(
     """Study: due cards first (most overdue first), then new ones.
 
     Keys: space/enter shows the answer; 1 Again, 2 Hard, 3 Good, 4 Easy (enter = Good);
-    u undoes the last answer; q or Ctrl-C quits (every answer is already saved).
+    u undoes the last answer; q or Ctrl-C quits (every answer is already saved; one the
+    database could not take is kept, saved with the next, and named if it never could be).
     --cram reviews the cards in scope whatever their due dates, logged as cram answers that
     never move a schedule (for the night before an interview).
 

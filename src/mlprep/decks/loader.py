@@ -545,7 +545,8 @@ def deck_files(sources: Iterable[Path]) -> tuple[list[Path], list[DeckIssue]]:
         elif source.is_file():
             found = [source]
         else:
-            issues.append(DeckIssue(str(source), 0, "no such file or folder"))
+            what = "not a regular file (a pipe or a device?)" if source.exists() else ""
+            issues.append(DeckIssue(str(source), 0, what or "no such file or folder"))
             continue
         for path in found:
             if CONTROL_CHARS.search(str(path)):
