@@ -382,3 +382,21 @@ def test_a_dangling_database_link_is_named(tmp_path):
     (tmp_path / "db.sqlite").symlink_to(tmp_path / "gone" / "db.sqlite")
     with pytest.raises(StoreUnavailable, match="does not exist"):
         Store(tmp_path / "db.sqlite")
+
+
+def test_the_schema_check_knows_every_table_and_column_the_migrations_make(tmp_path):
+    """REQUIRED_COLUMNS is what a database must have to be usable; a table or column added to
+    a migration but not listed there would go unchecked on open."""
+    from mlprep.storage.schema import REQUIRED_COLUMNS
+
+    db = tmp_path / "db.sqlite"
+    Store(db).close()
+    conn = sqlite3.connect(db)
+    made: dict[str, set[str]] = {}
+    for table, column in conn.execute(
+        """SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
+           WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"""
+    ):
+        made.setdefault(table, set()).add(column)
+    conn.close()
+    assert made == REQUIRED_COLUMNS
