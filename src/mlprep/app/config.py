@@ -232,11 +232,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
 
 
 def load_settings(paths: Paths) -> Settings:
     path = paths.settings
     if not path.is_file():
+        if path.exists():
+            raise ConfigError(f"{path} is not a file (a folder?); move it away or make it a file")
         return Settings()
     raw = _read_toml(path)
     unknown = sorted(set(raw) - set(SETTINGS))
@@ -299,9 +303,16 @@ def write_settings(paths: Paths, values: dict[str, Any]) -> None:
 DATE_ONLY_HOUR = 12
 
 
+# The calendar mlprep works in: a due date is at most a century (the interval cap) past the
+# last day, and study days, the stats window and "tomorrow" must stay inside Python's dates.
+EARLIEST_NOW = date(1900, 1, 1)
+LATEST_NOW = date(9000, 12, 31)
+
+
 def now() -> datetime:
     """The current time, timezone-aware; `MLPREP_NOW` (ISO 8601) overrides it for time travel.
-    A date without a time stands for noon of that day (so for that study day)."""
+    A date without a time stands for noon of that day (so for that study day).
+    Both must lie between EARLIEST_NOW and LATEST_NOW (ConfigError)."""
     fixed = os.environ.get("MLPREP_NOW")
     if fixed:
         try:
@@ -312,8 +323,16 @@ def now() -> datetime:
             raise ConfigError(
                 f"MLPREP_NOW={fixed!r} is not an ISO date-time (e.g. 2026-12-01T09:00)"
             ) from None
+        if not EARLIEST_NOW <= moment.date() <= LATEST_NOW:
+            raise ConfigError(
+                f"MLPREP_NOW={fixed!r} is outside the calendar mlprep works in "
+                f"({EARLIEST_NOW} to {LATEST_NOW})"
+            )
         return moment if moment.tzinfo else moment.astimezone()
-    return datetime.now().astimezone()
+    moment = datetime.now().astimezone()
+    if not EARLIEST_NOW <= moment.date() <= LATEST_NOW:
+        raise ConfigError(f"the system clock says {moment:%Y-%m-%d}; is it set right?")
+    return moment
 
 
 def study_day(moment: datetime, day_starts_at: int) -> date:

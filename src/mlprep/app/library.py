@@ -67,13 +67,19 @@ def open_library(
     *,
     quiet: bool = False,
     warn: Callable[[str], None] | None = None,
+    fresh: bool = False,
 ) -> Library:
     """Open the store and sync the deck files into it; `warn` hears once about each broken
-    file (unless `quiet`). Raises MlprepError for settings, clock or database problems."""
+    file (unless `quiet`). Raises MlprepError for settings, clock or database problems.
+
+    If the card index cannot be updated (the database is locked for longer than the wait,
+    full or read-only), the cards as of the last update are used, with a warning, unless
+    `fresh` (commands that write cards need the index to be current)."""
     from mlprep.app.config import ConfigError, Paths, card_sources, load_settings, now, study_day
     from mlprep.decks.loader import deck_files
     from mlprep.storage.backups import BackupPolicy
-    from mlprep.storage.store import StoreError
+    from mlprep.storage.safety import StoreBusy, StoreFull, StoreReadOnly
+    from mlprep.storage.store import StoreError, SyncReport
 
     say = warn or (lambda message: None)
     paths = Paths.from_env()
@@ -93,11 +99,24 @@ def open_library(
         backups.daily(store.conn, today, settings.day_starts_at)
     except (OSError, sqlite3.Error) as exc:
         say(f"the daily backup into {paths.backups} failed ({exc}); carrying on without it")
-    files, missing = deck_files(card_sources(paths, cards or []))
-    for issue in missing:
-        if issue.path != str(paths.user_cards):
-            say(f"{issue.path}: {issue.message}")
-    report = store.sync(files)
+    try:
+        files, missing = deck_files(card_sources(paths, cards or []))
+        for issue in missing:
+            if issue.path != str(paths.user_cards):
+                say(f"{issue.path}: {issue.message}")
+        try:
+            report = store.sync(files)
+        except (StoreBusy, StoreFull, StoreReadOnly) as exc:
+            if fresh:
+                raise
+            say(f"the card index was not updated ({exc}); using the cards as they were")
+            report = SyncReport()
+    except StoreError as exc:
+        store.close()
+        raise MlprepError(str(exc)) from None
+    except BaseException:
+        store.close()
+        raise
     if not quiet:
         for path in report.broken_files:
             n = sum(i.path == path for i in report.issues)

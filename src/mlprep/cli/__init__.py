@@ -118,4 +118,10 @@ def main_callback(
 
 
 def main() -> None:
-    app()
+    from mlprep.term.output import fall_back_to_ascii, silence_if_gone
+
+    fall_back_to_ascii()  # an ASCII-only terminal gets ASCII look-alikes, not a traceback
+    try:
+        app()
+    finally:
+        silence_if_gone()

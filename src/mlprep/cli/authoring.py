@@ -76,12 +76,17 @@ def _target_folder(cards_dir: Path | None) -> tuple[Any, Path]:
             "with --cards DIR."
         )
     if folder.exists() and not folder.is_dir():
+        if cards_dir is None:
+            fail(
+                f"your deck folder {folder} is a file; move it away so that mlprep can make the folder"
+            )
         fail(f"--cards must be a folder to write into, but {folder} is a file")
     return paths, folder
 
 
 def _open(folder: Path) -> Library:
-    return open_library([folder] if folder.is_dir() else None, quiet=True)
+    # fresh: ids are checked against the index, so it must be current (not a stale copy).
+    return open_library([folder] if folder.is_dir() else None, quiet=True, fresh=True)
 
 
 def _context(lib: Library, folder: Path) -> _Context:
@@ -178,13 +183,15 @@ def _header(card_id: str, deck: str, tags: Any, where: str) -> Any:
     from rich.console import Group
     from rich.text import Text
 
+    from mlprep.term.render import safe
+
     line = Text(no_wrap=True, overflow="ellipsis")
-    line.append(f" {card_id}", style="bold")
+    line.append(f" {safe(card_id)}", style="bold")
     line.append(" · ")
-    line.append(f"deck {deck}", style="bold")
+    line.append(f"deck {safe(deck)}", style="bold")
     if tags:
-        line.append(" · tags " + ", ".join(tags), style="dim")
-    return Group(line, Text(f" {where}", style="dim", no_wrap=True, overflow="fold"))
+        line.append(" · tags " + safe(", ".join(tags)), style="dim")
+    return Group(line, Text(f" {safe(where)}", style="dim", no_wrap=True, overflow="fold"))
 
 
 def _console() -> Any:
@@ -295,12 +302,14 @@ def _commit(folder: Path, lock: Path, target: Path, cards: list[dict[str, Any]])
         IdClashError,
         add_cards_to_file,
         assign_ids,
+        check_inside,
         file_lock,
     )
 
     if _in_bundled(target):
         fail(f"refusing to write into the bundled deck ({target.resolve()})")
     try:
+        check_inside(folder, target)
         with file_lock(lock):
             lib = _open(folder)
             try:
@@ -692,6 +701,11 @@ def _add_with_editor(
         fail("--editor needs $VISUAL or $EDITOR to name your editor, e.g. `export EDITOR=nano`", 2)
     ctx = _load_context(folder, lock)
     drafts = paths.data_dir / "drafts"
+    if drafts.exists() and not drafts.is_dir():
+        fail(
+            f"{drafts} is a file, but mlprep keeps the texts of `add --editor` in a folder of "
+            "that name; move the file away"
+        )
     drafts.mkdir(parents=True, exist_ok=True)
     draft = drafts / f"add-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.yaml"
     template = editor_template(deck or DEFAULT_DECK, preset, ctx.tags, str(folder))
@@ -1126,7 +1140,7 @@ def rename(
     Example: mlprep rename scale-features-ridge ridge-feature-scaling
     """
     from mlprep.app.config import Paths
-    from mlprep.decks.authoring import AuthoringError, file_lock, rename_id
+    from mlprep.decks.authoring import AuthoringError, check_inside, file_lock, rename_id
     from mlprep.decks.loader import ID_PATTERN
 
     if not ID_PATTERN.match(new):
@@ -1135,7 +1149,7 @@ def rename(
         fail(f"the old and new ids are the same ({old!r})")
     try:
         with file_lock(Paths.from_env().data_dir / LOCK_NAME):
-            lib = open_library(cards, quiet=True)
+            lib = open_library(cards, quiet=True, fresh=True)
             try:
                 store = lib.store
                 card = store.card(old)
@@ -1144,17 +1158,24 @@ def rename(
                     fail(_unknown_id(store, old))
                 if card is None or store.is_retired(old):
                     target = store.card(new)
-                    if (
-                        target is not None
-                        and not store.is_retired(new)
-                        and store.reviews(old)
-                        and not store.reviews(new)
-                    ):
+                    if target is not None and not store.is_retired(new) and store.reviews(old):
                         # The id was already changed in the file: bring the history along.
-                        moved = store.reattach_history(old, new)
+                        had = len(store.reviews(new))
+                        try:
+                            moved = store.reattach_history(old, new)
+                        except ValueError:
+                            fail(
+                                f"{new!r} has answers given while {old!r} still had its own, "
+                                "so they are two cards' histories; they are not merged"
+                            )
+                        joined = (
+                            f", before the {had} answer{'s' * (had != 1)} {new} already had"
+                            if had
+                            else ""
+                        )
                         typer.echo(
-                            f"{old} is no longer in any file and {new} is a card without "
-                            f"history: moved {moved} review{'s' * (moved != 1)} from {old} to {new}."
+                            f"{old} is no longer in any file and {new} is: moved {moved} "
+                            f"review{'s' * (moved != 1)} from {old} to {new}{joined}."
                         )
                         return
                     fail(
@@ -1169,10 +1190,30 @@ def rename(
                     )
                 if new in store.known_ids():
                     fail(_clash_message(store, new).replace("with --id", "for NEW"))
-                rename_id(Path(card.path), old, new)
+                path = Path(card.path)
+                check_inside(_source_folder(path, cards), path)
+                # Noted first: if this process dies after the file write, the next sync
+                # moves the history; answers given meanwhile to OLD follow it to NEW.
+                store.plan_rename(old, new)
+                rename_id(path, old, new)
                 moved = store.rename_card(old, new)
             finally:
                 lib.close()
     except AuthoringError as exc:
         fail(str(exc))
     typer.echo(f"Renamed {old} to {new} in {card.path}; moved {moved} review{'s' * (moved != 1)}.")
+
+
+def _source_folder(path: Path, cards: list[Path] | None) -> Path:
+    """The card folder (or the explicit file's folder) that `path` was loaded from."""
+    from mlprep.app.config import Paths, card_sources
+
+    for source in card_sources(Paths.from_env(), cards or []):
+        if source == path:
+            return path.parent
+        try:
+            path.relative_to(source)
+        except ValueError:
+            continue
+        return source
+    return path.parent

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -15,6 +16,7 @@ import typer.core
 from mlprep.app.errors import MlprepError
 
 __all__ = [
+    "MAX_COUNT",
     "CardsOption",
     "DeckOption",
     "ErrorHandlingGroup",
@@ -31,6 +33,10 @@ __all__ = [
     "scope_of",
     "warn",
 ]
+
+# The bound of every count option (--new, --next, --limit, ...): far above any sensible
+# count, and small enough for SQLite's 64-bit integers and for loops.
+MAX_COUNT = 100_000
 
 CardsOption = Annotated[
     list[Path] | None,
@@ -115,7 +121,9 @@ def editor_command(command: str, path: str, line: int) -> list[str]:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print `Error: message` on stderr and exit."""
-    typer.echo(f"Error: {message}", err=True)
+    from mlprep.core.text import escape_controls
+
+    _echo_err(f"Error: {escape_controls(message)}")
     raise typer.Exit(code)
 
 
@@ -125,7 +133,9 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 def warn(message: str) -> None:
-    typer.echo(f"warning: {message}", err=True)
+    from mlprep.core.text import escape_controls
+
+    _echo_err(f"warning: {escape_controls(message)}")
 
 
 def latex_warnings(cards: Any) -> list[str]:
@@ -161,11 +171,19 @@ def latex_warnings(cards: Any) -> list[str]:
     return out
 
 
-def open_library(cards: list[Path] | None = None, *, quiet: bool = False) -> Any:
+def _echo_err(text: str) -> None:
+    # OSError: the terminal is gone (closed while SIGHUP is ignored); nothing left to tell.
+    with suppress(OSError):
+        typer.echo(text, err=True)
+
+
+def open_library(
+    cards: list[Path] | None = None, *, quiet: bool = False, fresh: bool = False
+) -> Any:
     """`app.open_library` with warnings on stderr."""
     from mlprep.app.library import open_library as open_
 
-    return open_(cards, quiet=quiet, warn=warn)
+    return open_(cards, quiet=quiet, warn=warn, fresh=fresh)
 
 
 def scope_of(deck: str | None = None, tag: str | None = None, level: str | None = None) -> Any:
@@ -174,17 +192,120 @@ def scope_of(deck: str | None = None, tag: str | None = None, level: str | None 
     return Scope(deck, tag, level)
 
 
+# Exit code of an error mlprep did not expect (a bug): BSD's EX_SOFTWARE.
+EXIT_INTERNAL = 70
+
+
 class ErrorHandlingGroup(typer.core.TyperGroup):
-    """Runs a command and converts what it raises into `Error: ...` and an exit code."""
+    """Runs a command and converts what it raises into `Error: ...` and an exit code: domain
+    errors, SQLite errors (damaged, locked, full, read-only), OS errors (read-only or full
+    disk, a folder where a file belongs), and, as a last resort, anything else (a bug) as one
+    sentence; MLPREP_DEBUG=1 shows the traceback instead. Answers kept unsaved (the database
+    could not be written) are named before exiting."""
 
     def invoke(self, ctx: Any) -> Any:
+        import click
+
+        code: int | None = None
+        try:
+            return self._invoke(ctx)
+        except (typer.Exit, click.exceptions.Exit) as exc:
+            code = exc.exit_code
+            raise
+        finally:
+            _report_unsaved(code)
+
+    def _invoke(self, ctx: Any) -> Any:
+        import click
+
+        from mlprep.storage.safety import NotSaved, StoreError
+
         try:
             return super().invoke(ctx)
+        except (
+            typer.Exit,
+            typer.Abort,
+            click.exceptions.Exit,
+            click.ClickException,
+            click.exceptions.Abort,
+        ):
+            raise
         except MlprepError as exc:
             fail(str(exc), exc.exit_code)
-        except sqlite3.DatabaseError as exc:
-            fail(f"the database failed: {exc}")
-        except OSError as exc:
-            if exc.filename:
-                fail(f"{exc.filename}: {exc.strerror or exc}")
+        except NotSaved:
+            raise typer.Exit(1) from None  # `_report_unsaved` names it, with the reason
+        except StoreError as exc:
             fail(str(exc))
+        except sqlite3.Error as exc:
+            fail(_sqlite_message(exc))
+        except OSError as exc:
+            fail(os_error_message(exc))
+        except RecursionError:
+            fail("the input is nested too deeply to process")
+        except MemoryError:
+            fail("out of memory (is a card file or an input enormous?)")
+        except Exception as exc:
+            import os
+
+            # typer's and click's own exceptions (usage errors, exits; typer vendors a click
+            # of its own) are theirs to show; MLPREP_DEBUG=1 wants the traceback.
+            if type(exc).__module__.split(".")[0] in ("click", "typer") or os.environ.get(
+                "MLPREP_DEBUG"
+            ):
+                raise
+            fail(
+                f"mlprep hit an unexpected problem ({type(exc).__name__}: {exc}). This is a "
+                "bug: please report it with the command you ran (MLPREP_DEBUG=1 shows where "
+                "it happened)",
+                EXIT_INTERNAL,
+            )
+
+
+def _sqlite_message(exc: sqlite3.Error) -> str:
+    from mlprep.app.config import Paths
+    from mlprep.storage.safety import classify
+
+    return str(classify(exc, Paths.from_env().db))
+
+
+def os_error_message(exc: OSError) -> str:
+    """An OSError as a sentence naming the path and what to do."""
+    import errno
+
+    name = exc.filename
+    where = f"{name}: " if name else ""
+    number = exc.errno
+    if number == errno.EROFS:
+        return f"{where}the disk is read-only, so mlprep cannot write there"
+    if number == errno.ENOSPC:
+        return f"{where}no space left on the disk; nothing was written"
+    if number == errno.EDQUOT:
+        return f"{where}your disk quota is exceeded; nothing was written"
+    if number in (errno.EACCES, errno.EPERM):
+        return f"{where}permission denied"
+    if number == errno.EISDIR:
+        return f"{name} is a folder where mlprep expects a file; move it away"
+    if number == errno.ENOTDIR:
+        return f"{where}a part of that path is a file where mlprep expects a folder"
+    if number == errno.EIO and not name:
+        return "the terminal went away (input/output error)"
+    return f"{where}{exc.strerror or exc}"
+
+
+def _report_unsaved(code: int | None) -> None:
+    """Name every answer kept in memory that could still not be written, and exit 1."""
+    import sys
+
+    safety = sys.modules.get("mlprep.storage.safety")
+    pending = safety.pending_unsaved() if safety is not None else []
+    if not pending:
+        return
+    reasons = list(dict.fromkeys(p.reason for p in pending if p.reason))
+    because = f" ({'; '.join(reasons)})" if reasons else ""
+    lines = [f"{len(pending)} answer{'s' * (len(pending) != 1)} could not be saved{because}:"]
+    lines += [f"  {p.description}" for p in pending]
+    lines.append("Give them again once the database can be written.")
+    _echo_err("Error: " + "\n".join(lines))
+    for p in pending:
+        p.discarded = True  # named once
+    raise typer.Exit(code or 1)

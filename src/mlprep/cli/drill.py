@@ -11,6 +11,7 @@ import typer
 
 from mlprep.app.drilling import DrillItem, DrillSetupError, problem_for, random_seed
 from mlprep.cli.common import (
+    MAX_COUNT,
     CardsOption,
     JsonOption,
     command,
@@ -36,7 +37,7 @@ MAX_SEED = 2**62  # seeds are logged as SQLite integers; leave room for seed + i
 def drill(
     count: Annotated[
         int,
-        typer.Option("--count", "-n", help="How many problems.", metavar="N", min=1),
+        typer.Option("--count", "-n", help="How many problems.", metavar="N", min=1, max=MAX_COUNT),
     ] = 5,
     tag: Annotated[
         str | None,
@@ -275,6 +276,7 @@ def _session(
     from mlprep.app.config import now
     from mlprep.app.library import check_scope
     from mlprep.core.grades import Answer, Grade
+    from mlprep.core.session import RecordFailed
     from mlprep.term.drill import NEXT_HINT, UNDO, ask_and_teach, next_key
     from mlprep.term.review import KeyReader
 
@@ -355,17 +357,22 @@ def _session(
                 tally[kind] += 1
                 review_id = None
                 if item.card is not None:
-                    review_id = lib.store.record(
-                        item.card.id,
-                        Answer.of(outcome.grade),
-                        now(),
-                        lib.today,
-                        response_ms=outcome.response_ms,
-                        kind="drill",
-                        seed=problem_seed,
-                        typed=outcome.typed,
-                        correct=outcome.correct,
-                    ).review_id
+                    try:
+                        review_id = lib.store.record(
+                            item.card.id,
+                            Answer.of(outcome.grade),
+                            now(),
+                            lib.today,
+                            response_ms=outcome.response_ms,
+                            kind="drill",
+                            seed=problem_seed,
+                            typed=outcome.typed,
+                            correct=outcome.correct,
+                        ).review_id
+                    except RecordFailed as exc:  # kept in memory; saved with the next one
+                        from mlprep.term.unsaved import unsaved_notice
+
+                        notice = unsaved_notice(str(exc), len(lib.store.unsaved))
                 answered.append((position, review_id, kind))
                 if position + 1 < count:
                     console.print(Text(NEXT_HINT, style="dim"))

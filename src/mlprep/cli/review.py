@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mlprep.cli.common import (
+    MAX_COUNT,
     CardsOption,
     DeckOption,
     JsonOption,
@@ -46,13 +47,18 @@ def review(
             "-n",
             help="New cards allowed today (default 10, or new_per_day in settings).",
             min=0,
+            max=MAX_COUNT,
             metavar="N",
         ),
     ] = None,
     max_reviews: Annotated[
         int | None,
         typer.Option(
-            "--max-reviews", help="Cap on reviews today (0 = no cap).", min=0, metavar="N"
+            "--max-reviews",
+            help="Cap on reviews today (0 = no cap).",
+            min=0,
+            max=MAX_COUNT,
+            metavar="N",
         ),
     ] = None,
     cram: Annotated[
@@ -64,7 +70,9 @@ def review(
     ] = False,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", help="With --cram: at most N cards.", min=1, metavar="N"),
+        typer.Option(
+            "--limit", help="With --cram: at most N cards.", min=1, max=MAX_COUNT, metavar="N"
+        ),
     ] = None,
     expert: Annotated[
         bool, typer.Option("--expert", help="Grade with SM-2 quality 0-5 directly.")
@@ -89,7 +97,8 @@ def review(
     Keys: space/enter shows the answer; 1 Again, 2 Hard, 3 Good, 4 Easy (enter = Good); each
     shows its interval and ease change. u undoes the last answer (or suspension); e edits the
     card in $EDITOR; s suspends it; f flags it; / searches; q or Ctrl-C quits (every answer is
-    already saved). --cram reviews the cards in scope whatever their due dates, logged as cram
+    already saved; one the database could not take is kept, saved with the next, and named
+    if it never could be). --cram reviews the cards in scope whatever their due dates, logged as cram
     answers that never move a schedule (for the night before an interview). While an interview is set
     (`mlprep interview DATE`), review serves its plan within the daily minutes. With the
     sync_dir setting, the session ends with a sync (`mlprep sync`).
@@ -406,7 +415,10 @@ def due(
     level: LevelOption = None,
     as_json: JsonOption = False,
     limit: Annotated[
-        int, typer.Option("--next", help="How many upcoming cards to list.", min=0, metavar="N")
+        int,
+        typer.Option(
+            "--next", help="How many upcoming cards to list.", min=0, max=MAX_COUNT, metavar="N"
+        ),
     ] = 5,
 ) -> None:
     """Show today's queue per deck and the next cards due.
@@ -462,6 +474,8 @@ def due(
     from rich.console import Console
     from rich.table import Table
 
+    from mlprep.term.render import safe
+
     console = Console(highlight=False, markup=False)
     if interview is not None:
         days = (interview.date - lib.today).days
@@ -475,7 +489,7 @@ def due(
     for kind, style in (("new", "blue"), ("relearn", "red"), ("review", "green")):
         table.add_column(kind, justify="right", style=style)
     for name, counts in sorted(per_deck.items()):
-        table.add_row(name, str(counts["new"]), str(counts["relearn"]), str(counts["review"]))
+        table.add_row(safe(name), str(counts["new"]), str(counts["relearn"]), str(counts["review"]))
     table.add_row("total", *(str(total[k]) for k in ("new", "relearn", "review")), style="bold")
     console.print(table)
     console.print(f"Due tomorrow: {tomorrow}")
@@ -501,6 +515,7 @@ def check(
     from collections import Counter
 
     from mlprep.app.config import Paths, card_sources
+    from mlprep.core.text import escape_controls
     from mlprep.decks.loader import check_generators, load_paths
 
     if paths:
@@ -512,7 +527,7 @@ def check(
     result = load_paths(sources)
     issues = sorted(result.issues + check_generators(result.cards))
     for issue in issues:
-        typer.echo(str(issue))
+        typer.echo(escape_controls(str(issue)))
     warnings = latex_warnings(result.cards)
     for warning in warnings:
         typer.echo(warning)
@@ -524,7 +539,9 @@ def check(
         f"({types['basic']} basic, {types['computed']} computed), {plural(len(tags), 'tag')}"
     )
     if decks:
-        typer.echo("decks: " + ", ".join(f"{d} ({n})" for d, n in sorted(decks.items())))
+        typer.echo(
+            escape_controls("decks: " + ", ".join(f"{d} ({n})" for d, n in sorted(decks.items())))
+        )
     if tags:
         typer.echo("tags: " + ", ".join(f"{t} ({n})" for t, n in sorted(tags.items())))
     if issues:

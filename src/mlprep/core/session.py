@@ -17,6 +17,8 @@ from mlprep.core.stats import RESPONSE_CAP_MS
 __all__ = [
     "RELEARN_GAP",
     "GradePreview",
+    "PendingWrite",
+    "RecordFailed",
     "Recorder",
     "ReviewSession",
     "SessionSummary",
@@ -26,6 +28,23 @@ __all__ = [
 
 # A card answered below Good comes back after this many other cards (or at the end).
 RELEARN_GAP = 3
+
+
+class PendingWrite(Protocol):
+    """A fact a recorder could not save yet and keeps in memory: `description` names it (card
+    and grade); once saved, `done` is True and `result` is what `record` would have returned."""
+
+    description: str
+    done: bool
+    result: Any
+
+
+class RecordFailed(Exception):
+    """Raised by a Recorder that could not save a fact now (a locked, full or read-only
+    database) but keeps it, as `pending`, to save before its next write. The message says
+    why. The session counts the answer as given; the front end says it is not saved yet."""
+
+    pending: PendingWrite
 
 
 class Recorder(Protocol):
@@ -38,6 +57,9 @@ class Recorder(Protocol):
     ) -> Any: ...
 
     def undo(self, review_id: int) -> str | None: ...
+
+    def discard(self, pending: PendingWrite) -> None:
+        """Forget a kept fact that was never saved (its answer was undone)."""
 
     def state(self, card_id: str) -> CardState | None: ...
 
@@ -99,11 +121,19 @@ class GradePreview:
 @dataclass
 class _Snapshot:
     queue: list[QueueItem]
-    review_id: int | None  # None: a card event (suspend), not an answer
+    review_id: int | None  # None: a card event (suspend), or an answer not saved yet
     answer: Answer | None
     seed: int | None = None
     response_ms: int | None = None
     event: str | None = None
+    pending: PendingWrite | None = None  # the answer was kept unsaved by the recorder
+
+    @property
+    def saved_id(self) -> int | None:
+        """The answer's review id once it is in the log, else None."""
+        if self.pending is None:
+            return self.review_id
+        return self.pending.result.review_id if self.pending.done else None
 
 
 class ReviewSession:
@@ -155,7 +185,7 @@ class ReviewSession:
         return len(self._answers())
 
     def _answers(self) -> list[_Snapshot]:
-        return [snap for snap in self._history if snap.review_id is not None]
+        return [snap for snap in self._history if snap.event is None]  # not a suspension
 
     def skip(self) -> None:
         """Drop the current card without an answer (it left the deck, or cannot be shown)."""
@@ -220,24 +250,44 @@ class ReviewSession:
         if item is None:
             raise IndexError("the session has no card left to answer")
         before = list(self.queue)
-        recorded = self.recorder.record(
-            item.card_id,
-            answer,
-            self.clock(),
-            self.today,
-            response_ms=response_ms,
-            kind=self.log_kind(kind),
-            seed=seed,
-            typed=typed,
-            correct=correct,
-        )
-        self._history.append(
-            _Snapshot(before, recorded.review_id, answer, seed=seed, response_ms=response_ms)
-        )
+        try:
+            recorded = self.recorder.record(
+                item.card_id,
+                answer,
+                self.clock(),
+                self.today,
+                response_ms=response_ms,
+                kind=self.log_kind(kind),
+                seed=seed,
+                typed=typed,
+                correct=correct,
+            )
+        except RecordFailed as exc:
+            # Kept by the recorder: the session moves on as if it were saved, and the front
+            # end (which gets the exception) says that it is not saved yet.
+            snapshot = _Snapshot(
+                before, None, answer, seed=seed, response_ms=response_ms, pending=exc.pending
+            )
+            self._advance(item, answer, snapshot)
+            raise
+        snapshot = _Snapshot(before, recorded.review_id, answer, seed=seed, response_ms=response_ms)
+        self._advance(item, answer, snapshot)
+        return recorded
+
+    def _advance(self, item: QueueItem, answer: Answer, snapshot: _Snapshot) -> None:
+        self._history.append(snapshot)
         self.queue.pop(0)
         if answer.relearn:
             self.queue.insert(min(RELEARN_GAP, len(self.queue)), replace(item, kind="relearn"))
-        return recorded
+
+    @property
+    def unsaved(self) -> list[str]:
+        """The answers of this session that the recorder keeps but has not saved yet."""
+        return [
+            s.pending.description
+            for s in self._history
+            if s.pending is not None and not s.pending.done
+        ]
 
     def suspend(self) -> str:
         """Suspend the current card (a card event in the log): it leaves this queue and every
@@ -256,12 +306,26 @@ class ReviewSession:
         again."""
         if not self._history:
             return None
-        snap = self._history.pop()
-        card_id = snap.queue[0].card_id
+        snap = self._history[-1]
         if snap.event == "suspend":
-            self.recorder.add_card_event(card_id, "unsuspend", self.clock())
+            self.recorder.add_card_event(snap.queue[0].card_id, "unsuspend", self.clock())
+            return self._undone(snap)
+        review_id = snap.saved_id
+        if review_id is None and snap.pending is not None:
+            self.recorder.discard(snap.pending)  # never reached the log: nothing to remove
         else:
-            self.recorder.undo(snap.review_id)
+            # Exactly the fact this session wrote, whatever other sessions wrote since. If the
+            # recorder keeps the removal for later (RecordFailed), the answer is still undone.
+            try:
+                self.recorder.undo(review_id)
+            except RecordFailed:
+                self._undone(snap)
+                raise
+        return self._undone(snap)
+
+    def _undone(self, snap: _Snapshot) -> Undone:
+        self._history.pop()
+        card_id = snap.queue[0].card_id
         self.queue = snap.queue
         return Undone(card_id, snap.answer, snap.seed, snap.event)
 

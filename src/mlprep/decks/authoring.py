@@ -43,6 +43,7 @@ __all__ = [
     "Style",
     "add_cards_to_file",
     "append_cards",
+    "check_inside",
     "assign_ids",
     "check_cards",
     "deck_file_for",
@@ -387,6 +388,20 @@ def parse_snippet(text: str) -> Snippet:
     except yaml.YAMLError as exc:
         out.problems.append(f"YAML error: {exc}")
         return out
+    except RecursionError:
+        out.problems.append("YAML error: nested too deeply")
+        return out
+    except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+        # A typed value that does not construct: `!!int x`, `!!timestamp 2020-99-99`, ...
+        reason = str(exc).split(";")[0][:100]
+        out.problems.append(f"YAML error: a value cannot be read ({reason})")
+        return out
+    if _larger_than(data, MAX_SNIPPET_VALUES):
+        out.problems.append(
+            f"the YAML holds more than {MAX_SNIPPET_VALUES:,} values once its aliases are "
+            "expanded; that is not a few cards"
+        )
+        return out
     file_tags: list[Any] = []
     if data is None:
         out.problems.append(f"nothing to add: expected {SNIPPET_FORMS}")
@@ -427,15 +442,47 @@ def parse_snippet(text: str) -> Snippet:
                 f"card {n}: expected a mapping with q and a, got {type(item).__name__}"
             )
             continue
+        prefix = f"card {n}: " if len(items) > 1 else ""
+        if not all(isinstance(k, str) for k in item):
+            out.problems.append(f"{prefix}every key must be a word")
+            continue
         # An empty `q:` or `a:` (null) counts as missing: check_cards says it is empty.
         card = {str(k): v for k, v in item.items() if not (k in ("q", "a") and v is None)}
         own = card.get("tags")
         # `tags: ridge` means one tag, as in a deck file; always hand a list on.
         own = own if isinstance(own, list) else ([] if own is None else [own])
+        bad = [t for t in [*file_tags, *own] if not isinstance(t, str)]
+        if bad:
+            out.problems.append(f"{prefix}a tag must be a word, got {type(bad[0]).__name__}")
+            continue
+        if "id" in card and not isinstance(card["id"], str):
+            out.problems.append(f"{prefix}'id' must be a string, got {type(card['id']).__name__}")
+            continue
         if file_tags or own:
             card["tags"] = list(dict.fromkeys([*file_tags, *own]))
         out.cards.append(card)
     return out
+
+
+MAX_SNIPPET_VALUES = 100_000  # values in one --stdin or editor snippet, aliases expanded
+
+
+def _larger_than(data: Any, limit: int) -> bool:
+    """Whether `data` holds more than `limit` values counting shared (aliased) parts once per
+    use; stops at the limit, so an alias bomb costs O(limit)."""
+    count = 0
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set)):
+            stack.extend(item)
+    return False
 
 
 def check_cards(cards: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -1079,6 +1126,37 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+def check_inside(folder: Path, path: Path) -> None:
+    """Refuse (AuthoringError, naming the link) to write `path` when it, or a folder between
+    `folder` and it, is a symbolic link leading out of `folder`, whether its target exists or
+    not: a link planted in a shared deck folder must not make mlprep create or change files
+    elsewhere. Links that stay inside the folder are fine."""
+    root = folder.resolve()
+
+    def inside(p: Path) -> bool:
+        return p == root or root in p.parents
+
+    if inside(path.resolve()):
+        return
+    try:
+        parts = path.relative_to(folder).parts
+    except ValueError:
+        parts = (path.name,)
+        folder = path.parent
+    current = folder
+    for part in parts:
+        current = current / part
+        if current.is_symlink() and not inside(current.resolve()):
+            target = os.readlink(current)
+            state = "" if current.exists() else " (which does not exist)"
+            raise AuthoringError(
+                f"{current} is a symbolic link to {target}{state}, outside the deck folder "
+                f"{root}; mlprep does not write through it. Replace the link with a real file, "
+                "or add to another deck with --deck"
+            )
+    raise AuthoringError(f"{path} is outside the deck folder {root}; nothing was written")
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Replace `path` with `text` atomically: temp file in the same folder, fsync, rename,
     fsync the folder. A symlink is followed (its target is replaced); permissions are kept."""
@@ -1109,10 +1187,25 @@ def write_atomic(path: Path, text: str) -> None:
 def file_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Hold an exclusive lock (flock on `path`) while card files are read, changed and written,
     so that concurrent `mlprep add` runs queue instead of overwriting each other."""
+    import errno
     import fcntl
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+b")  # noqa: SIM115 (closed below, after the lock)
+    except IsADirectoryError:
+        raise AuthoringError(
+            f"{path} is a folder, but mlprep uses that path as the lock file that makes two "
+            "commands writing cards take turns; remove the folder"
+        ) from None
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise AuthoringError(
+                f"cannot write the lock file {path}: the data dir {path.parent} is read-only "
+                f"({exc.strerror}); mlprep needs to write there (MLPREP_HOME moves it)"
+            ) from None
+        raise
+    with handle:
         deadline = time.monotonic() + timeout
         while True:
             try:

@@ -36,6 +36,15 @@ __all__ = [
     "target_folder",
 ]
 
+
+def clean_text(text: str) -> str:
+    """Imported text fit for a card file: line breaks as newlines, no control characters."""
+    from mlprep.core.text import CONTROL_CHARS
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x85", "\n")
+    return CONTROL_CHARS.sub("", text)
+
+
 LOCK_NAME = "authoring.lock"  # the lock `mlprep add` takes: imports and adds queue up
 
 
@@ -48,6 +57,12 @@ class NewCard:
     q: str
     a: str
     tags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Card files may not hold terminal control characters (`mlprep check` refuses them):
+        # a NEL (U+0085) or CR from another tool is a line break, any other control is dropped.
+        for name in ("q", "a"):
+            object.__setattr__(self, name, clean_text(getattr(self, name)))
 
     def to_yaml(self) -> dict[str, Any]:
         card: dict[str, Any] = {"id": self.id, "q": self.q, "a": self.a}

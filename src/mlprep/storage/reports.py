@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from mlprep.core.grades import MATURE_INTERVAL, PASSING_QUALITY, RELEARN_BELOW, card_state
@@ -32,6 +33,7 @@ from mlprep.core.stats import (
     build_streaks,
     sort_topics,
 )
+from mlprep.storage.safety import decoding
 from mlprep.storage.store import SUSPENDED_IDS, Scope, card_scope, count_due_on
 
 __all__ = ["compute_report"]
@@ -61,9 +63,35 @@ def compute_report(
     Five queries, each one pass: answers and time per day; the scheduled answers in the
     window with the interval before each (index (card_id, id)); the cards in scope with their
     state; the latest answer today per card; drill answers of computed cards. ISO dates are
-    compared as strings, which orders them correctly."""
+    compared as strings, which orders them correctly. A value that cannot be decoded (a
+    hand-edited impossible date, text for a number) raises StoreCorrupt."""
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
+    path = next((Path(row[2]) for row in conn.execute("PRAGMA database_list")), Path("?"))
+    with decoding(path, "the statistics"):
+        return _compute_report(
+            conn,
+            today,
+            scheduler=scheduler,
+            deck=deck,
+            tag=tag,
+            days=days,
+            leech_threshold=leech_threshold,
+            weeks=weeks,
+        )
+
+
+def _compute_report(
+    conn: sqlite3.Connection,
+    today: date,
+    *,
+    scheduler: str,
+    deck: str | None,
+    tag: str | None,
+    days: int,
+    leech_threshold: int,
+    weeks: int,
+) -> StatsReport:
     today_iso = today.isoformat()
     since = today - timedelta(days=days - 1)
     since_iso = since.isoformat()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+__all__ = ["MIGRATIONS", "REQUIRED_COLUMNS", "SCHEMA_VERSION"]
 
 
 def _migrate_to_1(db: Any) -> None:
@@ -196,7 +196,38 @@ def _migrate_to_2(db: Any) -> None:
     db["caches"].create({"scheduler": str, "built": str}, pk="scheduler")
     conn.execute("ALTER TABLE cards ADD COLUMN level TEXT NOT NULL DEFAULT 'core'")
     conn.execute("DELETE FROM deck_files")
+    # Renames (`mlprep rename OLD NEW`): written before the file is changed (done = 0) and
+    # completed with the history move (done = 1). An answer to OLD given in a session that
+    # started before the rename is recorded under NEW; a rename interrupted between the file
+    # and the database is completed by the next sync.
+    db["card_renames"].create(
+        {"old_id": str, "new_id": str, "ts": str, "done": int},
+        pk="old_id",
+        not_null={"new_id", "ts", "done"},
+    )
 
+
+# Every table and column that this version reads or writes: a database at SCHEMA_VERSION
+# without one of them is damaged (checked on open, in one query). Columns may be added.
+REQUIRED_COLUMNS: dict[str, set[str]] = {
+    "deck_files": {"path", "size", "mtime_ns", "issues"},
+    "cards": {"id", "deck", "path", "line", "type", "q", "a", "generator", "params", "tags"}
+    | {"retired", "level"},
+    "card_tags": {"tag", "card_id"},
+    "reviews": {"id", "card_id", "ts", "day", "grade", "quality", "response_ms", "kind"}
+    | {"source", "seed", "typed", "correct", "device", "seq", "recorded_card"},
+    "card_events": {"id", "card_id", "ts", "event", "device", "seq"},
+    "meta": {"key", "value"},
+    "state": {"scheduler", "card_id", "due", "interval", "last_day", "streak", "lapses"}
+    | {"reviews", "ease", "memory"},
+    "steps": {"scheduler", "review_id", "card_id", "scheduled", "interval_before", "interval"}
+    | {"due", "ease"},
+    "caches": {"scheduler", "built"},
+    "card_renames": {"old_id", "new_id", "ts", "done"},
+    "renames": {"id", "ts", "old", "new", "device", "seq"},
+    "undos": {"id", "ts", "device", "seq", "target_device", "target_seq"},
+    "sync_files": {"folder", "name", "writer", "offset", "lines", "digest", "ranges"},
+}
 
 # MIGRATIONS[i] takes the schema from version i to i + 1.
 MIGRATIONS = [_migrate_to_1, _migrate_to_2]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -20,8 +20,24 @@ from typing import TYPE_CHECKING, Any
 
 from mlprep.core.grades import Answer, Grade
 from mlprep.core.scheduling import SM2, CardState, Fact, Scheduler, replay_steps
-from mlprep.decks.loader import Card, DeckIssue, parse_file
-from mlprep.storage.schema import MIGRATIONS, SCHEMA_VERSION
+from mlprep.decks.loader import Card, DeckIssue, LoadResult, parse_file
+from mlprep.storage.safety import (
+    SQLITE_CORRUPT,
+    SQLITE_ERROR,
+    NotSaved,
+    StoreCorrupt,
+    StoreError,
+    Unsaved,
+    begin_immediate,
+    classify,
+    decoding,
+    error_code,
+    lock_wait,
+    restore_hint,
+    rollback,
+    run_write,
+)
+from mlprep.storage.schema import MIGRATIONS, REQUIRED_COLUMNS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from mlprep.storage.backups import BackupPolicy
@@ -39,17 +55,18 @@ __all__ = [
     "Review",
     "Scope",
     "Store",
+    "StoreCorrupt",
     "StoreError",
     "SyncReport",
     "card_scope",
     "count_due_on",
 ]
 
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 5000  # SQLite's own wait per attempt; `run_write` retries up to lock_wait()
+MAX_RENAME_HOPS = 50  # a chain of renames longer than this is a loop in a damaged table
 
 
-class StoreError(RuntimeError):
-    """The database cannot be used as it is (newer schema, not a database, ...)."""
+_decoding = decoding
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,7 @@ class Recorded:
     review_id: int
     scheduled: bool
     state: CardState | None
+    card_id: str = ""  # the id the answer was logged under (a card renamed since: its new id)
 
 
 @dataclass(frozen=True)
@@ -202,23 +220,34 @@ class Store:
         self.scheduler: Scheduler = scheduler or SM2
         self.memory: Scheduler | None = None  # the memory model's scheduler, cached too
         self.backups = backups
+        # Writes that failed (busy, full, read-only) and are kept to be made before the next.
+        self.unsaved: list[Unsaved] = []
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the data dir {path.parent}: {exc.strerror}") from None
+        timeout_ms = int(min(BUSY_TIMEOUT_MS, lock_wait() * 1000))
         try:
-            self.conn = sqlite3.connect(
-                str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
-            )
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise classify(exc, path) from None
+        try:
+            self.conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+            # Look before writing anything (switching to WAL rewrites the header): a damaged
+            # or foreign database is refused byte for byte as it was.
+            self._check_before_use()
             self.conn.execute("PRAGMA journal_mode = WAL")
             # FULL: an answered card must survive a power cut too, not only a crash.
             self.conn.execute("PRAGMA synchronous = FULL")
             self._migrate()
             if scheduler is not None:
                 self._ensure_cache()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: {exc}") from None
+        except sqlite3.Error as exc:
+            self.conn.close()
+            raise classify(exc, path) from None
+        except StoreError:
+            self.conn.close()
+            raise
 
     def use_scheduler(self, scheduler: Scheduler, memory: Scheduler | None = None) -> None:
         """Schedule with `scheduler` from now on and keep `memory` (the memory model's FSRS)
@@ -258,6 +287,11 @@ class Store:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def close(self) -> None:
+        """Close the database, after one last try at the writes kept unsaved (those that
+        still fail stay listed in `safety.pending_unsaved()`, for the CLI to name)."""
+        if any(not u.done for u in self.unsaved):
+            with suppress(StoreError):
+                self._save_unsaved()
         self.conn.close()
 
     def __enter__(self) -> Store:
@@ -268,14 +302,72 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception. Waiting for the lock is
+        retried with backoff up to `lock_wait()`; SQLite errors come out as StoreError
+        subclasses (StoreBusy, StoreFull, ...). `write` also retries a body that met a busy
+        database midway: prefer it for new code."""
+        conn = self.conn
+        begin_immediate(conn, self.path)
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            rollback(conn)
+            if isinstance(exc, sqlite3.Error):
+                raise classify(exc, self.path) from None
             raise
-        self.conn.execute("COMMIT")
+
+    def write(self, body: Callable[[sqlite3.Connection], Any], action: str = "") -> Any:
+        """Run `body(conn)` in one write transaction, retried as a whole while the database is
+        busy (up to `lock_wait()`), after the writes kept unsaved. SQLite errors come out as
+        StoreError subclasses; `action` names what was being done, for the message."""
+        self._save_unsaved()
+        return run_write(self.conn, body, self.path, action=action)
+
+    def keep(
+        self, description: str, body: Callable[[sqlite3.Connection], Any], action: str = ""
+    ) -> Any:
+        """`write`, but if it fails the write is kept in memory, to be made before the next one
+        (or by `save_unsaved`), and NotSaved is raised naming it (`description`, e.g. 'the
+        answer Good to card adam-1'). For facts that must not be lost: answers, synced facts."""
+        try:
+            return self.write(body, action)
+        except StoreError as exc:
+            pending = Unsaved(description, body)
+            pending.reason = str(exc)
+            self.unsaved.append(pending)
+            raise NotSaved(pending, exc) from None
+
+    def save_unsaved(self) -> int:
+        """Make the writes kept unsaved, in order, in one transaction; how many were made.
+        Raises a StoreError if they still cannot be made (they stay kept)."""
+        return self._save_unsaved()
+
+    def _save_unsaved(self) -> int:
+        pending = [u for u in self.unsaved if not (u.done or u.discarded)]
+        if not pending:
+            self.unsaved = []
+            return 0
+
+        def body(conn: sqlite3.Connection) -> list[Any]:
+            return [u.write(conn) for u in pending]
+
+        try:
+            results = run_write(self.conn, body, self.path, action="save the kept answers")
+        except StoreError as exc:
+            for u in pending:
+                u.reason = str(exc)
+            raise
+        for u, result in zip(pending, results, strict=True):
+            u.result, u.done = result, True
+        self.unsaved = []
+        return len(pending)
+
+    def discard(self, pending: Unsaved) -> None:
+        """Forget a kept write that was never made (its answer was undone)."""
+        if not pending.done:
+            pending.discarded = True
+            self.unsaved = [u for u in self.unsaved if u is not pending]
 
     @property
     def schema_version(self) -> int:
@@ -290,17 +382,97 @@ class Store:
                 f"{self.path} has schema version {version}; this mlprep knows up to "
                 f"{SCHEMA_VERSION}. Upgrade mlprep."
             )
+        if version < 0:
+            raise StoreCorrupt(
+                f"the database {self.path} claims schema version {version}, which no mlprep "
+                f"ever wrote: it is damaged. {restore_hint(self.path)}"
+            )
         if version > 0 and self.backups is not None:
             self.backups.take(self.conn, "migration")
         import sqlite_utils
 
         db = sqlite_utils.Database(self.conn)
-        with self.transaction():
+
+        def migrate(conn: sqlite3.Connection) -> None:
             # Read again under the write lock: another process may have migrated meanwhile.
             version = self.schema_version
-            for step in MIGRATIONS[version:]:
-                step(db)
-            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if version == 0:
+                self._refuse_foreign_tables(conn)
+            try:
+                for step in MIGRATIONS[version:]:
+                    step(db)
+            except sqlite3.OperationalError as exc:
+                if error_code(exc) not in (None, SQLITE_ERROR, SQLITE_CORRUPT):
+                    raise  # busy, full, read-only: not the tables' fault (retried or said)
+                raise StoreCorrupt(
+                    f"the database {self.path} says it has schema version {version}, but its "
+                    f"tables do not match ({exc}): it is damaged. {restore_hint(self.path)}"
+                ) from None
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+        run_write(self.conn, migrate, self.path, action="upgrade the database")
+
+    def _check_before_use(self) -> None:
+        """Refuse, without writing, a database this version cannot use: a newer schema, a
+        negative version, tables under version 0, or missing tables and columns."""
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}; this mlprep knows up to "
+                f"{SCHEMA_VERSION}. Upgrade mlprep."
+            )
+        if version < 0:
+            raise StoreCorrupt(
+                f"the database {self.path} claims schema version {version}, which no mlprep "
+                f"ever wrote: it is damaged. {restore_hint(self.path)}"
+            )
+        if version == 0:
+            self._refuse_foreign_tables(self.conn)
+        elif version == SCHEMA_VERSION:
+            self._check_schema()
+
+    def _refuse_foreign_tables(self, conn: sqlite3.Connection) -> None:
+        """A database at schema version 0 must be empty: tables there are mlprep's own with a
+        lost version number (damaged), or another program's (not ours to change)."""
+        tables = sorted(
+            name
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not name.startswith("sqlite_")
+        )
+        if not tables:
+            return
+        if set(tables) & set(REQUIRED_COLUMNS):
+            raise StoreCorrupt(
+                f"the database {self.path} holds mlprep's tables but claims schema version 0: "
+                f"it is damaged. {restore_hint(self.path)}"
+            )
+        raise StoreError(
+            f"{self.path} is another program's database (tables: {', '.join(tables[:5])}), "
+            "not mlprep's; mlprep leaves it alone. Point MLPREP_HOME at another folder"
+        )
+
+    def _check_schema(self) -> None:
+        """Every table and column this version reads must be there (one query): a missing
+        one means the file was edited or damaged, and it is better said now than when the
+        next answer is written."""
+        present: dict[str, set[str]] = {}
+        for table, column in self.conn.execute(
+            """SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
+               WHERE m.type = 'table'"""
+        ):
+            present.setdefault(table, set()).add(column)
+        missing = []
+        for table, columns in REQUIRED_COLUMNS.items():
+            if table not in present:
+                missing.append(f"table {table}")
+            else:
+                missing += [f"column {table}.{c}" for c in sorted(columns - present[table])]
+        if missing:
+            raise StoreCorrupt(
+                f"the database {self.path} is damaged: it says schema version "
+                f"{self.schema_version}, but {', '.join(missing[:6])} "
+                f"{'is' if len(missing) == 1 else 'are'} missing. {restore_hint(self.path)}"
+            )
 
     def _ensure_cache(self) -> None:
         """Replay the whole log for each kept scheduler whose caches are not complete (after a
@@ -340,14 +512,21 @@ class Store:
         if changed or removed:
             changed += [p for p in current if p not in changed and cached.get(p, (0, 0, ""))[2]]
         report = SyncReport()
-        for path in current:
-            if path not in changed and cached[path][2]:
-                report.issues += [
-                    DeckIssue(path, line, msg) for line, msg in json.loads(cached[path][2])
-                ]
+        with _decoding(self.path, "deck_files.issues"):
+            for path in current:
+                if path not in changed and cached[path][2]:
+                    report.issues += [
+                        DeckIssue(path, line, msg) for line, msg in json.loads(cached[path][2])
+                    ]
         if not changed and not removed:
             return report
-        with self.transaction() as conn:
+        # Parse before taking the write lock: a large deck takes seconds to read, and other
+        # mlprep processes (a review recording an answer) must not wait for that.
+        order = {p: i for i, p in enumerate(current)}
+        changed.sort(key=order.__getitem__)
+        parsed: dict[str, LoadResult] = {path: parse_file(Path(path)) for path in changed}
+
+        def write(conn: sqlite3.Connection) -> list[DeckIssue]:
             for path in removed:
                 conn.execute("UPDATE cards SET retired = 1 WHERE path = ?", (path,))
                 conn.execute("DELETE FROM deck_files WHERE path = ?", (path,))
@@ -358,9 +537,9 @@ class Store:
             for path in changed:
                 conn.execute("UPDATE cards SET retired = 1 WHERE path = ?", (path,))
             claimed = {i: p for i, p in claimed.items() if p not in changed_set}
-            order = {p: i for i, p in enumerate(current)}
-            for path in sorted(changed, key=order.__getitem__):
-                result = parse_file(Path(path))
+            found: list[DeckIssue] = []
+            for path in changed:
+                result = parsed[path]
                 issues = list(result.issues)
                 fresh = []
                 for card in result.cards:
@@ -385,8 +564,12 @@ class Store:
                         json.dumps([[i.line, i.message] for i in issues]) if issues else "",
                     ),
                 )
-                report.parsed.append(path)
-                report.issues += issues
+                found += issues
+            self._complete_renames(conn)
+            return found
+
+        report.issues += self.write(write, "update the card index")
+        report.parsed += changed
         return report
 
     @staticmethod
@@ -426,22 +609,22 @@ class Store:
 
     _CARD_COLUMNS = "id, deck, q, a, type, generator, params, tags, path, line, level"
 
-    @staticmethod
-    def _card_from_row(row: tuple) -> Card:
+    def _card_from_row(self, row: tuple) -> Card:
         cid, deck, q, a, kind, gen, params, tags, path, line, level = row
-        return Card(
-            id=cid,
-            deck=deck,
-            q=q or "",
-            a=a or "",
-            type=kind,
-            generator=gen,
-            params=json.loads(params) if params else {},
-            tags=tuple(tags.split()) if tags else (),
-            path=path,
-            line=line,
-            level=level,
-        )
+        with _decoding(self.path, f"the card {cid!r}"):
+            return Card(
+                id=cid,
+                deck=deck,
+                q=q or "",
+                a=a or "",
+                type=kind,
+                generator=gen,
+                params=json.loads(params) if params else {},
+                tags=tuple(tags.split()) if tags else (),
+                path=path,
+                line=line,
+                level=level,
+            )
 
     def card(self, card_id: str) -> Card | None:
         row = self.conn.execute(
@@ -537,7 +720,7 @@ class Store:
                 """SELECT c.path, COUNT(*) FROM cards c JOIN state s
                      ON s.card_id = c.id AND s.scheduler = ?
                    WHERE c.retired = 0 GROUP BY c.path""",
-                (self.scheduler.name,),
+                (self.scheduler.key,),
             ).fetchall()
         )
         paths = [p for (p,) in self.conn.execute("SELECT path FROM deck_files ORDER BY path")]
@@ -725,21 +908,28 @@ class Store:
         if row is None:
             return None
         memory, due, interval, last_day, streak, lapses, reviews = row
-        return CardState(
-            self.scheduler.from_dict(json.loads(memory)),
-            date.fromisoformat(due),
-            interval,
-            date.fromisoformat(last_day),
-            streak,
-            lapses,
-            reviews,
-        )
+        with _decoding(self.path, f"the state of card {card_id!r}"):
+            return CardState(
+                self.scheduler.from_dict(json.loads(memory)),
+                date.fromisoformat(due),
+                interval,
+                date.fromisoformat(last_day),
+                streak,
+                lapses,
+                reviews,
+            )
 
     def memory_states(self, scope: Scope | None = None) -> dict[str, CardState]:
         """The memory model's replayed state of every live card in scope that has one."""
         scheduler = self.memory or self.scheduler
         where, args = self._filters(scope)
         out = {}
+        with _decoding(self.path, "the memory model's states"):
+            return self._memory_rows(scheduler, where, args, out)
+
+    def _memory_rows(
+        self, scheduler: Scheduler, where: str, args: list[Any], out: dict[str, CardState]
+    ) -> dict[str, CardState]:
         for card_id, memory, due, interval, last_day, streak, lapses, reviews in self.conn.execute(
             f"""SELECT c.id, s.memory, s.due, s.interval, s.last_day, s.streak, s.lapses, s.reviews
                 FROM cards c JOIN state s ON s.card_id = c.id AND s.scheduler = ?
@@ -759,25 +949,27 @@ class Store:
 
     def facts(self, card_id: str) -> list[Fact]:
         """A card's logged answers in order, as the schedulers replay them."""
-        return [
-            Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
-            for day, grade, quality, kind in self.conn.execute(
-                "SELECT day, grade, quality, kind FROM reviews WHERE card_id = ? ORDER BY id",
-                (card_id,),
-            )
-        ]
+        with _decoding(self.path, f"the answers to card {card_id!r}"):
+            return [
+                Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
+                for day, grade, quality, kind in self.conn.execute(
+                    "SELECT day, grade, quality, kind FROM reviews WHERE card_id = ? ORDER BY id",
+                    (card_id,),
+                )
+            ]
 
     def all_facts(self, scope: Scope | None = None) -> dict[str, list[Fact]]:
         """Every card's logged answers in order, retired cards included (within `scope`)."""
         out: dict[str, list[Fact]] = {}
         sql, args = card_scope(scope, "k")
         where = f" WHERE card_id IN (SELECT k.id FROM cards k WHERE 1 = 1{sql})" if sql else ""
-        for card_id, day, grade, quality, kind in self.conn.execute(
-            f"SELECT card_id, day, grade, quality, kind FROM reviews{where} ORDER BY id", args
-        ):
-            out.setdefault(card_id, []).append(
-                Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
-            )
+        with _decoding(self.path, "the review log"):
+            for card_id, day, grade, quality, kind in self.conn.execute(
+                f"SELECT card_id, day, grade, quality, kind FROM reviews{where} ORDER BY id", args
+            ):
+                out.setdefault(card_id, []).append(
+                    Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
+                )
         return out
 
     def record(
@@ -794,43 +986,71 @@ class Store:
         typed: str | None = None,
         correct: bool | None = None,
     ) -> Recorded:
-        """Append one answer to the log and replay its card, in one transaction. The answer
-        gets this device's id and its next sequence number (its identity in `mlprep sync`)."""
-        with self.transaction() as conn:
+        """Append one answer to the log and replay its card, in one transaction.
+
+        The answer goes to the card as it is called when written: if the card was renamed
+        since the session showed it, to its new id. If the database cannot be written (locked
+        for longer than `lock_wait()`, full, read-only), the answer is kept in memory and
+        written before the next write, and NotSaved says so, naming it. The answer gets this
+        device's id and its next sequence number (its identity in `mlprep sync`)."""
+        row = (
+            format_ts(when),
+            today.isoformat(),
+            int(answer.grade),
+            answer.quality,
+            response_ms,
+            kind,
+            source,
+            seed,
+            typed,
+            None if correct is None else int(correct),
+        )
+
+        def write(conn: sqlite3.Connection) -> Recorded:
+            target = self._current_id(conn, card_id)
             device, seq = self._next_seq(conn)
             cur = conn.execute(
                 """INSERT INTO reviews (card_id, ts, day, grade, quality, response_ms, kind,
                      source, seed, typed, correct, device, seq)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    card_id,
-                    format_ts(when),
-                    today.isoformat(),
-                    int(answer.grade),
-                    answer.quality,
-                    response_ms,
-                    kind,
-                    source,
-                    seed,
-                    typed,
-                    None if correct is None else int(correct),
-                    device,
-                    seq,
-                ),
+                (target, *row, device, seq),
             )
             review_id = cur.lastrowid
-            state = self._replay(conn, card_id)
+            state = self._replay(conn, target)
             scheduled = conn.execute(
                 "SELECT scheduled FROM steps WHERE scheduler = ? AND review_id = ?",
                 (self.scheduler.key, review_id),
             ).fetchone()[0]
-            return Recorded(review_id, bool(scheduled), state)
+            return Recorded(review_id, bool(scheduled), state, target)
+
+        local = when.astimezone().strftime("%Y-%m-%d %H:%M")
+        description = f"the answer {answer.grade.label} to card {card_id} ({local})"
+        return self.keep(description, write, "record the answer")
+
+    def _current_id(self, conn: sqlite3.Connection, card_id: str) -> str:
+        """The id `card_id` has now: itself if a live card has it, else where completed
+        renames took it."""
+        if conn.execute("SELECT 1 FROM cards WHERE id = ? AND retired = 0", (card_id,)).fetchone():
+            return card_id
+        current, seen = card_id, {card_id}
+        for _ in range(MAX_RENAME_HOPS):
+            row = conn.execute(
+                "SELECT new_id FROM card_renames WHERE old_id = ? AND done = 1", (current,)
+            ).fetchone()
+            if row is None or row[0] in seen:
+                break
+            current = row[0]
+            seen.add(current)
+        return current
 
     def undo(self, review_id: int) -> str | None:
-        """Remove one answer from the log and replay its card from what is left. An answer
+        """Remove one answer (by its id: exactly the fact the caller wrote, whatever else was
+        written since) from the log and replay its card from what is left. If the database
+        cannot be written, the removal is kept like an unsaved answer (NotSaved). An answer
         with an identity leaves an undo fact naming it, so that the undo reaches the devices
         it was synced to (an answer already in a sync folder cannot be deleted there)."""
-        with self.transaction() as conn:
+
+        def write(conn: sqlite3.Connection) -> str | None:
             row = conn.execute(
                 "SELECT card_id, device, seq FROM reviews WHERE id = ?", (review_id,)
             ).fetchone()
@@ -847,27 +1067,33 @@ class Store:
             self._replay(conn, row[0])
             return row[0]
 
+        return self.keep(f"the undo of answer #{review_id}", write, "undo the answer")
+
     def rebuild_states(self, scheduler: Scheduler | None = None) -> int:
         """Replay the whole log into a scheduler's caches (the active one's by default; they
         are only a cache of the log) and mark them complete."""
         scheduler = scheduler or self.scheduler
         name = scheduler.key
-        with self.transaction() as conn:
+
+        def write(conn: sqlite3.Connection) -> int:
             conn.execute("DELETE FROM state WHERE scheduler = ?", (name,))
             conn.execute("DELETE FROM steps WHERE scheduler = ?", (name,))
             by_card: dict[str, list[tuple[int, Fact]]] = {}
-            for rid, card_id, day, grade, quality, kind in conn.execute(
-                "SELECT id, card_id, day, grade, quality, kind FROM reviews ORDER BY id"
-            ):
-                fact = Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
-                by_card.setdefault(card_id, []).append((rid, fact))
-            for card_id, rows in by_card.items():
-                self._write_replay(conn, scheduler, card_id, rows)
+            with _decoding(self.path, "the review log"):
+                for rid, card_id, day, grade, quality, kind in conn.execute(
+                    "SELECT id, card_id, day, grade, quality, kind FROM reviews ORDER BY id"
+                ):
+                    fact = Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind)
+                    by_card.setdefault(card_id, []).append((rid, fact))
+                for card_id, rows in by_card.items():
+                    self._write_replay(conn, scheduler, card_id, rows)
             conn.execute(
                 "INSERT OR REPLACE INTO caches (scheduler, built) VALUES (?, ?)",
                 (name, datetime.now(timezone.utc).isoformat(timespec="seconds")),
             )
             return len(by_card)
+
+        return self.write(write, "rebuild the schedule from the log")
 
     def _replay(self, conn: sqlite3.Connection, card_id: str) -> CardState | None:
         """Replay one card after its facts changed, under every kept scheduler; the active
@@ -878,13 +1104,14 @@ class Store:
         keys = [s.key for s in kept]
         for table in ("state", "steps", "caches"):
             conn.execute(f"DELETE FROM {table} WHERE scheduler NOT IN ({marks})", keys)
-        rows = [
-            (rid, Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind))
-            for rid, day, grade, quality, kind in conn.execute(
-                "SELECT id, day, grade, quality, kind FROM reviews WHERE card_id = ? ORDER BY id",
-                (card_id,),
-            )
-        ]
+        with _decoding(self.path, f"the answers to card {card_id!r}"):
+            rows = [
+                (rid, Fact(date.fromisoformat(day), Answer(Grade(grade), quality), kind))
+                for rid, day, grade, quality, kind in conn.execute(
+                    "SELECT id, day, grade, quality, kind FROM reviews WHERE card_id = ? ORDER BY id",
+                    (card_id,),
+                )
+            ]
         states = []
         for scheduler in kept:
             conn.execute(
@@ -893,7 +1120,8 @@ class Store:
             conn.execute(
                 "DELETE FROM steps WHERE scheduler = ? AND card_id = ?", (scheduler.key, card_id)
             )
-            states.append(self._write_replay(conn, scheduler, card_id, rows))
+            with _decoding(self.path, f"the answers to card {card_id!r}"):
+                states.append(self._write_replay(conn, scheduler, card_id, rows))
         return states[0]
 
     def _write_replay(
@@ -951,6 +1179,10 @@ class Store:
         return step_rows, state_row, state
 
     def reviews(self, card_id: str | None = None) -> list[Review]:
+        with _decoding(self.path, "the review log"):
+            return self._reviews(card_id)
+
+    def _reviews(self, card_id: str | None) -> list[Review]:
         sql = """SELECT r.id, r.card_id, r.ts, r.day, r.grade, r.quality, r.response_ms, r.kind,
                         r.source, r.seed, r.typed, r.correct, x.scheduled, x.interval, x.due
                  FROM reviews r LEFT JOIN steps x ON x.review_id = r.id AND x.scheduler = ?"""
@@ -1010,33 +1242,104 @@ class Store:
         )
         return [self._card_from_row(r) for r in rows]
 
-    # -- authoring ---------------------------------------------------------------------------
+    # -- authoring -----------------------------------------------------------------------
 
     def reattach_history(self, old: str, new: str, when: datetime | None = None) -> int:
-        """Move the review history of retired id `old` to live card `new`, which has none: the
-        repair after an id was changed by hand in a file (or a rename interrupted between the
-        file and the database). `new` is replayed from the moved log."""
-        with self.transaction() as conn:
-            if conn.execute("SELECT 1 FROM reviews WHERE card_id = ?", (new,)).fetchone():
-                raise ValueError(f"{new!r} already has a review history")
-            self._log_rename(conn, old, new, when)
-            moved = conn.execute(
-                """UPDATE reviews SET recorded_card = COALESCE(recorded_card, card_id),
-                     card_id = ? WHERE card_id = ?""",
-                (new, old),
-            ).rowcount
-            conn.execute("DELETE FROM state WHERE card_id = ?", (old,))
-            conn.execute("DELETE FROM steps WHERE card_id = ?", (old,))
-            conn.execute("DELETE FROM card_tags WHERE card_id = ?", (old,))
-            conn.execute("DELETE FROM cards WHERE id = ? AND retired = 1", (old,))
-            self._replay(conn, new)
-            return moved
+        """Move the review history of retired id `old` to live card `new`: the repair after an
+        id was changed by hand in a file (or a rename interrupted between the file and the
+        database). If `new` already has answers, they must all come after `old`'s (its
+        history then simply continues `old`'s); otherwise ValueError. `new` is replayed from
+        the moved log."""
+
+        def write(conn: sqlite3.Connection) -> int:
+            return self._move_history(conn, old, new, when)
+
+        return self.write(write, "move the review history")
+
+    def _move_history(
+        self, conn: sqlite3.Connection, old: str, new: str, when: datetime | None = None
+    ) -> int:
+        first_new = conn.execute(
+            "SELECT MIN(id) FROM reviews WHERE card_id = ?", (new,)
+        ).fetchone()[0]
+        last_old = conn.execute("SELECT MAX(id) FROM reviews WHERE card_id = ?", (old,)).fetchone()[
+            0
+        ]
+        if first_new is not None and last_old is not None and last_old > first_new:
+            raise ValueError(
+                f"{new!r} already has a review history, answered while {old!r} still was"
+            )
+        self._log_rename(conn, old, new, when)  # travels to the other devices (mlprep sync)
+        moved = conn.execute(
+            """UPDATE reviews SET recorded_card = COALESCE(recorded_card, card_id),
+                 card_id = ? WHERE card_id = ?""",
+            (new, old),
+        ).rowcount
+        conn.execute("DELETE FROM state WHERE card_id = ?", (old,))
+        conn.execute("DELETE FROM steps WHERE card_id = ?", (old,))
+        conn.execute("DELETE FROM card_tags WHERE card_id = ?", (old,))
+        conn.execute("DELETE FROM cards WHERE id = ? AND retired = 1", (old,))
+        self._record_rename(conn, old, new, done=True)
+        self._replay(conn, new)
+        return moved
+
+    def plan_rename(self, old: str, new: str) -> None:
+        """Note that `old` is about to become `new`, before the deck file is changed: if the
+        process dies between the file and `rename_card`, the next sync completes the move."""
+
+        def write(conn: sqlite3.Connection) -> None:
+            self._record_rename(conn, old, new, done=False)
+
+        self.write(write, "rename the card")
+
+    @staticmethod
+    def _record_rename(conn: sqlite3.Connection, old: str, new: str, *, done: bool) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO card_renames (old_id, new_id, ts, done) VALUES (?, ?, ?, ?)",
+            (old, new, datetime.now(timezone.utc).isoformat(timespec="seconds"), int(done)),
+        )
+        # A later rename of NEW back to OLD must not leave a loop behind.
+        conn.execute("DELETE FROM card_renames WHERE old_id = ? AND new_id = ?", (new, old))
+
+    def _complete_renames(self, conn: sqlite3.Connection) -> None:
+        """Finish renames whose file change was made but whose history move was not (the
+        process died in between): NEW is a live card now and OLD is not."""
+        planned = conn.execute(
+            """SELECT r.old_id, r.new_id FROM card_renames r
+               WHERE r.done = 0
+                 AND EXISTS (SELECT 1 FROM cards c WHERE c.id = r.new_id AND c.retired = 0)
+                 AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.id = r.old_id AND c.retired = 0)"""
+        ).fetchall()
+        for old, new in planned:
+            try:
+                self._move_history(conn, old, new)
+            except ValueError:
+                # Answered under both ids: leave it to `mlprep rename OLD NEW` to explain.
+                conn.execute("DELETE FROM card_renames WHERE old_id = ?", (old,))
 
     def rename_card(self, old: str, new: str, when: datetime | None = None) -> int:
         """Give card `old` the id `new`: its review log, caches, tags and cards row move over, in
-        one transaction. Refuses (ValueError) if `new` is already known (a live or retired card,
+        one transaction, and answers still given to `old` (a session that showed it before)
+        go to `new`. Refuses (ValueError) if `new` is already known (a live or retired card,
         or an id in the log). Returns how many reviews moved."""
-        with self.transaction() as conn:
+
+        def write(conn: sqlite3.Connection) -> int:
+            live = "SELECT 1 FROM cards WHERE id = ? AND retired = 0"
+            planned = conn.execute(
+                "SELECT done FROM card_renames WHERE old_id = ? AND new_id = ?", (old, new)
+            ).fetchone()
+            if (
+                planned is not None
+                and conn.execute(live, (new,)).fetchone()
+                and not conn.execute(live, (old,)).fetchone()
+            ):
+                # Another process synced the changed file first: it saw NEW as a new card,
+                # and its sync completed the move (done) or this write does.
+                if planned[0]:
+                    return conn.execute(
+                        "SELECT COUNT(*) FROM reviews WHERE card_id = ?", (new,)
+                    ).fetchone()[0]
+                return self._move_history(conn, old, new)
             if new in self.known_ids():
                 raise ValueError(f"id {new!r} is already in use (a card or the review history)")
             self._log_rename(conn, old, new, when)
@@ -1049,7 +1352,10 @@ class Store:
             conn.execute("UPDATE steps SET card_id = ? WHERE card_id = ?", (new, old))
             conn.execute("UPDATE card_tags SET card_id = ? WHERE card_id = ?", (new, old))
             conn.execute("UPDATE cards SET id = ? WHERE id = ?", (new, old))
+            self._record_rename(conn, old, new, done=True)
             return moved
+
+        return self.write(write, "rename the card")
 
     # -- imports -----------------------------------------------------------------------------
 

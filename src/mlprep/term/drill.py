@@ -281,22 +281,36 @@ def review_computed(
         )
     if outcome is None:
         return False
+    from mlprep.core.session import RecordFailed
+    from mlprep.term.unsaved import unsaved_notice
+
     if outcome == UNDO:
-        undone = session.undo()
+        try:
+            undone = session.undo()
+        except RecordFailed as exc:
+            console.print(unsaved_notice(str(exc), len(session.unsaved) + 1))
+            return True
         if undone is None or undone.card_id != card.id:
             # The current problem stays the same when this card comes up again.
             return ("undo", undone, problem_seed)
         return ("undo", undone, None)
-    session.answer(
-        outcome.grade,
-        response_ms=outcome.response_ms,
-        kind="drill",
-        seed=problem_seed,
-        typed=outcome.typed,
-        correct=outcome.correct,
-    )
+    try:
+        session.answer(
+            outcome.grade,
+            response_ms=outcome.response_ms,
+            kind="drill",
+            seed=problem_seed,
+            typed=outcome.typed,
+            correct=outcome.correct,
+        )
+    except RecordFailed as exc:
+        console.print(unsaved_notice(str(exc), len(session.unsaved)))
     console.print(Text(NEXT_HINT, style="dim"))
     choice = next_key(keys)
     if choice == "undo":
-        return ("undo", session.undo(), None)
+        try:
+            return ("undo", session.undo(), None)
+        except RecordFailed as exc:
+            console.print(unsaved_notice(str(exc), len(session.unsaved) + 1))
+            return True
     return choice != "quit"

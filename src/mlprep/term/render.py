@@ -8,7 +8,12 @@ fenced code, headings, `$inline$` and `$$display$$` math, and simple pipe tables
 Line breaks: a blank line starts a paragraph. Inside a paragraph a line break is kept when the
 line was broken on purpose (it ends well short of the paragraph's wrapping width, or with two
 spaces or a backslash, Markdown's hard break); hand-wrapped prose flows as one paragraph.
-Inline math and code never break across lines unless they are wider than the screen."""
+Inline math and code never break across lines unless they are wider than the screen.
+
+Text comes from files and the database, so it is never trusted: terminal control characters
+(ESC, CSI, BEL...) are shown as visible escapes (`\\x1b`) before anything is rendered, and text
+longer than MAX_SHOWN characters is cut (the loader refuses such cards; this guards the
+rest)."""
 
 from __future__ import annotations
 
@@ -19,9 +24,13 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
+from mlprep.core.text import escape_controls
 from mlprep.term.latex import latex_to_unicode
+from mlprep.term.output import ascii_only, to_ascii
 
-__all__ = ["markdown", "math_to_text", "plain_text", "unsupported_latex"]
+__all__ = ["MAX_SHOWN", "markdown", "math_to_text", "plain_text", "safe", "unsupported_latex"]
+
+MAX_SHOWN = 50_000  # characters of one text shown; decks/loader.MAX_TEXT is far below
 
 MATH_STYLE = "bold cyan"
 CODE_STYLE = "bold magenta"
@@ -39,7 +48,17 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 
 
 def math_to_text(math: str, display: bool = False) -> str:
-    return latex_to_unicode(math.replace(r"\$", "$"), display=display)
+    text = latex_to_unicode(math.replace(r"\$", "$"), display=display)
+    return to_ascii(text) if ascii_only() else text
+
+
+def safe(text: str, limit: int = MAX_SHOWN) -> str:
+    """Text from a file or the database, fit for the terminal: control characters escaped,
+    and cut at `limit` characters with a note saying how much was left out."""
+    if len(text) > limit:
+        text = text[:limit] + f"\n\n[... {len(text) - limit:,} more characters not shown]"
+    text = escape_controls(text)
+    return to_ascii(text) if ascii_only() else text
 
 
 def unsupported_latex(text: str) -> list[str]:
@@ -100,6 +119,7 @@ class _Wrapped:
 
 def inline(text: str, base_style: str = "") -> Text:
     """One line of Markdown inline markup as rich Text."""
+    text = safe(text)
     out = Text(style=base_style)
     pos = 0
     for m in _INLINE.finditer(text):
@@ -150,7 +170,7 @@ def _split_display_math(text: str) -> list[tuple[str, str]]:
 def markdown(text: str) -> RenderableType:
     """Render card Markdown (with math) to one rich renderable."""
     blocks: list[tuple[str, RenderableType]] = []
-    for kind, part in _split_display_math(text or ""):
+    for kind, part in _split_display_math(safe(text or "")):
         if kind == "math":
             math = Text(math_to_text(part.strip(), display=True), style=MATH_STYLE, no_wrap=True)
             blocks.append(("math", Padding(math, (0, 0, 0, 4))))

@@ -23,8 +23,9 @@ from rich.text import Text
 
 from mlprep.core.grades import GRADE_KEYS, Answer, Grade
 from mlprep.core.queue import Counts
-from mlprep.core.session import GradePreview, ReviewSession, SessionSummary
-from mlprep.term.render import markdown
+from mlprep.core.session import GradePreview, RecordFailed, ReviewSession, SessionSummary
+from mlprep.term.render import markdown, safe
+from mlprep.term.unsaved import saved_notice, unsaved_notice
 
 if TYPE_CHECKING:
     from mlprep.decks.loader import Card
@@ -81,7 +82,9 @@ class KeyReader:
             tty.setcbreak(self.fd)
             yield self
         finally:
-            termios.tcsetattr(self.fd, termios.TCSADRAIN, old)
+            # termios.error: the terminal is gone (closed while SIGHUP is ignored).
+            with suppress(termios.error):
+                termios.tcsetattr(self.fd, termios.TCSADRAIN, old)
             signal.signal(signal.SIGWINCH, previous)
             self._wake = None
             os.close(wake_r)
@@ -93,11 +96,15 @@ class KeyReader:
         import termios
         import tty
 
-        termios.tcsetattr(self.fd, termios.TCSADRAIN, self._cooked)
+        try:
+            termios.tcsetattr(self.fd, termios.TCSADRAIN, self._cooked)
+        except termios.error as exc:
+            raise EOFError from exc  # the terminal is gone
         try:
             yield self
         finally:
-            tty.setcbreak(self.fd)
+            with suppress(termios.error):
+                tty.setcbreak(self.fd)
 
     def key(self) -> str:
         import select
@@ -108,7 +115,10 @@ class KeyReader:
                 while select.select([self._wake[0]], [], [], 0)[0]:
                     os.read(self._wake[0], 64)
                 return RESIZE
-        ch = os.read(self.fd, 1).decode(errors="replace")
+        try:
+            ch = os.read(self.fd, 1).decode(errors="replace")
+        except OSError as exc:  # EIO: the terminal was closed
+            raise EOFError from exc
         if ch == "\x1b":  # swallow escape sequences (arrow keys and the like)
             while select.select([self.fd], [], [], 0.01)[0]:
                 os.read(self.fd, 16)
@@ -136,9 +146,9 @@ def card_header(index: int, counts: Counts, card: Card) -> Text:
     line.append("  ")
     line.append(f"review {counts.review}", style="green")
     line.append(" · ")
-    line.append(f"deck {card.deck}", style="bold")
+    line.append(f"deck {safe(card.deck)}", style="bold")
     if card.tags:
-        line.append(" · tags " + ", ".join(card.tags), style="dim")
+        line.append(" · tags " + safe(", ".join(card.tags)), style="dim")
     return _line(line)
 
 
@@ -518,9 +528,16 @@ def run_review(
                 if isinstance(answer, str):
                     notice = _act(answer, session, card, actions, keys, console, read_line)
                     continue
-                session.answer(answer, response_ms=int((time.monotonic() - started) * 1000))
+                kept = len(session.unsaved)
+                try:
+                    session.answer(answer, response_ms=int((time.monotonic() - started) * 1000))
+                except RecordFailed as exc:
+                    notice = unsaved_notice(str(exc), len(session.unsaved))
+                    continue
+                if kept and not session.unsaved:
+                    notice = saved_notice(kept)
                 if on_answered is not None:
-                    notice = on_answered(card.id)
+                    notice = on_answered(card.id) or notice
     except KeyboardInterrupt:
         interrupted = True
     except EOFError:
@@ -543,7 +560,10 @@ def _act(
 ) -> RenderableType | None:
     """The keys that act on the current card without grading it; returns the notice."""
     if key == "u":
-        return undo_notice(session.undo())
+        try:
+            return undo_notice(session.undo())
+        except RecordFailed as exc:
+            return unsaved_notice(str(exc), len(session.unsaved) + 1)
     if key == "s":
         session.suspend()
         return Text(

@@ -24,6 +24,7 @@ __all__ = [
     "CardState",
     "Fact",
     "Scheduler",
+    "add_days",
     "preview",
     "replay",
     "replay_steps",
@@ -125,7 +126,7 @@ def replay_steps(scheduler: Scheduler, facts: Iterable[Fact]) -> list[CardState 
         lapse = not passed and state is not None and state.streak > 0
         state = CardState(
             memory=memory,
-            due=fact.day + timedelta(days=interval),
+            due=add_days(fact.day, interval),
             interval=interval,
             last_day=fact.day,
             streak=(state.streak if state else 0) + 1 if passed else 0,
@@ -162,3 +163,11 @@ def preview(
         memory = scheduler.review(before, answer, day, elapsed)
         out[answer] = min(scheduler.interval(memory), MAX_INTERVAL_DAYS)
     return out
+
+
+def add_days(day: date, days: int) -> date:
+    """`day + days`, but never past the last date there is (9999-12-31)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max

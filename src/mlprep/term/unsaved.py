@@ -1,0 +1,32 @@
+"""What a session shows when an answer could not be saved (the database is locked, full or
+read-only), and when the answers it kept in memory were saved after all."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from mlprep.term.render import safe
+
+__all__ = ["saved_notice", "unsaved_notice"]
+
+
+def unsaved_notice(reason: str, kept: int) -> Text:
+    """`reason` is the recorder's sentence (it names the answer); `kept` counts the answers
+    now held in memory."""
+    text = Text()
+    text.append("Not saved yet: ", style="bold red")
+    text.append(safe(reason))
+    text.append(
+        f"\nmlprep keeps {'it' if kept == 1 else f'these {kept} answers'} in memory and saves "
+        f"{'it' if kept == 1 else 'them'} with your next answer, or when you quit.",
+        style="red",
+    )
+    return text
+
+
+def saved_notice(count: int) -> Text:
+    return Text(
+        f"Saved: the {count} answer{'s' * (count != 1)} kept in memory "
+        f"{'are' if count != 1 else 'is'} in the log now.",
+        style="bold green",
+    )
