@@ -1,4 +1,4 @@
-"""mlprep.decks.authoring on disk: the atomic write, the lock, and files left untouched on error."""
+"""mlprep.decks.files: the atomic write, the lock, and files left untouched on error."""
 
 from __future__ import annotations
 
@@ -9,15 +9,9 @@ import time
 
 import pytest
 
-from mlprep.decks.authoring import (
-    AuthoringError,
-    add_cards_to_file,
-    file_lock,
-    make_card,
-    read_text,
-    rename_id,
-    write_atomic,
-)
+from mlprep.decks.errors import AuthoringError
+from mlprep.decks.files import add_cards_to_file, file_lock, read_text, rename_id, write_atomic
+from mlprep.decks.snippets import make_card
 
 HAND_WRITTEN = (
     b"# hand-written \xc3\xa9\r\ncards:\r\n  - id: h1   # keep me\r\n    q: 'H: one?'\r\n"
@@ -116,11 +110,11 @@ def test_write_atomic_failure_leaves_the_old_file(tmp_path, monkeypatch):
 
 
 def test_a_file_changed_meanwhile_is_not_overwritten(tmp_path, monkeypatch):
-    import mlprep.decks.authoring as authoring
+    import mlprep.decks.files as files
 
     path = tmp_path / "deck.yaml"
     path.write_text("cards: []\n")
-    real_read = authoring.read_text
+    real_read = files.read_text
     calls = []
 
     def read_then_edit(p):
@@ -130,7 +124,7 @@ def test_a_file_changed_meanwhile_is_not_overwritten(tmp_path, monkeypatch):
         calls.append(p)
         return text
 
-    monkeypatch.setattr(authoring, "read_text", read_then_edit)
+    monkeypatch.setattr(files, "read_text", read_then_edit)
     with pytest.raises(AuthoringError, match="changed while the card was being added"):
         add_cards_to_file(path, [card()])
     assert path.read_text() == "cards: []  # edited meanwhile\n"

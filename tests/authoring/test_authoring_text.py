@@ -1,5 +1,6 @@
-"""mlprep.decks.authoring, the pure part: slugs, ids, near-duplicates, rendering, and appending to
-hand-written deck text without changing any byte that was already there."""
+"""mlprep.decks.ids, .snippets and .yaml_text, the pure part: slugs, ids, near-duplicates,
+rendering, and appending to hand-written deck text without changing any byte that was already
+there."""
 
 from __future__ import annotations
 
@@ -10,31 +11,28 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlprep.decks.authoring import (
-    AuthoringError,
-    IdClashError,
-    Style,
-    append_cards,
-    assign_ids,
+from mlprep.decks.errors import AuthoringError, IdClashError
+from mlprep.decks.files import deck_file_for
+from mlprep.decks.ids import assign_ids, near_duplicates, normalise_question, slugify, unique_id
+from mlprep.decks.loader import Card, parse_text
+from mlprep.decks.snippets import (
     check_cards,
-    deck_file_for,
-    detect_style,
     editor_template,
     make_card,
-    near_duplicates,
-    new_deck_text,
-    normalise_question,
     parse_snippet,
-    rename_id_in_text,
-    render_card,
     significant_text,
-    slugify,
     strip_problems,
-    unique_id,
-    updated_deck_text,
     with_problems,
 )
-from mlprep.decks.loader import Card, parse_text
+from mlprep.decks.yaml_text import (
+    Style,
+    append_cards,
+    detect_style,
+    new_deck_text,
+    rename_id_in_text,
+    render_card,
+    updated_deck_text,
+)
 
 NEW = [
     {

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from mlprep.app.config import Paths
 from mlprep.cli import app
-from mlprep.decks.authoring import near_duplicates, slugify
+from mlprep.decks.ids import near_duplicates, slugify
 from mlprep.decks.loader import Card, parse_file
 from pty_support import see
 

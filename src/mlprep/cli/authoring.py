@@ -107,7 +107,8 @@ def _context(lib: Library, folder: Path) -> _Context:
 
 def _load_context(folder: Path, lock: Path) -> _Context:
     """Sync and read what exists, under the lock (which also serialises creating the DB)."""
-    from mlprep.decks.authoring import AuthoringError, file_lock
+    from mlprep.decks.errors import AuthoringError
+    from mlprep.decks.files import file_lock
 
     try:
         with file_lock(lock):
@@ -121,7 +122,7 @@ def _load_context(folder: Path, lock: Path) -> _Context:
 
 
 def _deck_file(ctx: _Context, name: str) -> Path:
-    from mlprep.decks.authoring import deck_file_for
+    from mlprep.decks.files import deck_file_for
 
     declared = {f: ctx.declared[f.resolve()] for f in ctx.files if f.resolve() in ctx.declared}
     return deck_file_for(ctx.folder, name, ctx.files, declared)
@@ -227,7 +228,7 @@ def _computed_problems(cards: list[dict[str, Any]]) -> tuple[list[str], list[Any
 
 
 def _problems(cards: list[dict[str, Any]], ctx: _Context) -> tuple[list[str], list[Any]]:
-    from mlprep.decks.authoring import check_cards
+    from mlprep.decks.snippets import check_cards
 
     problems = check_cards(cards)
     live = {card.id: card for card in ctx.cards}
@@ -252,7 +253,7 @@ def _near_duplicates_ok(
     that exists, or of an earlier card of the same batch). With `force` all of them; in a
     terminal (`ask`) the user decides for each; otherwise a single card is an error and a
     batch skips only its near-duplicates, each reported by its number in the batch."""
-    from mlprep.decks.authoring import near_duplicates
+    from mlprep.decks.ids import near_duplicates
     from mlprep.decks.loader import Card
 
     keep = []
@@ -297,14 +298,9 @@ def _not_added(message: str = "Not added.") -> NoReturn:
 
 def _commit(folder: Path, lock: Path, target: Path, cards: list[dict[str, Any]]) -> list[Card]:
     """Under the lock: sync, give ids (a clash is an error), append, write."""
-    from mlprep.decks.authoring import (
-        AuthoringError,
-        IdClashError,
-        add_cards_to_file,
-        assign_ids,
-        check_inside,
-        file_lock,
-    )
+    from mlprep.decks.errors import AuthoringError, IdClashError
+    from mlprep.decks.files import add_cards_to_file, check_inside, file_lock
+    from mlprep.decks.ids import assign_ids
 
     if _in_bundled(target):
         fail(f"refusing to write into the bundled deck ({target.resolve()})")
@@ -354,7 +350,8 @@ def _confirm(prompt: str, default: bool) -> bool:
 
 
 def _ask_deck(ctx: _Context) -> Path:
-    from mlprep.decks.authoring import DEFAULT_DECK, AuthoringError
+    from mlprep.decks.errors import AuthoringError
+    from mlprep.decks.snippets import DEFAULT_DECK
 
     files = ctx.files
     if files:
@@ -516,7 +513,8 @@ def add(
         bool, typer.Option("--force", "-f", help="Add even if a near-duplicate question exists.")
     ] = False,
 ) -> None:
-    from mlprep.decks.authoring import DEFAULT_DECK, AuthoringError, make_card, parse_snippet
+    from mlprep.decks.errors import AuthoringError
+    from mlprep.decks.snippets import DEFAULT_DECK, make_card, parse_snippet
 
     paths, folder = _target_folder(cards_dir)
     lock = paths.data_dir / LOCK_NAME
@@ -629,7 +627,9 @@ def _add_interactively(
 def _ask_for_card(
     folder: Path, lock: Path, deck: str | None, preset: dict[str, Any], force: bool
 ) -> None:
-    from mlprep.decks.authoring import AuthoringError, assign_ids, make_card
+    from mlprep.decks.errors import AuthoringError
+    from mlprep.decks.ids import assign_ids
+    from mlprep.decks.snippets import make_card
 
     ctx = _load_context(folder, lock)
     typer.echo(f"New card (Ctrl-C to cancel). Your deck folder: {folder}")
@@ -686,9 +686,9 @@ def _add_with_editor(
     import subprocess
     from datetime import datetime
 
-    from mlprep.decks.authoring import (
+    from mlprep.decks.errors import AuthoringError
+    from mlprep.decks.snippets import (
         DEFAULT_DECK,
-        AuthoringError,
         editor_template,
         parse_snippet,
         significant_text,
@@ -1140,7 +1140,8 @@ def rename(
     Example: mlprep rename scale-features-ridge ridge-feature-scaling
     """
     from mlprep.app.config import Paths
-    from mlprep.decks.authoring import AuthoringError, check_inside, file_lock, rename_id
+    from mlprep.decks.errors import AuthoringError
+    from mlprep.decks.files import check_inside, file_lock, rename_id
     from mlprep.decks.loader import ID_PATTERN
 
     if not ID_PATTERN.match(new):

@@ -1,7 +1,7 @@
 """Other tools' and other devices' formats: Anki packages out (`anki_export`) and in
 (`anki_import`), CSV/TSV in (`csv_import`), the sync folder (`sync_folder`) and the JSON dump
 (`json_dump`). Reads go through `mlprep.storage` queries and writes through `Store` methods and
-`mlprep.decks.authoring`; nothing here touches mlprep's database directly.
+`mlprep.decks.files`; nothing here touches mlprep's database directly.
 
 Importing this package is cheap: genanki, markdown-it and zstandard load inside the functions
 that need them."""

@@ -4,7 +4,7 @@ to deck files, and the summary it reports.
 New cards go to YAML files in the user's deck folder, one per deck. Every file's new text is
 made and checked (it must read back as exactly the cards meant) before any file is written;
 each write is atomic. A file that exists already gets the new cards appended, every byte of it
-kept (`mlprep.decks.authoring`). Cards whose id mlprep knows are never written again."""
+kept (`mlprep.decks.yaml_text`). Cards whose id mlprep knows are never written again."""
 
 from __future__ import annotations
 
@@ -308,8 +308,10 @@ def deck_texts(
 ) -> list[tuple[Path, str | None, str, str]]:
     """(path, text before or None, text after, deck) for every file to write, each checked to
     read back as exactly its cards. Raises InteropError before anything is written."""
-    from mlprep.decks.authoring import AuthoringError, read_text, updated_deck_text
+    from mlprep.decks.errors import AuthoringError
+    from mlprep.decks.files import read_text
     from mlprep.decks.loader import parse_text
+    from mlprep.decks.yaml_text import updated_deck_text
 
     out = []
     for path, cards in files.items():
@@ -342,7 +344,7 @@ def deck_texts(
 
 
 def _write(texts: Iterable[tuple[Path, str | None, str, str]]) -> None:
-    from mlprep.decks.authoring import read_text, write_atomic
+    from mlprep.decks.files import read_text, write_atomic
 
     for path, original, text, _ in texts:
         if read_text(path) != original:
@@ -421,7 +423,8 @@ def run_import(
 
     from mlprep.app.config import Paths, card_sources
     from mlprep.app.library import open_library
-    from mlprep.decks.authoring import AuthoringError, file_lock
+    from mlprep.decks.errors import AuthoringError
+    from mlprep.decks.files import file_lock
 
     paths = Paths.from_env()
     target = target_folder(paths, folder)

@@ -167,7 +167,7 @@ def export_json(lib: Library, target: Path | None) -> tuple[ExportSummary, str |
     """Write the export to `target` atomically, or return its text when `target` is None."""
     from mlprep import __version__
     from mlprep.app.config import setting_sources
-    from mlprep.decks.authoring import write_atomic
+    from mlprep.decks.files import write_atomic
 
     paths = lib.paths
     sources = setting_sources(paths)
@@ -409,7 +409,7 @@ def import_json(paths: Paths, source: Path) -> ImportSummary:
 
     from mlprep.app.config import ConfigError, load_settings, write_setting
     from mlprep.app.library import open_store
-    from mlprep.decks.authoring import write_atomic
+    from mlprep.decks.files import write_atomic
     from mlprep.storage.store import StoreError
 
     dump = read_dump(source)
