@@ -11,7 +11,8 @@ import typer
 
 from mlprep import __version__
 from mlprep.cli import (
-    authoring,
+    add,
+    cards,
     config,
     drill,
     interop,
@@ -42,11 +43,11 @@ COMMANDS = (
     review.due,
     interview.interview,
     drill.drill,
-    authoring.add,
-    authoring.show,
-    authoring.list_cards,
-    authoring.search,
-    authoring.rename,
+    add.add,
+    cards.show,
+    cards.list_cards,
+    cards.search,
+    cards.rename,
     marks.suspend,
     marks.unsuspend,
     marks.flag,

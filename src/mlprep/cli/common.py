@@ -1,5 +1,7 @@
 """What every command shares: the common options, `Error:` output, and the one place that
-turns domain, SQLite and OS errors into an `Error: ...` line and an exit code."""
+turns domain, SQLite and OS errors into an `Error: ...` line and an exit code; and what the
+authoring commands (`add`, `show`, `rename`) share: the lock's name, id clashes, where a card
+lives, computed cards' sample problems."""
 
 from __future__ import annotations
 
@@ -8,15 +10,21 @@ import sqlite3
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 import typer.core
 
 from mlprep.app.errors import MlprepError
 
+if TYPE_CHECKING:
+    from mlprep.decks.loader import Card
+    from mlprep.storage.store import Store
+
 __all__ = [
+    "LOCK_NAME",
     "MAX_COUNT",
+    "SAMPLE_SEED",
     "CardsOption",
     "DeckOption",
     "ErrorHandlingGroup",
@@ -24,9 +32,14 @@ __all__ = [
     "JsonOption",
     "LevelOption",
     "TagOption",
+    "card_where",
+    "clash_message",
+    "clash_text",
     "command",
+    "computed_problems",
     "editor_command",
     "fail",
+    "in_bundled",
     "latex_warnings",
     "open_library",
     "plural",
@@ -309,3 +322,66 @@ def _report_unsaved(code: int | None) -> None:
     for p in pending:
         p.discarded = True  # named once
     raise typer.Exit(code or 1)
+
+
+# -- shared by the authoring commands (add, rename, show) --------------------------------------
+
+LOCK_NAME = "authoring.lock"  # taken around "sync, check ids, write" so concurrent runs queue up
+SAMPLE_SEED = 0  # the sample problem shown for a computed card
+
+
+def in_bundled(path: Path) -> bool:
+    from mlprep.app.config import bundled_cards_dir
+
+    bundled = bundled_cards_dir().resolve()
+    resolved = path.expanduser().resolve()
+    return resolved == bundled or bundled in resolved.parents
+
+
+def clash_message(store: Store, card_id: str) -> str:
+    card = store.card(card_id)
+    live = card if card is not None and not store.is_retired(card_id) else None
+    return clash_text(card_id, live, card is not None or card_id in store.known_ids())
+
+
+def clash_text(card_id: str, live: Card | None, known: bool) -> str:
+    if live is not None:
+        return f"id {card_id!r} is already used by a card in {card_where(live)}; choose another with --id"
+    if known:
+        return (
+            f"id {card_id!r} belonged to a card that is retired but keeps its review history, "
+            "and ids are never reused; choose another with --id"
+        )
+    return f"id {card_id!r} is used by more than one of the new cards"
+
+
+def card_where(card: Any) -> str:
+    """`path:line` of a card, a bundled one as `bundled:NAME.yaml:line`."""
+    from mlprep.app.config import display_path
+
+    return f"{display_path(card.path)}:{card.line}"
+
+
+def computed_problems(cards: list[dict[str, Any]]) -> tuple[list[str], list[Any]]:
+    """Generator and params checks of computed cards, by generating a sample problem each."""
+    problems: list[str] = []
+    samples: list[Any] = [None] * len(cards)
+    if not any(card.get("type") == "computed" for card in cards):
+        return problems, samples
+    from mlprep.drills import ParamsError, UnknownGeneratorError, generate, get_generator
+
+    for n, card in enumerate(cards):
+        if card.get("type") != "computed":
+            continue
+        prefix = f"card {n + 1}: " if len(cards) > 1 else ""
+        name, params = str(card.get("generator")), card.get("params") or {}
+        try:
+            get_generator(name).validate_params(params)
+            samples[n] = generate(name, SAMPLE_SEED, params)
+        except UnknownGeneratorError as exc:
+            problems.append(prefix + str(exc))
+        except ParamsError as exc:
+            problems.append(f"{prefix}bad params: {exc}")
+        except Exception as exc:  # a generator bug must not lose the user's input
+            problems.append(f"{prefix}generator {name!r} failed on a sample problem: {exc}")
+    return problems, samples

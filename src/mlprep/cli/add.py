@@ -1,43 +1,39 @@
-"""Authoring commands: `mlprep add`, `show`, `list` and `rename`.
+"""`mlprep add`: new cards from flags, prompts, `--stdin` or the editor, checked (ids,
+near-duplicates, computed cards' sample problems) and appended to a deck file.
 
-The file work (YAML text, ids, the atomic write) lives in `mlprep.decks.authoring`; this module asks
-the questions, opens the store and prints. Writes take a lock in the data dir
-(`authoring.lock`) around "sync, check ids, write", so concurrent runs queue up."""
+The file work (YAML text, ids, the atomic write) lives in `mlprep.decks`; this module asks the
+questions, opens the store and prints. Writes take a lock in the data dir (`authoring.lock`)
+around "sync, check ids, write", so concurrent runs queue up."""
 
 from __future__ import annotations
 
 import os
 import sys
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from mlprep.cli.common import (
-    CardsOption,
-    DeckOption,
-    JsonOption,
-    TagOption,
+    LOCK_NAME,
+    card_where,
+    clash_message,
+    clash_text,
     command,
+    computed_problems,
     fail,
+    in_bundled,
     latex_warnings,
     open_library,
     plural,
-    scope_of,
     warn,
 )
+from mlprep.term.card import card_header, card_panels, plain_console
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from mlprep.app.library import Library
     from mlprep.decks.loader import Card
-    from mlprep.storage.store import Review, Store
-
-LOCK_NAME = "authoring.lock"
-SAMPLE_SEED = 0  # the sample problem shown for a computed card
 
 
 # -- shared pieces -----------------------------------------------------------------------------
@@ -56,20 +52,12 @@ class _Context:
     known: set[str] = field(default_factory=set)
 
 
-def _in_bundled(path: Path) -> bool:
-    from mlprep.app.config import bundled_cards_dir
-
-    bundled = bundled_cards_dir().resolve()
-    resolved = path.expanduser().resolve()
-    return resolved == bundled or bundled in resolved.parents
-
-
 def _target_folder(cards_dir: Path | None) -> tuple[Any, Path]:
     from mlprep.app.config import Paths
 
     paths = Paths.from_env()
     folder = cards_dir.expanduser() if cards_dir is not None else paths.user_cards
-    if _in_bundled(folder):
+    if in_bundled(folder):
         fail(
             f"refusing to write into the bundled deck ({folder}): it belongs to the installed "
             f"mlprep. Your cards go to {paths.user_cards} (the default) or to a folder given "
@@ -128,32 +116,6 @@ def _deck_file(ctx: _Context, name: str) -> Path:
     return deck_file_for(ctx.folder, name, ctx.files, declared)
 
 
-def _clash_message(store: Store, card_id: str) -> str:
-    card = store.card(card_id)
-    live = card if card is not None and not store.is_retired(card_id) else None
-    return _clash_text(card_id, live, card is not None or card_id in store.known_ids())
-
-
-def _clash_text(card_id: str, live: Card | None, known: bool) -> str:
-    if live is not None:
-        return (
-            f"id {card_id!r} is already used by a card in {_where(live)}; choose another with --id"
-        )
-    if known:
-        return (
-            f"id {card_id!r} belonged to a card that is retired but keeps its review history, "
-            "and ids are never reused; choose another with --id"
-        )
-    return f"id {card_id!r} is used by more than one of the new cards"
-
-
-def _where(card: Any) -> str:
-    """`path:line` of a card, a bundled one as `bundled:NAME.yaml:line`."""
-    from mlprep.app.config import display_path
-
-    return f"{display_path(card.path)}:{card.line}"
-
-
 def _short(text: str, width: int = 60) -> str:
     line = " ".join(text.split())
     return line if len(line) <= width else line[: width - 1] + "…"
@@ -161,70 +123,6 @@ def _short(text: str, width: int = 60) -> str:
 
 def _split_tags(values: list[str] | None) -> list[str]:
     return [t for value in values or [] for t in value.replace(",", " ").split()]
-
-
-def _card_panels(card: Any, problem: Any = None) -> list[RenderableType]:
-    """The panels `review` shows for a card (a computed card: a sample problem)."""
-    from mlprep.term.review import card_panel
-
-    get = card.get if isinstance(card, dict) else lambda key, default=None: getattr(card, key)
-    q = get("q") or ""
-    if get("type") == "computed" or get("generator"):
-        if problem is None:
-            return [card_panel(q or "(no lead-in text)", "Question", "blue")]
-        from mlprep.term.drill import problem_panel
-
-        return [problem_panel(problem, q, title="Question (sample problem)")]
-    return [card_panel(q, "Question", "blue"), card_panel(get("a") or "", "Answer", "green")]
-
-
-def _header(card_id: str, deck: str, tags: Any, where: str) -> Any:
-    """The card's id, deck and tags on one line (cut to the width), then where it lives: a
-    path is never broken in the middle."""
-    from rich.console import Group
-    from rich.text import Text
-
-    from mlprep.term.render import safe
-
-    line = Text(no_wrap=True, overflow="ellipsis")
-    line.append(f" {safe(card_id)}", style="bold")
-    line.append(" · ")
-    line.append(f"deck {safe(deck)}", style="bold")
-    if tags:
-        line.append(" · tags " + safe(", ".join(tags)), style="dim")
-    return Group(line, Text(f" {safe(where)}", style="dim", no_wrap=True, overflow="fold"))
-
-
-def _console() -> Any:
-    from rich.console import Console
-
-    # Card text, deck names and paths are the user's: never read them as rich markup.
-    return Console(highlight=False, markup=False)
-
-
-def _computed_problems(cards: list[dict[str, Any]]) -> tuple[list[str], list[Any]]:
-    """Generator and params checks of computed cards, by generating a sample problem each."""
-    problems: list[str] = []
-    samples: list[Any] = [None] * len(cards)
-    if not any(card.get("type") == "computed" for card in cards):
-        return problems, samples
-    from mlprep.drills import ParamsError, UnknownGeneratorError, generate, get_generator
-
-    for n, card in enumerate(cards):
-        if card.get("type") != "computed":
-            continue
-        prefix = f"card {n + 1}: " if len(cards) > 1 else ""
-        name, params = str(card.get("generator")), card.get("params") or {}
-        try:
-            get_generator(name).validate_params(params)
-            samples[n] = generate(name, SAMPLE_SEED, params)
-        except UnknownGeneratorError as exc:
-            problems.append(prefix + str(exc))
-        except ParamsError as exc:
-            problems.append(f"{prefix}bad params: {exc}")
-        except Exception as exc:  # a generator bug must not lose the user's input
-            problems.append(f"{prefix}generator {name!r} failed on a sample problem: {exc}")
-    return problems, samples
 
 
 def _problems(cards: list[dict[str, Any]], ctx: _Context) -> tuple[list[str], list[Any]]:
@@ -236,8 +134,8 @@ def _problems(cards: list[dict[str, Any]], ctx: _Context) -> tuple[list[str], li
         card_id = card.get("id")
         if isinstance(card_id, str) and card_id in ctx.known:
             prefix = f"card {n}: " if len(cards) > 1 else ""
-            problems.append(prefix + _clash_text(card_id, live.get(card_id), True))
-    more, samples = _computed_problems(cards) if not problems else ([], [None] * len(cards))
+            problems.append(prefix + clash_text(card_id, live.get(card_id), True))
+    more, samples = computed_problems(cards) if not problems else ([], [None] * len(cards))
     return problems + more, samples
 
 
@@ -267,7 +165,7 @@ def _near_duplicates_ok(
             keep.append(card)
             continue
         best, ratio = matches[0]
-        where = f"card {best.id} ({_where(best)})" if best.path else f"card {best.id}"
+        where = f"card {best.id} ({card_where(best)})" if best.path else f"card {best.id}"
         if ratio == 1.0:
             message = f'"{_short(q)}" duplicates the question of {where}'
         else:
@@ -302,7 +200,7 @@ def _commit(folder: Path, lock: Path, target: Path, cards: list[dict[str, Any]])
     from mlprep.decks.files import add_cards_to_file, check_inside, file_lock
     from mlprep.decks.ids import assign_ids
 
-    if _in_bundled(target):
+    if in_bundled(target):
         fail(f"refusing to write into the bundled deck ({target.resolve()})")
     try:
         check_inside(folder, target)
@@ -312,7 +210,7 @@ def _commit(folder: Path, lock: Path, target: Path, cards: list[dict[str, Any]])
                 try:
                     cards = assign_ids(cards, lib.store.known_ids())
                 except IdClashError as exc:
-                    fail(_clash_message(lib.store, exc.card_id))
+                    fail(clash_message(lib.store, exc.card_id))
                 added = add_cards_to_file(target, cards)
             finally:
                 lib.close()
@@ -578,7 +476,7 @@ def add(
             fail(str(exc))
         for card, sample in zip(new_cards, samples, strict=True):
             if sample is not None:
-                _console().print(*_card_panels(card, sample))
+                plain_console().print(*card_panels(card, sample))
         keep = _near_duplicates_ok(new_cards, ctx, force, ask=False)
         if not keep:
             fail("nothing added: every card is a near-duplicate (--force adds them anyway)")
@@ -669,10 +567,10 @@ def _ask_for_card(
     _fail_problems(problems)
     shown = assign_ids([card], ctx.known)[0]
     deck_name = ctx.declared.get(target.resolve(), target.stem)
-    console = _console()
+    console = plain_console()
     typer.echo("\nPreview (as review will show it):")
     console.print(
-        _header(shown["id"], deck_name, tag_list, target.name), *_card_panels(card, samples[0])
+        card_header(shown["id"], deck_name, tag_list, target.name), *card_panels(card, samples[0])
     )
     if not _confirm(f"Add this card to {target.name}?", default=True):
         _not_added()
@@ -746,7 +644,7 @@ def _add_with_editor(
             )
         for card, sample in zip(snippet.cards, samples, strict=True):
             if sample is not None:
-                _console().print(*_card_panels(card, sample))
+                plain_console().print(*card_panels(card, sample))
         keep = _near_duplicates_ok(snippet.cards, ctx, force, ask=sys.stdin.isatty())
         if not keep:
             _not_added()
@@ -758,463 +656,3 @@ def _add_with_editor(
             raise typer.Exit(130) from None
         raise
     draft.unlink()
-
-
-# -- show --------------------------------------------------------------------------------------
-
-
-def _days(n: int) -> str:
-    return f"{n} day{'s' * (n != 1)}"
-
-
-def card_status(
-    retired: bool, repetitions: int | None, interval: int | None, relearning: bool
-) -> str:
-    """The state `list` shows: new, learning, review (young or mature in `stats`) or retired."""
-    from mlprep.core.grades import card_state
-
-    state = card_state(retired, repetitions, interval, relearning)
-    return "review" if state in ("young", "mature") else state
-
-
-def history_table(reviews: list[Review], eases: list[float | None] | None = None) -> Any:
-    """The review log of one card: date, the grade as pressed (its name, never the SM-2
-    quality number unless typed with --expert), resulting interval, due date and, SM-2, the
-    ease after the answer."""
-    from rich import box
-    from rich.table import Table
-
-    table = Table(
-        box=box.SIMPLE_HEAD, title="History", title_justify="left", show_edge=False, pad_edge=False
-    )
-    show_ease = eases is not None and any(e is not None for e in eases)
-    for name in ("date", "grade", "interval", "due", *(("ease",) if show_ease else ())):
-        table.add_column(name, justify="right" if name == "ease" else "left")
-    for n, review in enumerate(reviews):
-        grade = review.grade.label
-        if review.quality != review.grade.quality:  # typed as an SM-2 quality (--expert)
-            grade += f" (q={review.quality})"
-        if review.kind == "cram":
-            grade += " (cram)"
-        if review.kind == "drill":
-            grade += " (drill" + {True: ", right)", False: ", wrong)"}.get(review.correct, ")")
-        if review.scheduled and review.interval is not None:
-            interval, due = _days(review.interval), str(review.due or "")
-        else:
-            interval, due = "same-day repeat", ""
-        cells = [review.day.isoformat(), grade, interval, due]
-        if show_ease:
-            ease = eases[n] if review.scheduled else None
-            cells.append("" if ease is None else f"{ease:.2f}")
-        table.add_row(*cells)
-    return table
-
-
-def ease_after_each(scheduler: Any, facts: list[Any]) -> list[float | None]:
-    """The ease after each logged answer (None before the first scheduling one), replayed."""
-    from mlprep.core.scheduling import replay_steps
-
-    return [
-        None if state is None else scheduler.ease(state.memory)
-        for state in replay_steps(scheduler, facts)
-    ]
-
-
-def _status_line(
-    status: str,
-    state: Any,
-    scheduler: Any,
-    today: date,
-    eases: list[float | None] | None = None,
-    marks: tuple[str, ...] = (),
-) -> str:
-    """The card's status, then on a second line its ease and how it moved."""
-    if status == "retired":
-        return (
-            "Status: retired: no deck file has this id any more. Its history is kept and comes "
-            "back with the id."
-        )
-    mark = "".join(f" · {m}" for m in marks)
-    if state is None:
-        return f"Status: new: not reviewed yet{mark}."
-    days = (state.due - today).days
-    when = (
-        "today" if days == 0 else (f"in {_days(days)}" if days > 0 else f"{_days(-days)} overdue")
-    )
-    lines = [
-        f"Status: {status}{mark} · interval {_days(state.interval)} · due "
-        f"{state.due.isoformat()} ({when})",
-        f"{plural(state.reviews, 'review')}, {plural(state.lapses, 'lapse')}",
-    ]
-    value = scheduler.ease(state.memory)
-    if value is not None:
-        trail = _changes([scheduler.ease(scheduler.initial()), *(eases or [])])
-        moved = " → ".join(f"{e:.2f}" for e in trail if e is not None)
-        lines[1] = f"Ease {value:.2f} ({moved}) · " + lines[1]
-    return "\n".join(lines)
-
-
-def _changes(values: list[float | None]) -> list[float | None]:
-    """The values where they change (a trend without repeats)."""
-    out: list[float | None] = []
-    for value in values:
-        if value is not None and (not out or out[-1] != value):
-            out.append(value)
-    return out
-
-
-def _unknown_id(store: Any, card_id: str) -> str:
-    from mlprep.app.library import unknown_card
-
-    return str(unknown_card(store, card_id))
-
-
-@command()
-def show(
-    card_id: Annotated[str, typer.Argument(help="The card's id.", metavar="ID")],
-    cards: CardsOption = None,
-) -> None:
-    """Show a card as review shows it, then its history and schedule.
-
-    The history lists each answer's date, grade (as pressed), resulting interval, due date
-    and ease; then the status, interval and due date, and how the ease moved (or that the card
-    is new, suspended or retired).
-
-    Example: mlprep show opt-adam-update
-    """
-    lib = open_library(cards, quiet=True)
-    try:
-        store = lib.store
-        card = store.card(card_id)
-        reviews = store.reviews(card_id)
-        if card is None and not reviews:
-            fail(_unknown_id(store, card_id))
-        state = store.state(card_id)
-        retired = card is None or store.is_retired(card_id)
-        relearning = any(r[0] == card_id for r in store.relearning_cards(lib.today))
-        recall = _recall_line(store, card_id, lib.today, lib.settings.desired_retention)
-        eases = ease_after_each(store.scheduler, store.facts(card_id))
-        marks = tuple(
-            name
-            for name, ids in (
-                ("suspended", store.suspended_ids()),
-                ("⚑ flagged", store.flagged_ids()),
-            )
-            if card_id in ids
-        )
-    finally:
-        lib.close()
-    status = card_status(
-        retired,
-        state.streak if state else None,
-        state.interval if state else None,
-        relearning,
-    )
-    console = _console()
-    if card is not None:
-        problem = None
-        if card.is_computed:
-            problem = _computed_problems([card.to_dict()])[1][0]
-        console.print(
-            _header(card.id, card.deck, card.tags, _where(card)), *_card_panels(card, problem)
-        )
-        if card.is_computed:
-            console.print(f"Computed card: generator {card.generator}, params {card.params or {}}")
-    else:
-        console.print(f" {card_id}  ·  (no card text: the id is only in the review history)")
-    if reviews:
-        console.print(history_table(reviews, eases))
-    console.print(_status_line(status, state, lib.store.scheduler, lib.today, eases, marks))
-    if recall:
-        console.print(recall)
-
-
-def _recall_line(store: Store, card_id: str, today: date, desired_retention: float) -> str:
-    """The memory model's view of the card: FSRS stability, difficulty, recall today."""
-    from mlprep.app.memory import memory_scheduler
-    from mlprep.core.memory import recall_on
-
-    found = recall_on(store.facts(card_id), today, memory_scheduler(store, desired_retention))
-    if found is None:
-        return ""
-    memory, recall = found
-    return (
-        f"Memory (FSRS): stability {memory.stability:.1f} days · difficulty "
-        f"{memory.difficulty:.1f} / 10 · recall today {recall:.0%}"
-    )
-
-
-# -- list --------------------------------------------------------------------------------------
-
-
-SearchOption = Annotated[
-    str | None,
-    typer.Option(
-        "--search",
-        "-s",
-        help="Only cards whose id, tags, deck, question or answer contain every word of TEXT, "
-        "best match first.",
-        metavar="TEXT",
-    ),
-]
-
-
-@command("list")
-def list_cards(
-    cards: CardsOption = None,
-    deck: DeckOption = None,
-    tag: TagOption = None,
-    search: SearchOption = None,
-    due: Annotated[
-        bool, typer.Option("--due", help="Only cards due today (including same-day relearning).")
-    ] = False,
-    suspended: Annotated[
-        bool, typer.Option("--suspended", help="Only suspended cards (`mlprep unsuspend ID`).")
-    ] = False,
-    flagged: Annotated[
-        bool, typer.Option("--flagged", help="Only cards flagged with f in review.")
-    ] = False,
-    as_json: JsonOption = False,
-) -> None:
-    """List cards with their status, due date and tags.
-
-    Status: new, learning, review, suspended or retired. One line per card at any width (tags are cut first; ids never). learning = failed and not
-    yet recalled, or answered below Good today (as in stats); ⚑ = flagged.
-
-    Example: mlprep list --tag ridge --due
-    Example: mlprep list --search "bias correction"
-    """
-    from mlprep.app.library import check_scope
-
-    lib = open_library(cards, quiet=as_json)
-    try:
-        check_scope(lib, scope_of(deck, tag))
-        rows = _list_rows(lib, deck, tag)
-        docs = lib.store.scoped_cards(scope_of(deck, tag)) if search else []
-    finally:
-        lib.close()
-    if due:
-        today = lib.today.isoformat()
-        rows = [
-            r
-            for r in rows
-            if r["status"] in ("learning", "review") and (r["due"] <= today or r["relearning"])
-        ]
-    if suspended:
-        rows = [r for r in rows if r["status"] == "suspended"]
-    if flagged:
-        rows = [r for r in rows if r["flagged"]]
-    if search:
-        ranked = {hit.card_id: n for n, hit in enumerate(_search(search, docs))}
-        rows = sorted((r for r in rows if r["id"] in ranked), key=lambda r: ranked[r["id"]])
-    for row in rows:
-        del row["relearning"]
-    if as_json:
-        import json
-
-        typer.echo(json.dumps(rows, indent=2))
-        return
-    if not rows:
-        typer.echo(
-            "No cards match."
-            if (deck or tag or due or search or suspended or flagged)
-            else "No cards yet."
-        )
-        return
-    from collections import Counter
-
-    from mlprep.term.listing import build_card_list
-
-    console = _console()
-    console.print(build_card_list(rows))
-    counts = Counter(r["status"] for r in rows)
-    summary = ", ".join(
-        f"{counts[s]} {s}"
-        for s in ("new", "learning", "review", "suspended", "retired")
-        if counts[s]
-    )
-    marked = sum(r["flagged"] for r in rows)
-    more = f", {marked} flagged" if marked else ""
-    console.print(f"{plural(len(rows), 'card')}: {summary}{more}")
-
-
-def _search(query: str, cards: list[Card]) -> list[Any]:
-    from mlprep.core.search import SearchDoc
-    from mlprep.core.search import search as rank
-
-    return rank(query, [SearchDoc(c.id, c.deck, c.q, c.a, c.tags) for c in cards])
-
-
-def _list_rows(lib: Library, deck: str | None, tag: str | None) -> list[dict[str, Any]]:
-    store = lib.store
-    scope = scope_of(deck, tag)
-    relearning = {r[0] for r in store.relearning_cards(lib.today, scope)}
-    suspended = store.suspended_ids()
-    flagged = store.flagged_ids()
-    out = []
-    for (
-        card_id,
-        card_deck,
-        kind,
-        tags,
-        path,
-        line,
-        retired,
-        reps,
-        interval,
-        due_day,
-    ) in store.list_rows(scope):
-        status = card_status(bool(retired), reps, interval, card_id in relearning)
-        if status != "retired" and card_id in suspended:
-            status = "suspended"
-        out.append(
-            {
-                "id": card_id,
-                "deck": card_deck,
-                "type": kind,
-                "status": status,
-                "due": due_day if status in ("learning", "review") else None,
-                "tags": tags.split() if tags else [],
-                "path": path,
-                "line": line,
-                "flagged": card_id in flagged,
-                "relearning": card_id in relearning,
-            }
-        )
-    return out
-
-
-@command()
-def search(
-    text: Annotated[str, typer.Argument(help="Words to find (all of them).", metavar="TEXT")],
-    cards: CardsOption = None,
-    deck: DeckOption = None,
-    tag: TagOption = None,
-    limit: Annotated[
-        int, typer.Option("--limit", "-n", help="Show at most N cards.", metavar="N", min=1)
-    ] = 20,
-    as_json: JsonOption = False,
-) -> None:
-    """Find cards by the words of their id, tags, text or deck.
-
-    Cards are ranked best first by where the words occur: id, tags, deck, question, answer.
-    Every word must occur (case-insensitive; part of a word counts). Each card is shown with
-    the text that matched; `/` in review searches the same way.
-
-    Example: mlprep search adam bias correction
-    """
-    from mlprep.app.library import check_scope
-
-    with open_library(cards, quiet=as_json) as lib:
-        check_scope(lib, scope_of(deck, tag))
-        hits = _search(text, lib.store.scoped_cards(scope_of(deck, tag)))
-    shown = hits[:limit]
-    if as_json:
-        import json
-        from dataclasses import asdict
-
-        typer.echo(json.dumps([asdict(hit) for hit in shown], indent=2))
-        return
-    from mlprep.term.listing import build_search_results
-
-    _console().print(build_search_results(shown, text))
-    if len(hits) > len(shown):
-        typer.echo(f"... and {len(hits) - len(shown)} more (--limit N shows more)")
-
-
-# -- rename ------------------------------------------------------------------------------------
-
-
-@command()
-def rename(
-    old: Annotated[str, typer.Argument(help="The card's current id.", metavar="OLD")],
-    new: Annotated[str, typer.Argument(help="Its new id.", metavar="NEW")],
-    cards: CardsOption = None,
-) -> None:
-    """Change a card's id in its YAML file, moving its review history.
-
-    Only the id changes in the file: comments, quoting and layout stay byte for byte. The new
-    id must be unused in every deck and in the history. Bundled cards cannot be renamed. If
-    the id was already changed by hand in the file, this moves OLD's history to NEW.
-
-    Example: mlprep rename scale-features-ridge ridge-feature-scaling
-    """
-    from mlprep.app.config import Paths
-    from mlprep.decks.errors import AuthoringError
-    from mlprep.decks.files import check_inside, file_lock, rename_id
-    from mlprep.decks.loader import ID_PATTERN
-
-    if not ID_PATTERN.match(new):
-        fail(f"new id {new!r} must match [a-z0-9][a-z0-9-]* (lowercase letters, digits and '-')")
-    if old == new:
-        fail(f"the old and new ids are the same ({old!r})")
-    try:
-        with file_lock(Paths.from_env().data_dir / LOCK_NAME):
-            lib = open_library(cards, quiet=True, fresh=True)
-            try:
-                store = lib.store
-                card = store.card(old)
-                known = old in store.known_ids()
-                if card is None and not known:
-                    fail(_unknown_id(store, old))
-                if card is None or store.is_retired(old):
-                    target = store.card(new)
-                    if target is not None and not store.is_retired(new) and store.reviews(old):
-                        # The id was already changed in the file: bring the history along.
-                        had = len(store.reviews(new))
-                        try:
-                            moved = store.reattach_history(old, new)
-                        except ValueError:
-                            fail(
-                                f"{new!r} has answers given while {old!r} still had its own, "
-                                "so they are two cards' histories; they are not merged"
-                            )
-                        joined = (
-                            f", before the {had} answer{'s' * (had != 1)} {new} already had"
-                            if had
-                            else ""
-                        )
-                        typer.echo(
-                            f"{old} is no longer in any file and {new} is: moved {moved} "
-                            f"review{'s' * (moved != 1)} from {old} to {new}{joined}."
-                        )
-                        return
-                    fail(
-                        f"card {old!r} is retired: no deck file loaded this time has it, so there "
-                        "is nothing to rename (its history stays under that id). If its file is "
-                        "in a folder you pass with --cards, pass it here too"
-                    )
-                if _in_bundled(Path(card.path)):
-                    fail(
-                        f"{old!r} is in the bundled deck ({_where(card)}); only your own cards "
-                        "can be renamed"
-                    )
-                if new in store.known_ids():
-                    fail(_clash_message(store, new).replace("with --id", "for NEW"))
-                path = Path(card.path)
-                check_inside(_source_folder(path, cards), path)
-                # Noted first: if this process dies after the file write, the next sync
-                # moves the history; answers given meanwhile to OLD follow it to NEW.
-                store.plan_rename(old, new)
-                rename_id(path, old, new)
-                moved = store.rename_card(old, new)
-            finally:
-                lib.close()
-    except AuthoringError as exc:
-        fail(str(exc))
-    typer.echo(f"Renamed {old} to {new} in {card.path}; moved {moved} review{'s' * (moved != 1)}.")
-
-
-def _source_folder(path: Path, cards: list[Path] | None) -> Path:
-    """The card folder (or the explicit file's folder) that `path` was loaded from."""
-    from mlprep.app.config import Paths, card_sources
-
-    for source in card_sources(Paths.from_env(), cards or []):
-        if source == path:
-            return path.parent
-        try:
-            path.relative_to(source)
-        except ValueError:
-            continue
-        return source
-    return path.parent
