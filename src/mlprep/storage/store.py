@@ -374,19 +374,10 @@ class Store:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     def _migrate(self) -> None:
+        # A newer or negative version was refused by `_check_before_use`, which runs first.
         version = self.schema_version
         if version == SCHEMA_VERSION:
             return
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} has schema version {version}; this mlprep knows up to "
-                f"{SCHEMA_VERSION}. Upgrade mlprep."
-            )
-        if version < 0:
-            raise StoreCorrupt(
-                f"the database {self.path} claims schema version {version}, which no mlprep "
-                f"ever wrote: it is damaged. {restore_hint(self.path)}"
-            )
         if version > 0 and self.backups is not None:
             self.backups.take(self.conn, "migration")
         import sqlite_utils
