@@ -144,7 +144,6 @@ def file_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Hold an exclusive lock (flock on `path`) while card files are read, changed and written,
     so that concurrent `mlprep add` runs queue instead of overwriting each other."""
     import errno
-    import fcntl
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -161,23 +160,33 @@ def file_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
                 f"({exc.strerror}); mlprep needs to write there (MLPREP_HOME moves it)"
             ) from None
         raise
-    with handle:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise AuthoringError(
-                        f"another mlprep command has been writing cards for {timeout:.0f}s "
-                        f"(lock {path}); try again when it is done"
-                    ) from None
-                time.sleep(0.02)
+    busy = AuthoringError(
+        f"another mlprep command has been writing cards for {timeout:.0f}s "
+        f"(lock {path}); try again when it is done"
+    )
+    with handle, held_flock(handle, timeout, busy):
+        yield
+
+
+@contextmanager
+def held_flock(handle: Any, timeout: float, busy: Exception) -> Iterator[None]:
+    """Hold an exclusive flock on the open file `handle`, waiting up to `timeout` seconds for
+    another process to let go; raise `busy` if it does not."""
+    import fcntl
+
+    deadline = time.monotonic() + timeout
+    while True:
         try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise busy from None
+            time.sleep(0.02)
+    try:
+        yield
+    finally:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _write_checked(path: Path, original: str | None, text: str) -> None:

@@ -394,26 +394,13 @@ def read_folder(folder: Path, cursors: dict[str, FileCursor] | None = None) -> F
 def _folder_lock(path: Path) -> Iterator[None]:
     """One sync at a time per data dir (a review's sync and a manual one must not both append
     the same facts or merge the same ones)."""
-    import fcntl
-    import time
+    from mlprep.decks.files import held_flock
 
-    with open(path, "a+b") as handle:
-        deadline = time.monotonic() + LOCK_TIMEOUT
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise SyncFolderError(
-                        f"another mlprep sync has held {path} for {LOCK_TIMEOUT:.0f}s; "
-                        "try again when it is done"
-                    ) from None
-                time.sleep(0.05)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    busy = SyncFolderError(
+        f"another mlprep sync has held {path} for {LOCK_TIMEOUT:.0f}s; try again when it is done"
+    )
+    with open(path, "a+b") as handle, held_flock(handle, LOCK_TIMEOUT, busy):
+        yield
 
 
 def _append(path: Path, device: str, facts: list[LogFact]) -> list[str]:
