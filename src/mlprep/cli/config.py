@@ -60,4 +60,6 @@ def config(
     width = max(map(len, names))
     for name in names:
         spec = SETTINGS[name]
-        typer.echo(f"{name.ljust(width)}  {settings[name]!r:<8} ({sources[name]})  {spec.help}")
+        # Value and source, then what it means: one setting fits 80 columns on two lines.
+        typer.echo(f"{name.ljust(width)}  {settings[name]!r:<12} ({sources[name]})")
+        typer.echo(f"{'':{width}}  {spec.help}")
