@@ -400,3 +400,35 @@ def test_the_schema_check_knows_every_table_and_column_the_migrations_make(tmp_p
         made.setdefault(table, set()).add(column)
     conn.close()
     assert made == REQUIRED_COLUMNS
+
+
+def test_a_first_open_waits_for_a_writer_before_switching_to_wal(tmp_path, monkeypatch):
+    """SQLite answers BUSY at once, without waiting, when `journal_mode = WAL` meets another
+    connection's write lock; four first opens at the same moment failed that way in CI."""
+    monkeypatch.setenv("MLPREP_LOCK_WAIT", "5")
+    db = tmp_path / "fresh.sqlite"
+    sqlite3.connect(db).close()
+    other = sqlite3.connect(db, check_same_thread=False, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # holds the reserved lock, as another first open does
+    release = threading.Timer(0.5, lambda: other.execute("COMMIT"))
+    release.start()
+    started = time.monotonic()
+    with Store(db) as store:
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    release.join()
+    other.close()
+    assert 0.4 < time.monotonic() - started < 4
+
+
+def test_a_writer_that_outlasts_the_wait_on_first_open_says_busy(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLPREP_LOCK_WAIT", "0.3")
+    db = tmp_path / "fresh.sqlite"
+    sqlite3.connect(db).close()
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(StoreBusy, match="locked by another program"):
+        Store(db)
+    other.execute("COMMIT")
+    other.close()
+    with Store(db) as store:  # nothing was half-made: the next open succeeds
+        assert store.schema_version > 0

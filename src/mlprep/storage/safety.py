@@ -231,6 +231,28 @@ def _backoff(wait: float | None) -> Iterator[float]:
         delay = min(delay * 2, _BACKOFF_MAX_S)
 
 
+def retry_busy(
+    statement: Callable[[], T],
+    path: Path,
+    *,
+    action: str = "",
+    wait: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run `statement` again after a growing pause while the database is busy, up to `wait`
+    seconds (default `lock_wait()`). For statements SQLite answers BUSY at once, without
+    calling its busy handler: `PRAGMA journal_mode = WAL` while another connection reads."""
+    pauses = _backoff(wait)
+    while True:
+        try:
+            return statement()
+        except sqlite3.Error as exc:
+            pause = next(pauses, None) if is_busy(exc) else None
+            if pause is None:
+                raise classify(exc, path, action) from None
+            sleep(pause)
+
+
 def begin_immediate(
     conn: sqlite3.Connection,
     path: Path,

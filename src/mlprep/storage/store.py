@@ -34,6 +34,7 @@ from mlprep.storage.safety import (
     error_code,
     lock_wait,
     restore_hint,
+    retry_busy,
     rollback,
     run_write,
 )
@@ -236,7 +237,7 @@ class Store:
             # Look before writing anything (switching to WAL rewrites the header): a damaged
             # or foreign database is refused byte for byte as it was.
             self._check_before_use()
-            self.conn.execute("PRAGMA journal_mode = WAL")
+            self._use_wal()
             # FULL: an answered card must survive a power cut too, not only a crash.
             self.conn.execute("PRAGMA synchronous = FULL")
             self._migrate()
@@ -248,6 +249,14 @@ class Store:
         except StoreError:
             self.conn.close()
             raise
+
+    def _use_wal(self) -> None:
+        """Switch to WAL once (the mode is kept in the file). The switch needs every other
+        connection gone and SQLite answers BUSY at once rather than waiting, so several
+        first opens at the same moment retry it."""
+        if self.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            return
+        retry_busy(lambda: self.conn.execute("PRAGMA journal_mode = WAL"), self.path)
 
     def use_scheduler(self, scheduler: Scheduler, memory: Scheduler | None = None) -> None:
         """Schedule with `scheduler` from now on and keep `memory` (the memory model's FSRS)
