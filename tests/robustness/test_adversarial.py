@@ -256,6 +256,39 @@ def test_f5_rendering_escapes_controls_whatever_their_source():
     assert "\\x1b]52;c;QUJD" in shown
 
 
+BIDI_DECK = (
+    "deck: mine\n"
+    "cards:\n"
+    "  - id: bidi-q\n"
+    '    q: "Is the access check \\u202e } \\u2066if (admin)\\u2069 \\u2066 { begin here?"\n'
+    "    a: No.\n"
+    "  - id: rtl-marks\n"
+    '    q: "Hebrew \\u200fשלום\\u200f keeps its marks"\n'
+    "    a: Yes.\n"
+)
+
+
+def test_f5_bidirectional_overrides_are_refused_and_shown_visibly(home):
+    """A right-to-left override shows a card in an order other than the one it reads in
+    (Trojan Source): `mlprep check` names it with file:line, and the renderer shows it as
+    an escape. The left-to-right/right-to-left marks real RTL text needs are kept."""
+    from mlprep.term.render import markdown, plain_text
+
+    path = user_deck(home, "bidi.yaml", BIDI_DECK)
+    check = cli("check", str(path))
+    assert check.code == 1
+    lines = [line for line in check.out.splitlines() if line.startswith(f"{path}:")]
+    assert len(lines) == 1, check.out  # one issue: line 4; the marks on line 7 are fine
+    assert lines[0].startswith(f"{path}:4: 'q' contains") and "RLO" in lines[0]
+    assert "U+202E" in lines[0]
+    assert "\u202e" not in check.out
+    ids = [c["id"] for c in json.loads(cli("list", "--json").out)]
+    assert "rtl-marks" in ids and "bidi-q" not in ids
+    shown = plain_text(markdown("a \u202eb\u2066c\u2069 \u200fd"), width=200)
+    assert "\u202e" not in shown and "\u2066" not in shown and "\u2069" not in shown
+    assert "\\u202eb\\u2066c\\u2069" in shown and "\u200fd" in shown
+
+
 def test_f5_a_file_name_with_escapes_is_not_loaded(home):
     user_deck(home, "evil\x1b]0;x\x07.yaml", GOOD_DECK.replace("mine-one", "named"))
     result = cli("due", env=NOW)

@@ -4,7 +4,12 @@ A card file can carry any character YAML can escape (`"\\e]52;c;...\\e\\\\"` in 
 string is an OSC 52 clipboard write). Terminal control characters (C0 except tab and newline,
 DEL, C1) are never printed as they are: `escape_controls` shows each one as a visible escape
 (`\\x1b`), which both disarms the sequence and lets the user see that something was there.
-`find_controls` lists them, for `mlprep check`."""
+`find_controls` lists them, for `mlprep check`.
+
+Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) are treated
+the same way: they make text show in an order other than the one it is read and stored in
+("Trojan Source", CVE-2021-42574), so a card could look right and say something else. The
+marks U+200E/U+200F, which right-to-left text legitimately needs, are left alone."""
 
 from __future__ import annotations
 
@@ -14,9 +19,25 @@ __all__ = ["CONTROL_CHARS", "control_name", "escape_controls", "find_controls"]
 
 # Tab and newline are layout; everything else below 0x20, DEL and the C1 block (0x80-0x9f,
 # where 0x9b is a one-byte CSI) can drive a terminal.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
-_NAMES = {"\x1b": "ESC", "\x07": "BEL", "\r": "CR", "\x08": "BS", "\x00": "NUL", "\x9b": "CSI"}
+_NAMES = {
+    "\x1b": "ESC",
+    "\x07": "BEL",
+    "\r": "CR",
+    "\x08": "BS",
+    "\x00": "NUL",
+    "\x9b": "CSI",
+    "\u202a": "LRE, left-to-right embedding",
+    "\u202b": "RLE, right-to-left embedding",
+    "\u202c": "PDF, pop directional formatting",
+    "\u202d": "LRO, left-to-right override",
+    "\u202e": "RLO, right-to-left override",
+    "\u2066": "LRI, left-to-right isolate",
+    "\u2067": "RLI, right-to-left isolate",
+    "\u2068": "FSI, first strong isolate",
+    "\u2069": "PDI, pop directional isolate",
+}
 
 
 def control_name(char: str) -> str:
@@ -27,11 +48,13 @@ def control_name(char: str) -> str:
 
 
 def _visible(match: re.Match[str]) -> str:
-    return f"\\x{ord(match.group()):02x}"
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def escape_controls(text: str) -> str:
-    """`text` with every terminal control character shown as `\\xNN` (tab and newline kept)."""
+    """`text` with every control character shown as `\\xNN` or `\\uNNNN` (tab and newline
+    kept)."""
     if not CONTROL_CHARS.search(text):
         return text
     return CONTROL_CHARS.sub(_visible, text)

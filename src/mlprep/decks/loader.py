@@ -237,8 +237,9 @@ def _controls(text: str, what: str, node: Any, path: str, issues: list[DeckIssue
             DeckIssue(
                 path,
                 base + 1 + offset if literal else base,
-                f"{what} contains the terminal control character {control_name(char)}; card "
-                "text may not hold escape sequences (they could change your terminal)",
+                f"{what} contains the control character {control_name(char)}; card text may "
+                "not hold escape sequences (they could change your terminal) or bidirectional "
+                "overrides (they show the text other than it reads)",
             )
         )
 
