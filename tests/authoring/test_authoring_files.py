@@ -109,6 +109,26 @@ def test_write_atomic_failure_leaves_the_old_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["deck.yaml"]
 
 
+def test_write_atomic_removes_the_temp_files_a_killed_write_left(tmp_path):
+    """A SIGKILL between creating the temp file and renaming it leaves `.deck.yaml.*.tmp`;
+    the next write of that file removes it once it is clearly abandoned (10 minutes old),
+    but not a fresh one (another process's write in progress) or another file's."""
+    path = tmp_path / "deck.yaml"
+    path.write_text("cards: []\n")
+    old = time.time() - 3600
+    stale = tmp_path / ".deck.yaml.k1ll3d.tmp"
+    fresh = tmp_path / ".deck.yaml.inprog.tmp"
+    other = tmp_path / ".other.yaml.k1ll3d.tmp"
+    for leftover in (stale, fresh, other):
+        leftover.write_text("half a deck")
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    write_atomic(path, "cards:\n")
+    assert path.read_text() == "cards:\n"
+    assert not stale.exists()
+    assert fresh.exists() and other.exists()
+
+
 def test_a_file_changed_meanwhile_is_not_overwritten(tmp_path, monkeypatch):
     import mlprep.decks.files as files
 

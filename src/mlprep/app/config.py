@@ -289,13 +289,9 @@ def write_settings(paths: Paths, values: dict[str, Any]) -> None:
             document.pop(key, None)
         else:
             document[key] = value
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(tomlkit.dumps(document), encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    from mlprep.decks.files import write_atomic
+
+    write_atomic(path, tomlkit.dumps(document))
 
 
 # `MLPREP_NOW=2026-12-05` (a date alone) means that study day: noon, not midnight, which is

@@ -4,6 +4,7 @@ cards, renaming an id) that read, change and write a file."""
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import tempfile
@@ -137,6 +138,22 @@ def write_atomic(path: Path, text: str) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+    remove_stale_temps(path)
+
+
+# A write takes milliseconds; a temp file untouched this long was left by a killed process.
+STALE_TEMP_S = 600
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Delete the temp files an earlier write of `path` left when it was killed between
+    creating and renaming them (fresh ones may be another process's write in progress)."""
+    cutoff = time.time() - STALE_TEMP_S
+    with suppress(OSError):
+        for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            with suppress(OSError):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlprep.decks.files import remove_stale_temps
 from mlprep.interop import InteropError
 from mlprep.interop.anki_import import MLPREP_DECK_PREFIX, mlprep_guid
 
@@ -141,6 +142,7 @@ def _write_atomic_package(package: Any, path: Path) -> None:
         with suppress(OSError):
             os.unlink(tmp)
         raise
+    remove_stale_temps(path)
 
 
 def export_anki(
