@@ -191,6 +191,36 @@ def test_restore_over_a_damaged_database(device):
     assert damaged.read_bytes() == b"garbage" * 1000
 
 
+def test_an_emptied_database_with_backups_is_refused_not_started_afresh(device):
+    """SQLite opens a 0-byte file as a new database: a log truncated by a full disk or a
+    sync tool would silently become an empty one. With backups there it says so instead."""
+    a = device("a")
+    a.answer("c1", Grade.GOOD, "2026-12-01T09:00")
+    assert a.run("backup", now="2026-12-01T10:00").exit_code == 0
+    good = a.log()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{a.db}{suffix}").unlink(missing_ok=True)
+    a.db.write_bytes(b"")
+    result = a.run("due")
+    assert result.exit_code == 1
+    name = name_at("2026-12-01T10:00", "manual")
+    assert "is empty (0 bytes), but 1 backup(s) of it exist" in result.stderr
+    assert name in result.stderr and "mlprep backup --restore" in result.stderr
+    assert a.db.read_bytes() == b""  # nothing written: the evidence is kept
+    result = a.run("backup", "--restore", name, now="2026-12-01T11:00")
+    assert result.exit_code == 0, result.output
+    assert a.log() == good
+
+
+def test_an_empty_file_without_backups_starts_a_new_database(device):
+    a = device("a")
+    a.home.mkdir()
+    a.db.write_bytes(b"")  # e.g. `touch`ed by hand: there was never a log to lose
+    assert a.run("due").exit_code == 0
+    a.answer("c1", Grade.GOOD, "2026-12-01T09:00")
+    assert [r[2] for r in a.log()] == ["c1"]
+
+
 def test_restoring_a_backup_from_before_a_migration_migrates_it(device):
     a = device("a")
     a.home.mkdir()

@@ -227,6 +227,7 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the data dir {path.parent}: {exc.strerror}") from None
+        self._refuse_truncated()
         timeout_ms = int(min(BUSY_TIMEOUT_MS, lock_wait() * 1000))
         try:
             self.conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000, isolation_level=None)
@@ -249,6 +250,26 @@ class Store:
         except StoreError:
             self.conn.close()
             raise
+
+    def _refuse_truncated(self) -> None:
+        """SQLite takes a 0-byte file for a new, empty database. That is right for a file
+        just made (`touch`), but if backups of this database exist it once held a log: it was
+        truncated (a full disk, a sync conflict), and starting afresh would hide the loss."""
+        from mlprep.storage.backups import list_backups
+
+        try:
+            if self.path.stat().st_size != 0:
+                return
+        except OSError:
+            return  # missing (a new database) or unreadable: connect() says which
+        folder = self.backups.folder if self.backups else self.path.parent / "backups"
+        backups = list_backups(folder)
+        if backups:
+            raise StoreCorrupt(
+                f"the database {self.path} is empty (0 bytes), but {len(backups)} backup(s) of "
+                f"it exist (the newest: {backups[-1].name}): it was emptied, e.g. by a "
+                f"full disk or a sync tool. {restore_hint(self.path)}"
+            )
 
     def _use_wal(self) -> None:
         """Switch to WAL once (the mode is kept in the file). The switch needs every other
