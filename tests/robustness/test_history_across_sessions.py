@@ -84,6 +84,35 @@ def test_an_answer_to_a_card_renamed_meanwhile_goes_to_its_new_id(tmp_path, deck
         assert [r.day for r in b.reviews("x-renamed")] == [DAY - timedelta(days=1)]
 
 
+def rename(store: Store, deck: Path, old: str, new: str, *ids: str) -> None:
+    """What `mlprep rename` does: note it, change the file, move the history."""
+    store.plan_rename(old, new)
+    write_deck(deck, *ids)
+    store.rename_card(old, new)
+
+
+def test_a_stale_answer_follows_a_chain_of_renames_and_a_rename_back(tmp_path, deck):
+    """x -> x2, x2 -> x (back), x -> x3: an answer given to x2 in a session that started
+    before all three follows each id's latest rename fact, to x3. Nothing is left planned."""
+    db = tmp_path / "db.sqlite"
+    when = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    with Store(db) as s:
+        s.sync([deck])
+        rename(s, deck, "x", "x2", "x2", "y")
+        rename(s, deck, "x2", "x", "x", "y")
+        rename(s, deck, "x", "x3", "x3", "y")
+        s.sync([deck])
+        recorded = s.record("x2", Answer.of(Grade.GOOD), when, DAY)
+        assert recorded.card_id == "x3"
+        assert [r.card_id for r in s.reviews()] == ["x3"]
+    assert rows(db, "SELECT old, new FROM renames ORDER BY id") == [
+        ("x", "x2"),
+        ("x2", "x"),
+        ("x", "x3"),
+    ]
+    assert rows(db, "SELECT * FROM planned_renames") == []
+
+
 def test_a_rename_killed_between_the_file_and_the_database_is_completed_by_the_next_sync(
     tmp_path, deck
 ):

@@ -281,7 +281,7 @@ def edit(db: Path, *sql: str) -> None:
         (["DROP TABLE reviews"], "table reviews"),
         (["DROP TABLE state"], "table state"),
         (["ALTER TABLE reviews DROP COLUMN typed"], "column reviews.typed"),
-        (["DROP TABLE card_renames"], "table card_renames"),
+        (["DROP TABLE planned_renames"], "table planned_renames"),
     ],
 )
 def test_a_missing_table_or_column_is_reported_as_damage_on_open(tmp_path, files, sql, named):
@@ -432,3 +432,25 @@ def test_a_writer_that_outlasts_the_wait_on_first_open_says_busy(tmp_path, monke
     other.close()
     with Store(db) as store:  # nothing was half-made: the next open succeeds
         assert store.schema_version > 0
+
+
+def test_a_first_open_reads_the_version_and_the_tables_in_one_snapshot(tmp_path, monkeypatch):
+    """Another process's first open can commit the tables and the version number between
+    this one's two reads; read apart, that looked like tables under version 0 (damaged)."""
+    db = tmp_path / "fresh.sqlite"
+    setup = sqlite3.connect(db)
+    setup.execute("PRAGMA journal_mode = WAL")
+    setup.close()
+    real = Store.schema_version
+    others: list[int] = []
+
+    def version_then_another_first_open(self):
+        version = real.fget(self)
+        if not others:
+            others.append(1)
+            Store(db).close()  # commits every table and the version, right now
+        return version
+
+    monkeypatch.setattr(Store, "schema_version", property(version_then_another_first_open))
+    with Store(db) as store:
+        assert others and real.fget(store) > 0

@@ -196,14 +196,13 @@ def _migrate_to_2(db: Any) -> None:
     db["caches"].create({"scheduler": str, "built": str}, pk="scheduler")
     conn.execute("ALTER TABLE cards ADD COLUMN level TEXT NOT NULL DEFAULT 'core'")
     conn.execute("DELETE FROM deck_files")
-    # Renames (`mlprep rename OLD NEW`): written before the file is changed (done = 0) and
-    # completed with the history move (done = 1). An answer to OLD given in a session that
-    # started before the rename is recorded under NEW; a rename interrupted between the file
-    # and the database is completed by the next sync.
-    db["card_renames"].create(
-        {"old_id": str, "new_id": str, "ts": str, "done": int},
-        pk="old_id",
-        not_null={"new_id", "ts", "done"},
+    # `mlprep rename OLD NEW` notes its intent here before it changes the file, and deletes
+    # the note with the history move (which writes the `renames` fact). A rename interrupted
+    # between the file and the database is completed by the next sync. Done renames are
+    # facts in `renames` alone: an answer to OLD from a session that began before is
+    # recorded under NEW by following them.
+    db["planned_renames"].create(
+        {"old_id": str, "new_id": str, "ts": str}, pk="old_id", not_null={"new_id", "ts"}
     )
 
 
@@ -223,7 +222,7 @@ REQUIRED_COLUMNS: dict[str, set[str]] = {
     "steps": {"scheduler", "review_id", "card_id", "scheduled", "interval_before", "interval"}
     | {"due", "ease"},
     "caches": {"scheduler", "built"},
-    "card_renames": {"old_id", "new_id", "ts", "done"},
+    "planned_renames": {"old_id", "new_id", "ts"},
     "renames": {"id", "ts", "old", "new", "device", "seq"},
     "undos": {"id", "ts", "device", "seq", "target_device", "target_seq"},
     "sync_files": {"folder", "name", "writer", "offset", "lines", "digest", "ranges"},

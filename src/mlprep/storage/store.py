@@ -435,7 +435,20 @@ class Store:
 
     def _check_before_use(self) -> None:
         """Refuse, without writing, a database this version cannot use: a newer schema, a
-        negative version, tables under version 0, or missing tables and columns."""
+        negative version, tables under version 0, or missing tables and columns. Read in one
+        transaction: another process's first open may commit the tables and the version
+        between two reads, which would look like tables under version 0."""
+
+        def check() -> None:
+            self.conn.execute("BEGIN")
+            try:
+                self._check_schema_snapshot()
+            finally:
+                rollback(self.conn)
+
+        retry_busy(check, self.path)
+
+    def _check_schema_snapshot(self) -> None:
         version = self.schema_version
         if version > SCHEMA_VERSION:
             raise StoreError(
@@ -1049,14 +1062,15 @@ class Store:
         return self.keep(description, write, "record the answer")
 
     def _current_id(self, conn: sqlite3.Connection, card_id: str) -> str:
-        """The id `card_id` has now: itself if a live card has it, else where completed
-        renames took it."""
+        """The id `card_id` has now: itself if a live card has it, else where the rename facts
+        took it (the latest rename of each id in the chain, made here or synced in)."""
         if conn.execute("SELECT 1 FROM cards WHERE id = ? AND retired = 0", (card_id,)).fetchone():
             return card_id
         current, seen = card_id, {card_id}
         for _ in range(MAX_RENAME_HOPS):
             row = conn.execute(
-                "SELECT new_id FROM card_renames WHERE old_id = ? AND done = 1", (current,)
+                "SELECT new FROM renames WHERE old = ? ORDER BY ts DESC, device DESC, seq DESC",
+                (current,),
             ).fetchone()
             if row is None or row[0] in seen:
                 break
@@ -1300,7 +1314,7 @@ class Store:
         conn.execute("DELETE FROM steps WHERE card_id = ?", (old,))
         conn.execute("DELETE FROM card_tags WHERE card_id = ?", (old,))
         conn.execute("DELETE FROM cards WHERE id = ? AND retired = 1", (old,))
-        self._record_rename(conn, old, new, done=True)
+        conn.execute("DELETE FROM planned_renames WHERE old_id = ?", (old,))
         self._replay(conn, new)
         return moved
 
@@ -1309,26 +1323,19 @@ class Store:
         process dies between the file and `rename_card`, the next sync completes the move."""
 
         def write(conn: sqlite3.Connection) -> None:
-            self._record_rename(conn, old, new, done=False)
+            conn.execute(
+                "INSERT OR REPLACE INTO planned_renames (old_id, new_id, ts) VALUES (?, ?, ?)",
+                (old, new, datetime.now(timezone.utc).isoformat(timespec="seconds")),
+            )
 
         self.write(write, "rename the card")
-
-    @staticmethod
-    def _record_rename(conn: sqlite3.Connection, old: str, new: str, *, done: bool) -> None:
-        conn.execute(
-            "INSERT OR REPLACE INTO card_renames (old_id, new_id, ts, done) VALUES (?, ?, ?, ?)",
-            (old, new, datetime.now(timezone.utc).isoformat(timespec="seconds"), int(done)),
-        )
-        # A later rename of NEW back to OLD must not leave a loop behind.
-        conn.execute("DELETE FROM card_renames WHERE old_id = ? AND new_id = ?", (new, old))
 
     def _complete_renames(self, conn: sqlite3.Connection) -> None:
         """Finish renames whose file change was made but whose history move was not (the
         process died in between): NEW is a live card now and OLD is not."""
         planned = conn.execute(
-            """SELECT r.old_id, r.new_id FROM card_renames r
-               WHERE r.done = 0
-                 AND EXISTS (SELECT 1 FROM cards c WHERE c.id = r.new_id AND c.retired = 0)
+            """SELECT r.old_id, r.new_id FROM planned_renames r
+               WHERE EXISTS (SELECT 1 FROM cards c WHERE c.id = r.new_id AND c.retired = 0)
                  AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.id = r.old_id AND c.retired = 0)"""
         ).fetchall()
         for old, new in planned:
@@ -1336,7 +1343,7 @@ class Store:
                 self._move_history(conn, old, new)
             except ValueError:
                 # Answered under both ids: leave it to `mlprep rename OLD NEW` to explain.
-                conn.execute("DELETE FROM card_renames WHERE old_id = ?", (old,))
+                conn.execute("DELETE FROM planned_renames WHERE old_id = ?", (old,))
 
     def rename_card(self, old: str, new: str, when: datetime | None = None) -> int:
         """Give card `old` the id `new`: its review log, caches, tags and cards row move over, in
@@ -1347,20 +1354,17 @@ class Store:
         def write(conn: sqlite3.Connection) -> int:
             live = "SELECT 1 FROM cards WHERE id = ? AND retired = 0"
             planned = conn.execute(
-                "SELECT done FROM card_renames WHERE old_id = ? AND new_id = ?", (old, new)
+                "SELECT 1 FROM planned_renames WHERE old_id = ? AND new_id = ?", (old, new)
             ).fetchone()
-            if (
-                planned is not None
-                and conn.execute(live, (new,)).fetchone()
-                and not conn.execute(live, (old,)).fetchone()
-            ):
+            if conn.execute(live, (new,)).fetchone() and not conn.execute(live, (old,)).fetchone():
                 # Another process synced the changed file first: it saw NEW as a new card,
-                # and its sync completed the move (done) or this write does.
-                if planned[0]:
+                # and this write completes the move, or its sync already did.
+                if planned is not None:
+                    return self._move_history(conn, old, new)
+                if self._current_id(conn, old) == new:
                     return conn.execute(
                         "SELECT COUNT(*) FROM reviews WHERE card_id = ?", (new,)
                     ).fetchone()[0]
-                return self._move_history(conn, old, new)
             if new in self.known_ids():
                 raise ValueError(f"id {new!r} is already in use (a card or the review history)")
             self._log_rename(conn, old, new, when)
@@ -1373,7 +1377,7 @@ class Store:
             conn.execute("UPDATE steps SET card_id = ? WHERE card_id = ?", (new, old))
             conn.execute("UPDATE card_tags SET card_id = ? WHERE card_id = ?", (new, old))
             conn.execute("UPDATE cards SET id = ? WHERE id = ?", (new, old))
-            self._record_rename(conn, old, new, done=True)
+            conn.execute("DELETE FROM planned_renames WHERE old_id = ?", (old,))
             return moved
 
         return self.write(write, "rename the card")
