@@ -255,13 +255,13 @@ class Store:
         """SQLite takes a 0-byte file for a new, empty database. That is right for a file
         just made (`touch`), but if backups of this database exist it once held a log: it was
         truncated (a full disk, a sync conflict), and starting afresh would hide the loss."""
-        from mlprep.storage.backups import list_backups
-
         try:
             if self.path.stat().st_size != 0:
                 return
         except OSError:
             return  # missing (a new database) or unreadable: connect() says which
+        from mlprep.storage.backups import list_backups
+
         folder = self.backups.folder if self.backups else self.path.parent / "backups"
         backups = list_backups(folder)
         if backups:
