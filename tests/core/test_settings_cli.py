@@ -69,9 +69,58 @@ def test_config_rejects_bad_values_and_leaves_the_file(isolated_home, key, value
     assert settings.read_text() == "new_per_day = 15\n"
 
 
-def test_a_date_setting_reads_back_as_a_date(isolated_home):
+def test_a_date_setting_reads_back_as_a_date(isolated_home, monkeypatch):
+    monkeypatch.setenv("MLPREP_NOW", "2026-12-01T09:00")
     assert runner.invoke(app, ["config", "interview_date", "2026-12-24"]).exit_code == 0
     assert load_settings(Paths.from_env()).interview_date == date(2026, 12, 24)
+
+
+def test_values_are_shown_as_typed_and_dates_travel_as_iso_strings(isolated_home, monkeypatch):
+    """A date setting crashed `config --json` and `export json` (a date is not JSON), and
+    `config` showed Python reprs: datetime.date(2026, 12, 24), None, 'sm2'."""
+    monkeypatch.setenv("MLPREP_NOW", "2026-12-01T09:00")
+    result = runner.invoke(app, ["config", "interview_date", "2026-12-24"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("interview_date = 2026-12-24 (saved in ")
+    payload = json.loads(runner.invoke(app, ["config", "--json"]).stdout)
+    assert payload["interview_date"] == {"value": "2026-12-24", "source": "settings.toml"}
+    assert payload["interview_deck"] == {"value": None, "source": "default"}
+    listing = runner.invoke(app, ["config"]).stdout
+    assert "datetime" not in listing and "None" not in listing and "'" not in listing
+    rows = {line.split()[0]: line.split()[1] for line in listing.splitlines() if line[:1] != " "}
+    assert rows["interview_date"] == "2026-12-24" and rows["scheduler"] == "sm2"
+    assert rows["interview_deck"] == "(not" and rows["sync_dir"] == "(not"
+    # The whole export carries it as a string and an import reads it back as a date.
+    out = isolated_home.parent / "all.json"
+    result = runner.invoke(app, ["export", "json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["settings"]["interview_date"] == "2026-12-24"
+    monkeypatch.setenv("MLPREP_HOME", str(isolated_home.parent / "other-home"))
+    result = runner.invoke(app, ["import", "json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert load_settings(Paths.from_env()).interview_date == date(2026, 12, 24)
+
+
+def test_a_json_export_with_a_bad_date_setting_is_refused_whole(isolated_home, tmp_path):
+    out = tmp_path / "all.json"
+    assert runner.invoke(app, ["export", "json", str(out)]).exit_code == 0
+    doc = json.loads(out.read_text())
+    doc["settings"]["interview_date"] = "next tuesday"
+    out.write_text(json.dumps(doc))
+    result = runner.invoke(app, ["import", "json", str(out)])
+    assert result.exit_code != 0
+    assert "interview_date must be a date such as 2026-12-24, got 'next tuesday'" in result.stderr
+    assert load_settings(Paths.from_env()).interview_date is None
+
+
+@pytest.mark.parametrize("day", ["2026-11-01", "2026-12-01"])
+def test_config_refuses_an_interview_date_that_is_not_after_today(isolated_home, monkeypatch, day):
+    monkeypatch.setenv("MLPREP_NOW", "2026-12-01T09:00")
+    result = runner.invoke(app, ["config", "interview_date", day])
+    assert result.exit_code == 1
+    assert "the interview date must be after today (2026-12-01)" in result.stderr
+    assert load_settings(Paths.from_env()).interview_date is None
+    assert runner.invoke(app, ["config", "interview_date", "2026-12-02"]).exit_code == 0
 
 
 def test_switching_the_scheduler_in_config_is_used_by_the_library(isolated_home):

@@ -150,6 +150,28 @@ class SettingSpec:
             return "a date such as 2026-12-24"
         return "a string"
 
+    def show(self, value: Any) -> str:
+        """The value as a user types it: `2026-12-24`, `sm2`; `(not set)` for none."""
+        if value is None or value == "":
+            return "(not set)"
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value)
+
+    def to_json(self, value: Any) -> Any:
+        """The value as JSON holds it: a date as `"2026-12-24"`, the rest as it is."""
+        return value.isoformat() if isinstance(value, date) else value
+
+    def from_json(self, value: Any) -> Any:
+        """The inverse of `to_json` (a date read back from its string); ConfigError if the
+        text is not a date. The caller still checks the value."""
+        if self.type is date and isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise ConfigError(f"{self.name} must be {self._kind()}, got {value!r}") from None
+        return value
+
     def parse(self, text: str) -> Any:
         """A value typed on the command line (`mlprep config KEY VALUE`), converted and checked;
         ConfigError says what was expected."""

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mlprep.cli.common import JsonOption, command, fail
+
+if TYPE_CHECKING:
+    from mlprep.app.config import Paths
 
 __all__ = ["config"]
 
@@ -44,6 +48,8 @@ def config(
         if key is not None and key not in SETTINGS:
             raise ConfigError(f"unknown setting {key!r}; known: {', '.join(SETTINGS)}")
         if value is not None:
+            if key == "interview_date":
+                _refuse_a_past_interview(paths, SETTINGS[key].parse(value))
             write_setting(paths, key, value)
         settings = asdict(load_settings(paths))
         sources = setting_sources(paths)
@@ -51,15 +57,27 @@ def config(
         fail(str(exc))
     names = [key] if key else list(SETTINGS)
     if as_json:
-        payload = {n: {"value": settings[n], "source": sources[n]} for n in names}
+        payload = {
+            n: {"value": SETTINGS[n].to_json(settings[n]), "source": sources[n]} for n in names
+        }
         typer.echo(json.dumps(payload, indent=2))
         return
     if value is not None:
-        typer.echo(f"{key} = {settings[key]!r} (saved in {paths.settings})")
+        typer.echo(f"{key} = {SETTINGS[key].show(settings[key])} (saved in {paths.settings})")
         return
     width = max(map(len, names))
     for name in names:
         spec = SETTINGS[name]
         # Value and source, then what it means: one setting fits 80 columns on two lines.
-        typer.echo(f"{name.ljust(width)}  {settings[name]!r:<12} ({sources[name]})")
+        typer.echo(f"{name.ljust(width)}  {spec.show(settings[name]):<12} ({sources[name]})")
         typer.echo(f"{'':{width}}  {spec.help}")
+
+
+def _refuse_a_past_interview(paths: Paths, day: date) -> None:
+    """The rule `mlprep interview DATE` applies: a date that is not after today would only
+    switch interview mode off again."""
+    from mlprep.app.config import load_settings, now, study_day
+
+    today = study_day(now(), load_settings(paths).day_starts_at)
+    if day <= today:
+        fail(f"the interview date must be after today ({today.isoformat()})")

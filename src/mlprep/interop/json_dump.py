@@ -166,13 +166,13 @@ class ExportSummary:
 def export_json(lib: Library, target: Path | None) -> tuple[ExportSummary, str | None]:
     """Write the export to `target` atomically, or return its text when `target` is None."""
     from mlprep import __version__
-    from mlprep.app.config import setting_sources
+    from mlprep.app.config import SETTINGS, setting_sources
     from mlprep.decks.files import write_atomic
 
     paths = lib.paths
     sources = setting_sources(paths)
     settings = {
-        name: getattr(lib.settings, name)
+        name: SETTINGS[name].to_json(getattr(lib.settings, name))
         for name, source in sources.items()
         if source == "settings.toml"
     }
@@ -280,7 +280,7 @@ def _relative_card_path(text: Any, where: str) -> str:
 
 def parse_document(doc: Any) -> Dump:
     """A parsed export, checked whole: _Problem (a ValueError) says where it is wrong."""
-    from mlprep.app.config import SETTINGS
+    from mlprep.app.config import SETTINGS, ConfigError
 
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _Problem(f'not an mlprep export (no "format": "{FORMAT}")')
@@ -299,6 +299,10 @@ def parse_document(doc: Any) -> Dump:
         if spec is None:
             dump.warnings.append(f"setting {name!r} is unknown to this mlprep; skipped")
             continue
+        try:
+            value = spec.from_json(value)
+        except ConfigError as exc:
+            raise _Problem(f"settings: {exc}") from None
         problem = spec.check(value)
         if problem:
             raise _Problem(f"settings: {problem}")
