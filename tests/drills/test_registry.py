@@ -110,3 +110,8 @@ def test_readme_documents_every_generator_and_its_data_keys():
     }
     for gen in all_generators():
         assert documented.get(gen.name) == list(generate(gen.name, 0).data), gen.name
+    # One table: Markdown ends a table at a blank line, and the rows after it show as text.
+    table = re.search(r"^\| generator \| topic \|.*\n\|---.*\n((?:\|.*\n)+)", readme, flags=re.M)
+    assert table is not None
+    rows = re.findall(r"^\| `(\w+)` \|", table.group(1), flags=re.M)
+    assert sorted(rows) == sorted(gen.name for gen in all_generators())
