@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import fsrs_rs_python
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -148,6 +149,17 @@ def reference_plan(
     )
 
 
+def assert_same_plan(plan: Plan, reference: Plan) -> None:
+    """The same days, order and counts exactly; recall means equal up to float rounding (the
+    planner sums the changes of the cards it moved, the reference sums every card again)."""
+    recall = ("expected_recall", "planned_recall", "topics", "planned_topics")
+    exact = {k: v for k, v in vars(plan).items() if k not in recall}
+    assert exact == {k: v for k, v in vars(reference).items() if k not in recall}
+    for name in recall:
+        assert getattr(plan, name) == pytest.approx(getattr(reference, name), rel=1e-9, abs=1e-12)
+    assert list(plan.topics) == list(reference.topics)  # weakest first
+
+
 # Few distinct values, so that ties (equal bounds, equal gains, equal costs) are common: the
 # order among equals must be the reference's too.
 card_fields = st.tuples(
@@ -200,7 +212,7 @@ def test_the_plan_is_the_reference_greedy_s(fields, days, budget, spent, done, r
     done_today = frozenset(f"c{i:04d}" for i in done)
     args = (cards, TODAY, TODAY + timedelta(days=days), budget, SCHEDULERS[which])
     options = {"spent_today": spent, "done_today": done_today, "reserve": reserve}
-    assert plan_interview(*args, **options) == reference_plan(*args, **options)
+    assert_same_plan(plan_interview(*args, **options), reference_plan(*args, **options))
 
 
 def test_the_plan_is_the_reference_greedy_s_on_a_large_deck():
@@ -223,7 +235,7 @@ def test_the_plan_is_the_reference_greedy_s_on_a_large_deck():
     args = (cards, TODAY, TODAY + timedelta(days=14), 30 * 60.0, SCHEDULERS[1])
     options = {"spent_today": 300.0, "done_today": frozenset({"c0001", "c0002"})}
     plan = plan_interview(*args, **options)
-    assert plan == reference_plan(*args, **options)
+    assert_same_plan(plan, reference_plan(*args, **options))
     reviewed = [c for d in plan.days for c in d.reviews]
     assert len(reviewed) > len(set(reviewed)) > 100  # reviews, some cards more than once
     assert sum(len(d.new) for d in plan.days) > 100

@@ -20,9 +20,11 @@ Pure: no clock, no I/O; the caller passes the memory states and the measured cos
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import Any
 
 from mlprep.core.scheduling.fsrs import DECAY_INDEX, FsrsScheduler
@@ -119,31 +121,40 @@ def plan_interview(
     decay = params[DECAY_INDEX]
     factor = 0.9 ** (-1.0 / decay) - 1.0  # the forgetting curve, inlined: these loops are hot
     first = fsrs.next_states(None, retention, 0).good.memory
-    # The plan's memory of each seen card: (stability, difficulty, last day).
-    memory: dict[str, tuple[float, float, date]] = {}
-    review_cost: dict[str, float] = {}
+    cheapest = 1.0
+    if cards:
+        cheapest = min(
+            min(map(attrgetter("review_seconds"), cards)),
+            min(map(attrgetter("new_seconds"), cards)),
+        )
+    counts = Counter(map(attrgetter("topic"), cards))
+    # Recall on the day with no more study: its sum over every card and per topic (a card
+    # never seen adds 0).
+    total = 0.0
+    sums: dict[str, float] = {}
     unseen: list[PlanCard] = []  # in the order given: new cards enter in that order
-    before: list[float] = []
-    # Bound entries (−bound, id, 0, recall on the day without a review), best first.
-    ranked: list[tuple[float, str, int, float]] = []
-    cheapest = 1.0 if not cards else min(cards[0].review_seconds, cards[0].new_seconds)
+    ranked: list[_Bound] = []
     for card in cards:
-        review_cost[card.id] = card.review_seconds
-        cheapest = min(cheapest, card.review_seconds, card.new_seconds)
-        if card.stability is None:
+        stability = card.stability
+        if stability is None:
             unseen.append(card)
-            before.append(0.0)
             continue
-        memory[card.id] = (card.stability, card.difficulty, card.last_day)  # type: ignore[assignment]
         days = (interview - card.last_day).days  # type: ignore[operator]
-        without = (1.0 + factor * (days if days > 0 else 0) / card.stability) ** -decay
-        before.append(without)
+        without = (1.0 + factor * (days if days > 0 else 0) / stability) ** -decay
+        total += without
+        sums[card.topic] = sums.get(card.topic, 0.0) + without
         if without < 1.0:
-            ranked.append((-(1.0 - without) / card.review_seconds, card.id, 0, without))
+            bound = -(1.0 - without) / card.review_seconds
+            ranked.append(
+                (bound, card.id, 0, without, card, stability, card.difficulty, card.last_day)
+            )  # type: ignore[arg-type]
     ranked.sort()
-    # Cards the plan has moved (reviewed or introduced): their bound entry for the days after,
-    # or None when they cannot gain at all; their entry in `ranked` is stale from then on.
-    moved: dict[str, tuple[float, str, int, float] | None] = {}
+    n_unseen = len(unseen)
+    # Cards the plan has moved (reviewed or introduced): their bound entry for the days after
+    # (their entry in `ranked` is stale from then on), and their recall on the day before the
+    # plan first moved them.
+    moved: dict[str, _Bound] = {}
+    initial: dict[str, tuple[PlanCard, float]] = {}
     days_planned: list[DayPlan] = []
     order: tuple[str, ...] = ()
     day = today
@@ -153,7 +164,9 @@ def plan_interview(
         skip = done_today if is_today else frozenset()
         horizon = (interview - day).days
         new_gain = (1.0 + factor * horizon / first.stability) ** -decay
-        heap: list[tuple[float, int, str, float, Any]] = []  # exact gains: (−gain/s, 1, ...)
+        # Exact gains per second: (−gain/s, 1, id, seconds, how, card); `how` is None for a
+        # new card, (p, good, again, recall without the review) for a review.
+        heap: list[tuple[float, int, str, float, Any, PlanCard]] = []
         new_room = int(budget // cheapest) + 1 if budget > 0 else 0
         entered = 0  # how far into `unseen` the day's new cards reach
         for card in unseen:
@@ -162,12 +175,12 @@ def plan_interview(
             entered += 1
             if card.id not in skip:
                 new_room -= 1
-                heap.append((-new_gain / card.new_seconds, 1, card.id, card.new_seconds, None))
+                cost = card.new_seconds
+                heap.append((-new_gain / cost, 1, card.id, cost, None, card))
         heapq.heapify(heap)
         bounds = _bounds(
-            heapq.merge(ranked, sorted(e for e in moved.values() if e is not None)),
+            heapq.merge(ranked, sorted(e for e in moved.values() if e[2] == 1)),
             moved,
-            memory,
             skip,
             day,
         )
@@ -180,9 +193,8 @@ def plan_interview(
             if bound is not None and (not heap or bound[0] <= heap[0][0]):
                 # The best bound is at the top (before an exact gain it ties with): compute
                 # its exact gain and put it in the heap.
-                _, card_id, _, without = bound
+                _, card_id, _, without, card, stability, difficulty, last = bound
                 bound = next(bounds, None)
-                stability, difficulty, last = memory[card_id]
                 elapsed = (day - last).days
                 p = (1.0 + factor * elapsed / stability) ** -decay
                 states = fsrs.next_states(memory_state(stability, difficulty), retention, elapsed)
@@ -193,10 +205,11 @@ def plan_interview(
                 )
                 gain = after - without
                 if gain > 0:
-                    cost = review_cost[card_id]
-                    heapq.heappush(heap, (-gain / cost, 1, card_id, cost, (p, good, again)))
+                    cost = card.review_seconds
+                    how = (p, good, again, without)
+                    heapq.heappush(heap, (-gain / cost, 1, card_id, cost, how, card))
                 continue
-            _, _, card_id, cost, how = heapq.heappop(heap)
+            _, _, card_id, cost, how, card = heapq.heappop(heap)
             if spent + cost > budget:
                 if spent + extra_spent + cost <= limit:  # today's reserve, not planned
                     extra.append(card_id)
@@ -206,20 +219,20 @@ def plan_interview(
             picked.append(card_id)
             if how is None:
                 chosen_new.append(card_id)
-                moved_to = (first.stability, first.difficulty, day)
+                stability, difficulty, without = first.stability, first.difficulty, 0.0
             else:
-                p, good, again = how
+                p, good, again, without = how
                 chosen_reviews.append(card_id)
-                moved_to = (
-                    p * good.stability + (1 - p) * again.stability,
-                    p * good.difficulty + (1 - p) * again.difficulty,
-                    day,
-                )
-            memory[card_id] = moved_to
-            without = (1.0 + factor * horizon / moved_to[0]) ** -decay
-            cost = review_cost[card_id]
+                stability = p * good.stability + (1 - p) * again.stability
+                difficulty = p * good.difficulty + (1 - p) * again.difficulty
+            if card_id not in initial:
+                initial[card_id] = (card, without)
+            without = (1.0 + factor * horizon / stability) ** -decay
             moved[card_id] = (
-                (-(1.0 - without) / cost, card_id, 1, without) if without < 1.0 else None
+                (-(1.0 - without) / card.review_seconds, card_id, 1, without, card)
+                + (stability, difficulty, day)
+                if without < 1.0
+                else (0.0, card_id, 2, 1.0, card, stability, difficulty, day)
             )
         if chosen_new:
             introduced = set(chosen_new)
@@ -228,67 +241,54 @@ def plan_interview(
             order = tuple(picked + extra)
         days_planned.append(DayPlan(day, tuple(chosen_new), tuple(chosen_reviews), spent))
         day += timedelta(days=1)
-    after_plan = list(before)
-    if moved:
-        index = {card.id: i for i, card in enumerate(cards)}
-        for card_id in moved:
-            stability, _, last = memory[card_id]
-            days = (interview - last).days
-            after_plan[index[card_id]] = (1.0 + factor * max(0.0, days) / stability) ** -decay
-    topics, planned_topics = _by_topic([card.topic for card in cards], before, after_plan)
+    # Following the plan: the moved cards' recall changes, from where it was to where the
+    # plan leaves it.
+    planned_total = total
+    planned_sums = dict(sums)
+    for card_id, (card, recall_before) in initial.items():
+        *_, stability, _, last = moved[card_id]  # type: ignore[misc]
+        days = (interview - last).days
+        change = (1.0 + factor * max(0.0, days) / stability) ** -decay - recall_before
+        planned_total += change
+        planned_sums[card.topic] = planned_sums.get(card.topic, 0.0) + change
+    n = len(cards)
     return Plan(
         date=interview,
         today=today,
         budget_seconds=budget_seconds,
-        cards=len(cards),
-        unseen=sum(1 for c in cards if c.stability is None),
-        expected_recall=_mean(before),
-        planned_recall=_mean(after_plan),
-        topics=topics,
-        planned_topics=planned_topics,
+        cards=n,
+        unseen=n_unseen,
+        expected_recall=total / n if n else 0.0,
+        planned_recall=planned_total / n if n else 0.0,
+        topics=_by_topic(sums, counts),
+        planned_topics=_by_topic(planned_sums, counts),
         days=tuple(days_planned),
         order=order,
         spent_today=spent_today,
     )
 
 
+# A bound entry: (−bound per second, id, 0 from the first ranking / 1 after the plan moved
+# the card / 2 cannot gain, recall on the day without a review, the card, and its memory:
+# stability, difficulty, last day).
+_Bound = tuple[float, str, int, float, PlanCard, float, float, date]
+
+
 def _bounds(
-    entries: Iterator[tuple[float, str, int, float]],
-    moved: dict[str, Any],
-    memory: dict[str, tuple[float, float, date]],
-    skip: frozenset[str],
-    day: date,
-) -> Iterator[tuple[float, str, int, float]]:
+    entries: Iterator[_Bound], moved: dict[str, Any], skip: frozenset[str], day: date
+) -> Iterator[_Bound]:
     """The day's bound entries, best first: without stale ones (a card the plan has moved
     since), cards done today, and cards already reviewed on `day`."""
     for entry in entries:
         card_id = entry[1]
         if (entry[2] == 0 and card_id in moved) or card_id in skip:
             continue
-        if (day - memory[card_id][2]).days <= 0:
+        if (day - entry[7]).days <= 0:
             continue
         yield entry
 
 
-def _mean(values: Any) -> float:
-    values = list(values)
-    return sum(values) / len(values) if values else 0.0
-
-
-def _by_topic(
-    topics: list[str], before: list[float], after: list[float]
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Mean recall per topic before and after the plan, each weakest first."""
-    sums: dict[str, list[float]] = {}
-    for topic, r_before, r_after in zip(topics, before, after, strict=True):
-        slot = sums.get(topic)
-        if slot is None:
-            slot = sums[topic] = [0.0, 0.0, 0]
-        slot[0] += r_before
-        slot[1] += r_after
-        slot[2] += 1
-    out = []
-    for i in (0, 1):
-        means = {topic: slot[i] / slot[2] for topic, slot in sums.items()}
-        out.append(dict(sorted(means.items(), key=lambda kv: (kv[1], kv[0]))))
-    return out[0], out[1]
+def _by_topic(sums: dict[str, float], counts: Counter[str]) -> dict[str, float]:
+    """Mean recall per topic, weakest first."""
+    means = {topic: sums.get(topic, 0.0) / n for topic, n in counts.items()}
+    return dict(sorted(means.items(), key=lambda kv: (kv[1], kv[0])))
