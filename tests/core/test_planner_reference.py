@@ -1,10 +1,10 @@
 """The planner against a plain reference: the same greedy written the slow, obvious way (every
-day, every card's bound is computed again and pushed into one heap), so that the fast planner
-(bounds computed once per memory and walked in order) is shown to make exactly the same plan."""
+day, every card's exact expected gain is computed and the best gain per second is taken until
+the budget is spent), so that the fast planner (a lazy greedy on a bound computed once per
+memory and walked in order) is shown to make exactly the same plan."""
 
 from __future__ import annotations
 
-import heapq
 import random
 from datetime import date, timedelta
 from typing import Any
@@ -30,9 +30,9 @@ def reference_plan(
     done_today: frozenset[str] = frozenset(),
     reserve: float = 2.0,
 ) -> Plan:
-    """Greedy on gain per second, day by day, with one heap per day of every card: a seen
-    card's entry is its bound (1 − recall on the day without a review) until it reaches the
-    top, then its exact expected gain from FSRS's next states."""
+    """Greedy on gain per second, day by day: every card's exact expected gain in recall on
+    the interview day (a review: averaged over recalling and forgetting it today, from FSRS's
+    next states; a new card: its recall after a first day), best first, ties by id."""
     params = scheduler.parameters
     fsrs = fsrs_rs_python.FSRS(params)
     retention = scheduler.desired_retention
@@ -56,61 +56,52 @@ def reference_plan(
         budget = budget_seconds - (spent_today if day == today else 0.0)
         skip = done_today if day == today else frozenset()
         horizon = (interview - day).days
-        new_gain = retrievability(horizon, first.stability, params)
-        heap: list[tuple[float, int, str, float, Any]] = []
-        new_room = int(budget // cheapest) + 1 if budget > 0 else 0
+        options: list[tuple[float, str, float, Any]] = []  # (−gain/s, id, seconds, outcome)
+        new_room = int(budget // cheapest) + 1 if budget > 0 else 0  # new cards considered
         for card in cards:
             if card.id in skip:
                 continue
-            stability, _, last = memory[card.id]
+            stability, difficulty, last = memory[card.id]
             if stability is None:
                 if new_room > 0:
                     new_room -= 1
-                    heap.append((-new_gain / card.new_seconds, 1, card.id, card.new_seconds, None))
+                    gain = retrievability(horizon, first.stability, params)
+                    options.append((-gain / card.new_seconds, card.id, card.new_seconds, None))
                 continue
             elapsed = (day - last).days
             if elapsed <= 0:
                 continue
-            without = retrievability(horizon + elapsed, stability, params)
-            if without >= 1.0:
-                continue
-            heap.append(
-                (-(1.0 - without) / card.review_seconds, 0, card.id, card.review_seconds, without)
+            p = retrievability(elapsed, stability, params)
+            states = fsrs.next_states(
+                fsrs_rs_python.MemoryState(stability, difficulty), retention, elapsed
             )
-        heapq.heapify(heap)
+            good, again = states.good.memory, states.again.memory
+            after = p * retrievability(horizon, good.stability, params) + (1 - p) * retrievability(
+                horizon, again.stability, params
+            )
+            gain = after - recall_on(card.id, interview)
+            if gain > 0:
+                cost = card.review_seconds
+                options.append((-gain / cost, card.id, cost, (p, good, again)))
+        options.sort()
         chosen_new, chosen_reviews, picked, extra = [], [], [], []
         spent = extra_spent = 0.0
         limit = budget * (1 + reserve) if day == today else budget
-        while heap and limit - spent - extra_spent >= cheapest:
-            _, exact, card_id, cost, how = heapq.heappop(heap)
-            if exact and spent + cost > budget:
+        for _, card_id, cost, outcome in options:
+            if limit - spent - extra_spent < cheapest:
+                break
+            if spent + cost > budget:
                 if spent + extra_spent + cost <= limit:
                     extra.append(card_id)
                     extra_spent += cost
                 continue
-            stability, difficulty, last = memory[card_id]
-            if not exact:
-                elapsed = (day - last).days
-                p = retrievability(elapsed, stability, params)
-                states = fsrs.next_states(
-                    fsrs_rs_python.MemoryState(stability, difficulty), retention, elapsed
-                )
-                good, again = states.good.memory, states.again.memory
-                after = p * retrievability(horizon, good.stability, params) + (
-                    1 - p
-                ) * retrievability(horizon, again.stability, params)
-                if after - how > 0:
-                    heapq.heappush(
-                        heap, (-(after - how) / cost, 1, card_id, cost, (p, good, again))
-                    )
-                continue
             spent += cost
             picked.append(card_id)
-            if how is None:
+            if outcome is None:
                 chosen_new.append(card_id)
                 memory[card_id] = (first.stability, first.difficulty, day)
             else:
-                p, good, again = how
+                p, good, again = outcome
                 chosen_reviews.append(card_id)
                 memory[card_id] = (
                     p * good.stability + (1 - p) * again.stability,
