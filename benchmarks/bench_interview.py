@@ -312,14 +312,14 @@ def timed(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> tupl
 
 
 def first_card_pty(env: dict[str, str]) -> tuple[float, float]:
-    """From spawning `mlprep review` in a pty until a question is on screen (wall), and the
-    CPU time of the whole process (it quits at once)."""
+    """From spawning `mlprep review` in a pty until the first card is on screen (wall), and
+    the CPU time of the whole process (it quits at once)."""
     import pexpect
 
     cpu = _child_cpu()
     start = time.perf_counter()
     child = pexpect.spawn(MLPREP, ["review"], env=env, timeout=60)
-    child.expect("Timed question")
+    child.expect("show answer")  # the key line under the first card, whichever card it is
     wall = time.perf_counter() - start
     child.send("q")
     child.expect(pexpect.EOF)
