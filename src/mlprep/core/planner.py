@@ -139,7 +139,7 @@ def plan_interview(
         if stability is None:
             unseen.append(card)
             continue
-        days = (interview - card.last_day).days  # type: ignore[operator]
+        days = (interview - card.last_day).days
         without = (1.0 + factor * (days if days > 0 else 0) / stability) ** -decay
         total += without
         sums[card.topic] = sums.get(card.topic, 0.0) + without
@@ -147,7 +147,7 @@ def plan_interview(
             bound = -(1.0 - without) / card.review_seconds
             ranked.append(
                 (bound, card.id, 0, without, card, stability, card.difficulty, card.last_day)
-            )  # type: ignore[arg-type]
+            )
     ranked.sort()
     n_unseen = len(unseen)
     # Cards the plan has moved (reviewed or introduced): their bound entry for the days after
@@ -246,7 +246,7 @@ def plan_interview(
     planned_total = total
     planned_sums = dict(sums)
     for card_id, (card, recall_before) in initial.items():
-        *_, stability, _, last = moved[card_id]  # type: ignore[misc]
+        *_, stability, _, last = moved[card_id]
         days = (interview - last).days
         change = (1.0 + factor * max(0.0, days) / stability) ** -decay - recall_before
         planned_total += change

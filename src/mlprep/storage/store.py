@@ -879,14 +879,6 @@ class Store:
             )
         }
 
-    def scope_ids(self, scope: Scope | None = None) -> list[tuple[str, str, str, str]]:
-        """Live cards in scope: (id, deck, tags, type), in file order."""
-        where, args = self._filters(scope)
-        return self.conn.execute(
-            f"SELECT c.id, c.deck, c.tags, c.type FROM cards c WHERE {where} ORDER BY c.path, c.line",
-            args,
-        ).fetchall()
-
     def list_rows(self, scope: Scope | None = None) -> list[tuple]:
         """Every card in scope, retired ones last, with its state: (id, deck, type, tags, path,
         line, retired, streak, interval, due) for `mlprep list`."""
