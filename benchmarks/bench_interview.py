@@ -223,9 +223,10 @@ SPEED_DAYS = 14
 
 def speed_library(home: Path, n_cards: int, n_answers: int, seed: int = 7) -> dict[str, str]:
     """A data dir with `n_cards` cards (files of 1,000, two tags each) and `n_answers` answers
-    on half of them: a year of SM-2 study ending yesterday (due cards first, then new ones,
-    then cards due soonest, ~n_answers/365 answers a day, Again repeated the same day), written to the log in bulk and replayed
-    by mlprep itself (SM-2 active, FSRS as the memory model). Returns the environment."""
+    on half of them: a year of SM-2 study ending a day or two before SPEED_NOW (due cards
+    first, then new ones, then the cards due soonest; ~n_answers/365 answers a day, Again
+    repeated the same day), written to the log in bulk and replayed by mlprep itself (SM-2
+    active, FSRS as the memory model), and a SPEED_DAYS interview. Returns the environment."""
     from mlprep.core.grades import Answer, Grade
     from mlprep.core.scheduling import SM2
 
