@@ -15,6 +15,14 @@ evening before, against the truth.
 
 Run: python benchmarks/bench_interview.py [--scenario CARDS DAYS MINUTES]... [--seed S]
 Prints a Markdown table per scenario. Several minutes for the default scenarios.
+
+Speed: python benchmarks/bench_interview.py --speed [--repeat N] [--speed-cards 10000]
+[--speed-answers 100000] builds a library of that many cards with that many logged answers on
+half of them (a year of SM-2 study, SM-2 active, the memory model's FSRS states cached beside
+it), sets a 14-day interview at 30 minutes a day, and times fresh processes of `mlprep
+interview --json`, `mlprep interview` and the first card of `mlprep review` (in a real pty,
+and through `--jsonl`), against `python -c "import sqlite3"` and `mlprep due` in the same run:
+medians of wall time and of the child's CPU time (user + sys), with the load average.
 """
 
 from __future__ import annotations
@@ -25,12 +33,16 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import fsrs_rs_python as fsrs
@@ -205,6 +217,172 @@ def run(
         shutil.rmtree(root, ignore_errors=True)
 
 
+SPEED_NOW = date(2026, 12, 1)
+SPEED_DAYS = 14
+
+
+def speed_library(home: Path, n_cards: int, n_answers: int, seed: int = 7) -> dict[str, str]:
+    """A data dir with `n_cards` cards (files of 1,000, two tags each) and `n_answers` answers
+    on half of them: a year of SM-2 study ending a day or two before SPEED_NOW (due cards
+    first, then new ones, then the cards due soonest; ~n_answers/365 answers a day, Again
+    repeated the same day), written to the log in bulk and replayed by mlprep itself (SM-2
+    active, FSRS as the memory model), and a SPEED_DAYS interview. Returns the environment."""
+    from mlprep.core.grades import Answer, Grade
+    from mlprep.core.scheduling import SM2
+
+    cards = home / "cards"
+    cards.mkdir(parents=True)
+    ids = [f"speed-{i:05d}" for i in range(n_cards)]
+    for start in range(0, n_cards, 1000):
+        lines = [f"deck: speed{start // 1000:02d}", "cards:"]
+        for i in range(start, min(n_cards, start + 1000)):
+            lines += [
+                f"  - id: {ids[i]}",
+                f"    q: Timed question {i}?",
+                f"    a: Answer {i}.",
+                f"    tags: [topic{i % 12:02d}, t{i % 7}]",
+            ]
+        (cards / f"speed{start // 1000:02d}.yaml").write_text("\n".join(lines) + "\n")
+    env = {
+        **os.environ,
+        "MLPREP_HOME": str(home),
+        "MLPREP_CARDS": str(cards),
+        "MLPREP_NOW": f"{SPEED_NOW.isoformat()}T09:00",
+    }
+    # As installed: the modules' bytecode is cached (the first, untimed runs write it).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([MLPREP, "due"], env=env, check=True, capture_output=True)
+    rng = random.Random(seed)
+    fresh = iter(ids[: n_cards // 2])
+    memory: dict[str, tuple] = {}  # card -> (SM-2 memory, due, last day)
+    rows: list[tuple] = []
+    day = SPEED_NOW - timedelta(days=365)
+    per_day = max(1, round(n_answers / 418))  # cards a day; with the repeats, n_answers a year
+    while len(rows) < n_answers and day < SPEED_NOW:
+        due = sorted((m[1], c) for c, m in memory.items() if m[1] <= day)[:per_day]
+        todays = [c for _, c in due]
+        todays += [c for c in (next(fresh, None) for _ in range(per_day - len(todays))) if c]
+        if len(todays) < per_day:  # every card introduced: the keen learner reviews ahead
+            ahead = sorted((m[1], c) for c, m in memory.items() if m[1] > day)
+            todays += [c for _, c in ahead[: per_day - len(todays)]]
+        moment = datetime(day.year, day.month, day.day, 8, tzinfo=timezone.utc)
+        for card in todays:
+            grade = rng.choices(list(Grade), weights=(15, 10, 65, 10))[0]
+            before = memory.get(card)
+            state = SM2.review(
+                before[0] if before else SM2.initial(),
+                Answer.of(grade),
+                day,
+                (day - before[2]).days if before else None,
+            )
+            memory[card] = (state, day + timedelta(days=SM2.interval(state)), day)
+            for answer in (grade, Grade.GOOD) if grade == Grade.AGAIN else (grade,):
+                moment += timedelta(seconds=rng.randrange(5, 60))
+                ms = rng.randrange(2_000, 25_000)
+                ts = moment.isoformat(timespec="milliseconds")
+                rows.append((card, ts, day.isoformat(), int(answer), answer.quality, ms))
+        day += timedelta(days=1)
+    conn = sqlite3.connect(home / "mlprep.db")
+    with conn:
+        conn.executemany(
+            """INSERT INTO reviews (card_id, ts, day, grade, quality, response_ms, kind, source)
+               VALUES (?, ?, ?, ?, ?, ?, 'review', 'local')""",
+            rows[:n_answers],
+        )
+        conn.execute("DELETE FROM caches")
+    conn.close()
+    subprocess.run([MLPREP, "due"], env=env, check=True, capture_output=True)  # replays
+    interview = SPEED_NOW + timedelta(days=SPEED_DAYS)
+    subprocess.run(
+        [MLPREP, "interview", interview.isoformat()], env=env, check=True, capture_output=True
+    )
+    return env
+
+
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds (user + sys of the child) of one fresh process."""
+    cpu = _child_cpu()
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, input=stdin, text=True, capture_output=True, check=True)
+    return time.perf_counter() - start, _child_cpu() - cpu
+
+
+def first_card_pty(env: dict[str, str]) -> tuple[float, float]:
+    """From spawning `mlprep review` in a pty until the first card is on screen (wall), and
+    the CPU time of the whole process (it quits at once)."""
+    import pexpect
+
+    cpu = _child_cpu()
+    start = time.perf_counter()
+    child = pexpect.spawn(MLPREP, ["review"], env=env, timeout=60)
+    child.expect("show answer")  # the key line under the first card, whichever card it is
+    wall = time.perf_counter() - start
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    return wall, _child_cpu() - cpu
+
+
+def speed(n_cards: int, n_answers: int, repeat: int) -> None:
+    root = Path(tempfile.mkdtemp(prefix="mlprep-interview-speed-"))
+    try:
+        t = time.perf_counter()
+        env = speed_library(root / "home", n_cards, n_answers)
+        built = time.perf_counter() - t
+        conn = sqlite3.connect(root / "home" / "mlprep.db")
+        logged, answered = conn.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT card_id) FROM reviews"
+        ).fetchone()
+        conn.close()
+        quit_at_once = json.dumps({"quit": True}) + "\n"
+        runs = {
+            'python -c "import sqlite3"': lambda: timed(
+                [sys.executable, "-c", "import sqlite3"], env
+            ),
+            "mlprep due": lambda: timed([MLPREP, "due"], env),
+            "mlprep interview --json": lambda: timed([MLPREP, "interview", "--json"], env),
+            "mlprep interview": lambda: timed([MLPREP, "interview"], env),
+            "review: first card (pty)": lambda: first_card_pty(env),
+            "review --jsonl: first card, quit": lambda: timed(
+                [MLPREP, "review", "--jsonl"], env, quit_at_once
+            ),
+        }
+        load_before = os.getloadavg()
+        for run_once in runs.values():  # warm the page cache once
+            run_once()
+        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+        for _ in range(repeat):  # interleaved, so that a burst of load hits every row alike
+            for name, run_once in runs.items():
+                samples[name].append(run_once())
+        load_after = os.getloadavg()
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}; {datetime.now():%Y-%m-%d %H:%M}; {n_cards} cards, "
+            f"{logged} answers on {answered} cards (built in {built:.0f} s); interview in "
+            f"{SPEED_DAYS} days, 30 min a day; median of {repeat} fresh processes each; load "
+            f"average (1, 5, 15 min) before {', '.join(f'{x:.2f}' for x in load_before)}, after "
+            f"{', '.join(f'{x:.2f}' for x in load_after)}\n"
+        )
+        base_wall = statistics.median(w for w, _ in samples["mlprep due"])
+        base_cpu = statistics.median(c for _, c in samples["mlprep due"])
+        print("| command | wall ms | CPU ms (user+sys) | wall / `due` | CPU / `due` |")
+        print("|---|---:|---:|---:|---:|")
+        for name, values in samples.items():
+            wall = statistics.median(w for w, _ in values)
+            cpu = statistics.median(c for _, c in values)
+            print(
+                f"| {name} | {wall * 1000:.0f} | {cpu * 1000:.0f} | "
+                f"{wall / base_wall:.2f} | {cpu / base_cpu:.2f} |"
+            )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -212,7 +390,14 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--new", type=int, nargs="+", default=[10, 20, 30, 45, 60])
+    parser.add_argument("--speed", action="store_true", help="time the commands instead")
+    parser.add_argument("--speed-cards", type=int, default=10_000)
+    parser.add_argument("--speed-answers", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
+    if args.speed:
+        speed(args.speed_cards, args.speed_answers, args.repeat)
+        return
     scenarios = args.scenario or DEFAULT_SCENARIOS
     params = true_parameters()
     print(

@@ -201,3 +201,139 @@ def test_a_session_with_a_time_budget_ends_when_the_logged_time_uses_it(tmp_path
         assert session.budget_spent and session.current is None and len(session.queue) == 3
         session.undo()
         assert not session.budget_spent and session.current is not None
+
+
+def test_measured_answer_seconds_by_kind_and_over_the_recent_answers(tmp_path: Path):
+    """Reviews of learned basic and computed cards, and a new card's first day (its same-day
+    repeats included, cram not), each answer capped at 60 s; `recent` keeps the latest."""
+    from datetime import datetime, timezone
+
+    from mlprep.core.grades import Answer, Grade
+    from mlprep.storage.store import Store
+
+    deck = tmp_path / "d.yaml"
+    deck.write_text(
+        "cards:\n"
+        + "".join(f"  - {{id: b{i}, q: q, a: a}}\n" for i in range(4))
+        + "  - {id: k0, type: computed, generator: ridge}\n"
+    )
+    log = [  # (day, card, grade, ms, kind): ids 1-12 in this order
+        (1, "b0", Grade.GOOD, 5000, "review"),
+        (1, "b1", Grade.AGAIN, 8000, "review"),
+        (1, "b1", Grade.GOOD, 70_000, "review"),  # a same-day repeat, capped at 60 s
+        (1, "k0", Grade.GOOD, 30_000, "drill"),
+        (2, "b2", Grade.GOOD, 9000, "cram"),  # cram: neither a review nor a first day
+        (2, "b0", Grade.GOOD, 4000, "review"),
+        (3, "b2", Grade.GOOD, 11_000, "review"),  # b2's first day
+        (3, "b1", Grade.GOOD, None, "review"),  # not timed
+        (3, "k0", Grade.GOOD, 50_000, "drill"),
+        (4, "b1", Grade.HARD, 3000, "review"),
+        (4, "b3", Grade.GOOD, 7000, "review"),
+        (5, "b3", Grade.GOOD, 6000, "review"),
+    ]
+    with Store(tmp_path / "db.sqlite") as store:
+        store.sync([deck])
+        for n, (day, card, grade, ms, kind) in enumerate(log):
+            when = datetime(2026, 11, day, 9, n, tzinfo=timezone.utc)
+            store.record(
+                card, Answer.of(grade), when, date(2026, 11, day), response_ms=ms, kind=kind
+            )
+        everything = store.answer_seconds()
+        assert everything["review"] == pytest.approx(((4000 + 3000 + 6000) / 3000, 3))
+        assert everything["computed"] == pytest.approx((50.0, 1))
+        firsts = [5000, 8000 + 60_000, 30_000, 11_000, 7000]  # b0, b1, k0, b2, b3
+        assert everything["new"] == pytest.approx((sum(firsts) / 5000, 5))
+        # ids 6-12: b0, b1 and k0 began before; b2 only crammed before
+        latest = store.answer_seconds(recent=7)
+        assert latest["review"] == pytest.approx(((4000 + 3000 + 6000) / 3000, 3))
+        assert latest["computed"] == pytest.approx((50.0, 1))
+        assert latest["new"] == pytest.approx(((11_000 + 7000) / 2000, 2))
+        assert store.answer_seconds(recent=0) == {
+            "review": (0.0, 0),
+            "computed": (0.0, 0),
+            "new": (0.0, 0),
+        }
+
+
+def test_memory_rows_are_the_live_unsuspended_cards_in_scope_with_the_memory_models_state(
+    tmp_path: Path,
+):
+    """In file order; the memory model's FSRS memory (not the active SM-2's) for answered
+    cards, None for the others; suspended and retired cards left out; --deck and --tag."""
+    from datetime import datetime, timezone
+
+    import fsrs_rs_python
+
+    from mlprep.core.grades import Answer, Grade
+    from mlprep.core.scheduling import SM2
+    from mlprep.storage.store import Scope, Store
+
+    first = tmp_path / "a.yaml"
+    first.write_text(
+        "deck: one\ncards:\n  - {id: x2, q: q, a: a, tags: [t1, t2]}\n  - {id: x1, q: q, a: a}\n"
+        "  - {id: gone, q: q, a: a}\n"
+    )
+    second = tmp_path / "b.yaml"
+    second.write_text(
+        "deck: two\ncards:\n  - {id: y1, q: q, a: a, tags: [t2]}\n  - {id: y2, q: q, a: a}\n"
+    )
+    when = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    with Store(tmp_path / "db.sqlite", None) as store:
+        store.use_scheduler(SM2, memory=FsrsScheduler())
+        store.sync([first, second])
+        store.record("x1", Answer.of(Grade.GOOD), when, date(2026, 11, 20))
+        store.record("y1", Answer.of(Grade.AGAIN), when, date(2026, 11, 20))
+        store.add_card_event("y2", "suspend", when)
+        first.write_text(
+            "deck: one\ncards:\n  - {id: x2, q: q, a: a, tags: [t1, t2]}\n  - {id: x1, q: q, a: a}\n"
+        )
+        store.sync([first, second])  # `gone` is retired
+        rows = store.memory_rows()
+        assert [r[:4] for r in rows] == [
+            ("x2", "one", "t1 t2", "basic"),
+            ("x1", "one", "", "basic"),
+            ("y1", "two", "t2", "basic"),
+        ]
+        fsrs = fsrs_rs_python.FSRS(fsrs_rs_python.DEFAULT_PARAMETERS)
+        good = fsrs.next_states(None, 0.9, 0).good.memory
+        again = fsrs.next_states(None, 0.9, 0).again.memory
+        assert rows[0][4:] == (None, None)
+        assert rows[1][4].stability == pytest.approx(good.stability)
+        assert rows[1][4].difficulty == pytest.approx(good.difficulty)
+        assert rows[2][4].stability == pytest.approx(again.stability)
+        assert rows[1][5] == rows[2][5] == date(2026, 11, 20)
+        assert [r[0] for r in store.memory_rows(Scope(deck="two"))] == ["y1"]
+        assert [r[0] for r in store.memory_rows(Scope(tag="t2"))] == ["x2", "y1"]
+
+
+def test_out_of_scope_cards_due_today_follow_the_plan(deck_dir: Path, monkeypatch):
+    """An interview on tag alpha: beta's due cards keep their normal schedule, after the
+    plan; an interview on every card has no other part (nothing twice)."""
+    from mlprep.app.interview import active_interview, interview_queue
+    from mlprep.cli.common import open_library
+
+    monkeypatch.setenv("MLPREP_NOW", "2026-11-25T09:00")
+    with open_library([deck_dir]) as lib:  # b0, b1 and a0 answered 6 days before
+        from datetime import datetime, timezone
+
+        from mlprep.core.grades import Answer, Grade
+
+        when = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
+        for card in ("b0", "b1", "a0"):
+            lib.store.record(card, Answer.of(Grade.GOOD), when, date(2026, 11, 25))
+    monkeypatch.setenv("MLPREP_NOW", "2026-12-01T09:00")
+    for tag in ("alpha", None):
+        argv = ["interview", "2026-12-08", "--minutes", "30", "--cards", str(deck_dir)]
+        assert runner.invoke(app, argv + (["--tag", tag] if tag else [])).exit_code == 0
+        with open_library([deck_dir]) as lib:
+            queue, plan = interview_queue(lib, active_interview(lib.settings, lib.today))
+            ids = [q.card_id for q in queue]
+            assert len(ids) == len(set(ids)) and ids[: len(plan.order)] == list(plan.order)
+            rest = queue[len(plan.order) :]
+            if tag:
+                assert not {f"b{i}" for i in range(4)} & set(plan.order)
+                assert [(q.card_id, q.kind) for q in rest] == [("b0", "review"), ("b1", "review")]
+            else:
+                assert rest == [] and {"b0", "b1", "a0"} <= set(plan.order)
+            kinds = {q.card_id: q.kind for q in queue}
+            assert kinds["a1"] == "new" and kinds.get("a0", "review") == "review"

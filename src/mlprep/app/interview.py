@@ -71,33 +71,40 @@ def _costs(lib: Library) -> dict[str, float]:
 
 def interview_plan(lib: Library, interview: Interview, extra_minutes: int = 0) -> Plan:
     """The plan from today to the interview, for the cards in its scope."""
+    return _plan(lib, interview, extra_minutes)[0]
+
+
+def _plan(
+    lib: Library, interview: Interview, extra_minutes: int
+) -> tuple[Plan, dict[str, str], set[str]]:
+    """The plan, the deck of every card in scope, and the cards in scope never answered."""
     from mlprep.app.memory import memory_scheduler
     from mlprep.core.planner import PlanCard, plan_interview
 
     store = lib.store
     scheduler = memory_scheduler(store, lib.settings.desired_retention)
-    states = store.memory_states(interview.scope)
     costs = _costs(lib)
-    cards = []
-    for card_id, deck, tags, kind in store.scope_ids(interview.scope):
-        state = states.get(card_id)
-        memory = state.memory if state is not None else None
-        review = costs["computed"] if kind == "computed" else costs["review"]
-        new = costs["new"] + (costs["computed"] - costs["review"] if kind == "computed" else 0)
-        cards.append(
-            PlanCard(
-                id=card_id,
-                topic=(tags.split()[0] if tags else deck),
-                stability=memory.stability if memory else None,
-                difficulty=memory.difficulty if memory else None,
-                last_day=state.last_day if state else None,
-                review_seconds=max(1.0, review),
-                new_seconds=max(1.0, new),
+    # (review, first day) seconds of a basic and of a computed card
+    basic = (max(1.0, costs["review"]), max(1.0, costs["new"]))
+    computed = (
+        max(1.0, costs["computed"]),
+        max(1.0, costs["new"] + costs["computed"] - costs["review"]),
+    )
+    cards, decks, unseen = [], {}, set()
+    for card_id, deck, tags, kind, memory, last_day in store.memory_rows(interview.scope):
+        review, new = computed if kind == "computed" else basic
+        decks[card_id] = deck
+        topic = tags.split()[0] if tags else deck
+        if memory is None or memory.stability is None:
+            unseen.add(card_id)
+            cards.append(PlanCard(card_id, topic, None, None, None, review, new))
+        else:
+            cards.append(
+                PlanCard(card_id, topic, memory.stability, memory.difficulty, last_day, review, new)
             )
-        )
     if not cards:
         raise UsageError("no card in the interview's scope; see `mlprep interview --clear`")
-    return plan_interview(
+    plan = plan_interview(
         cards,
         lib.today,
         interview.date,
@@ -106,6 +113,7 @@ def interview_plan(lib: Library, interview: Interview, extra_minutes: int = 0) -
         spent_today=store.seconds_on(lib.today),
         done_today=frozenset(store.answered_on(lib.today)),
     )
+    return plan, decks, unseen
 
 
 def interview_queue(
@@ -118,22 +126,22 @@ def interview_queue(
     from mlprep.core.queue import NORMAL, QueueItem
 
     store = lib.store
-    plan = interview_plan(lib, interview, extra_minutes)
-    in_scope = {row[0]: row[1] for row in store.scope_ids(interview.scope)}
+    plan, in_scope, unseen = _plan(lib, interview, extra_minutes)
     relearn = [
         QueueItem(card_id, "relearn", deck)
         for card_id, deck in store.relearning_cards(lib.today, interview.scope)
     ]
     seen = {item.card_id for item in relearn}
-    states = {card_id: store.state(card_id) for card_id in plan.order}
     planned = [
-        QueueItem(card_id, "new" if states[card_id] is None else "review", in_scope[card_id])
+        QueueItem(card_id, "new" if card_id in unseen else "review", in_scope[card_id])
         for card_id in plan.order
         if card_id not in seen
     ]
-    others = [
-        item
-        for item in day_queue(store, lib.today, None, NORMAL, new_per_day=0)
-        if item.card_id not in in_scope
-    ]
+    others = []
+    if interview.deck or interview.tag:  # else every live card is in scope
+        others = [
+            item
+            for item in day_queue(store, lib.today, None, NORMAL, new_per_day=0)
+            if item.card_id not in in_scope
+        ]
     return relearn + planned + others, plan

@@ -869,23 +869,25 @@ class Store:
         how many were measured. Recent answers say more about today's pace, and cost less."""
         (last,) = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM reviews").fetchone()
         since = last - recent
-        out: dict[str, tuple[float, int]] = {}
-        for key, computed in (("review", 0), ("computed", 1)):
-            mean, n = self.conn.execute(
-                f"""SELECT AVG(MIN(r.response_ms, ?)) / 1000.0, COUNT(*)
-                    FROM reviews r JOIN steps x ON x.review_id = r.id AND x.scheduler = ?
-                    JOIN cards c ON c.id = r.card_id
-                    WHERE r.id > ? AND x.scheduled = 1 AND x.interval_before IS NOT NULL
-                      AND r.response_ms IS NOT NULL AND (c.type = 'computed') = {computed}""",
-                (cap_ms, self.scheduler.key, since),
-            ).fetchone()
-            out[key] = (mean or 0.0, n)
+        out: dict[str, tuple[float, int]] = {"review": (0.0, 0), "computed": (0.0, 0)}
+        for computed, mean, n in self.conn.execute(
+            """SELECT c.type = 'computed', AVG(MIN(r.response_ms, ?)) / 1000.0, COUNT(*)
+               FROM reviews r JOIN steps x ON x.review_id = r.id AND x.scheduler = ?
+               JOIN cards c ON c.id = r.card_id
+               WHERE r.id > ? AND x.scheduled = 1 AND x.interval_before IS NOT NULL
+                 AND r.response_ms IS NOT NULL GROUP BY 1""",
+            (cap_ms, self.scheduler.key, since),
+        ):
+            out["computed" if computed else "review"] = (mean or 0.0, n)
         # A new card's first day: the answers on the day of its first scheduling answer.
+        # The recent rows by rowid (NOT INDEXED: not a walk of the whole card index), and each
+        # one's earlier answers looked up by index (NOT IN read every earlier answer).
         first_day: dict[str, tuple[str, int]] = {}
         for card_id, day, total in self.conn.execute(
-            """SELECT card_id, day, SUM(MIN(response_ms, ?)) FROM reviews
+            """SELECT card_id, day, SUM(MIN(response_ms, ?)) FROM reviews r NOT INDEXED
                WHERE id > ? AND kind != 'cram' AND response_ms IS NOT NULL
-               AND card_id NOT IN (SELECT card_id FROM reviews WHERE id <= ? AND kind != 'cram')
+               AND NOT EXISTS (SELECT 1 FROM reviews p WHERE p.card_id = r.card_id
+                               AND p.id <= ? AND p.kind != 'cram')
                GROUP BY card_id, day ORDER BY card_id, day""",
             (cap_ms, since, since),
         ):
@@ -910,14 +912,6 @@ class Store:
                 (day.isoformat(),),
             )
         }
-
-    def scope_ids(self, scope: Scope | None = None) -> list[tuple[str, str, str, str]]:
-        """Live cards in scope: (id, deck, tags, type), in file order."""
-        where, args = self._filters(scope)
-        return self.conn.execute(
-            f"SELECT c.id, c.deck, c.tags, c.type FROM cards c WHERE {where} ORDER BY c.path, c.line",
-            args,
-        ).fetchall()
 
     def list_rows(self, scope: Scope | None = None) -> list[tuple]:
         """Every card in scope, retired ones last, with its state: (id, deck, type, tags, path,
@@ -953,33 +947,26 @@ class Store:
                 reviews,
             )
 
-    def memory_states(self, scope: Scope | None = None) -> dict[str, CardState]:
-        """The memory model's replayed state of every live card in scope that has one."""
+    def memory_rows(self, scope: Scope | None = None) -> list[tuple[str, str, str, str, Any, Any]]:
+        """Live cards in scope, in file order, each with the memory model's replayed state:
+        (id, deck, tags, type, memory, last day), memory and last day None for a card never
+        answered. One query: interview mode plans from it."""
         scheduler = self.memory or self.scheduler
         where, args = self._filters(scope)
-        out = {}
-        with _decoding(self.path, "the memory model's states"):
-            return self._memory_rows(scheduler, where, args, out)
-
-    def _memory_rows(
-        self, scheduler: Scheduler, where: str, args: list[Any], out: dict[str, CardState]
-    ) -> dict[str, CardState]:
-        for card_id, memory, due, interval, last_day, streak, lapses, reviews in self.conn.execute(
-            f"""SELECT c.id, s.memory, s.due, s.interval, s.last_day, s.streak, s.lapses, s.reviews
-                FROM cards c JOIN state s ON s.card_id = c.id AND s.scheduler = ?
-                WHERE {where}""",
+        rows = self.conn.execute(
+            f"""SELECT c.id, c.deck, c.tags, c.type, s.memory, s.last_day
+                FROM cards c LEFT JOIN {self._state_join()}
+                WHERE {where} ORDER BY c.path, c.line""",
             (scheduler.key, *args),
-        ):
-            out[card_id] = CardState(
-                scheduler.from_dict(json.loads(memory)),
-                date.fromisoformat(due),
-                interval,
-                date.fromisoformat(last_day),
-                streak,
-                lapses,
-                reviews,
-            )
-        return out
+        ).fetchall()
+        decode, loads, day = scheduler.from_dict, json.loads, date.fromisoformat
+        with _decoding(self.path, "the memory model's states"):
+            return [
+                (cid, deck, tags, kind, None, None)
+                if memory is None
+                else (cid, deck, tags, kind, decode(loads(memory)), day(last_day))
+                for cid, deck, tags, kind, memory, last_day in rows
+            ]
 
     def facts(self, card_id: str) -> list[Fact]:
         """A card's logged answers in order, as the schedulers replay them."""
