@@ -138,6 +138,28 @@ def test_interview_command_sets_shows_and_clears(deck_dir: Path):
     assert again.exit_code == 1 and "no interview is set" in again.stderr
 
 
+def test_on_the_day_interview_shows_readiness_and_review_is_normal(deck_dir: Path, monkeypatch):
+    args = ["--cards", str(deck_dir)]
+    runner.invoke(app, ["interview", "2026-12-08", "--minutes", "10", *args])
+    monkeypatch.setenv("MLPREP_NOW", "2026-12-08T09:00")
+    result = runner.invoke(app, ["interview", *args])
+    assert result.exit_code == 0, result.output
+    assert "Interview today, 2026-12-08 · all cards" in result.stdout
+    assert "Expected recall today: 0%" in result.stdout and "The plan" not in result.stdout
+    payload = json.loads(runner.invoke(app, ["interview", "--json", *args]).stdout)
+    assert payload["days_left"] == 0 and payload["plan"] == []
+    due = runner.invoke(app, ["due", *args]).stdout
+    assert "Your interview is today (2026-12-08)" in " ".join(due.split())
+    assert json.loads(runner.invoke(app, ["due", "--json", *args]).stdout)["interview"] == {
+        "date": "2026-12-08",
+        "days_left": 0,
+    }
+    monkeypatch.setenv("MLPREP_NOW", "2026-12-09T09:00")
+    after = runner.invoke(app, ["interview", *args])
+    assert after.exit_code == 1 and "no interview is set (or it has passed)" in after.stderr
+    assert json.loads(runner.invoke(app, ["due", "--json", *args]).stdout)["interview"] is None
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -201,6 +223,67 @@ def test_a_session_with_a_time_budget_ends_when_the_logged_time_uses_it(tmp_path
         assert session.budget_spent and session.current is None and len(session.queue) == 3
         session.undo()
         assert not session.budget_spent and session.current is not None
+
+
+def test_a_session_that_runs_out_of_cards_before_its_minutes_plans_again(tmp_path: Path):
+    """A learner faster than the plan's times used to finish the queue (plan and reserve)
+    with minutes left, and a second `review` found more: the session goes on with a new
+    plan until the budget is spent, never serving a card twice."""
+    from datetime import datetime, timezone
+
+    from mlprep.core.grades import Grade
+    from mlprep.core.queue import QueueItem
+    from mlprep.core.session import ReviewSession
+    from mlprep.storage.store import Store
+
+    deck = tmp_path / "d.yaml"
+    deck.write_text("cards:\n" + "".join(f"  - {{id: c{i}, q: q, a: a}}\n" for i in range(8)))
+    plans: list[list[str]] = []
+
+    def replan() -> list[QueueItem]:  # the planner's next best cards, c0.. first
+        plans.append([f"c{i}" for i in range(8)])
+        return [QueueItem(card_id, "new", "d") for card_id in plans[-1]]
+
+    with Store(tmp_path / "db.sqlite") as store:
+        store.sync([deck])
+        first = [QueueItem("c0", "new", "d"), QueueItem("c1", "new", "d")]
+        clock = lambda: datetime(2026, 12, 1, 9, tzinfo=timezone.utc)  # noqa: E731
+        session = ReviewSession(store, first, TODAY, clock, time_budget=45.0, refill=replan)
+        served = []
+        while session.current is not None:
+            served.append(session.current.card_id)
+            session.answer(Grade.GOOD, response_ms=10_000)
+        assert served == ["c0", "c1", "c2", "c3", "c4"]  # 5 × 10 s reach the 45 s
+        assert session.budget_spent and len(plans) == 1
+        # A refill with nothing new ends the session, and is not asked again.
+        done = ReviewSession(store, [], TODAY, clock, time_budget=45.0, refill=lambda: [])
+        assert done.current is None and done.current is None
+
+
+def test_review_in_interview_mode_spends_the_minutes_the_plan_has(deck_dir: Path, monkeypatch):
+    """2 minutes at the default 40 s a new card: a plan of 3 cards, and a queue of 9 with the
+    reserve. Answering at 10 s a card, the queue ran out after 90 s; now the session plans
+    again and uses the whole 2 minutes (12 answers, no card twice), and the header counts
+    the plan's cards, not its reserve."""
+    (deck_dir / "c.yaml").write_text(
+        "cards:\n" + "".join(f"  - {{id: c{i}, q: q{i}, a: x, tags: [gamma]}}\n" for i in range(30))
+    )
+    args = ["--cards", str(deck_dir)]
+    runner.invoke(app, ["interview", "2026-12-08", "--minutes", "2", "--tag", "gamma", *args])
+    lines = "".join(json.dumps({"grade": "good", "seconds": 10}) + "\n" for _ in range(40))
+    result = runner.invoke(app, ["review", "--jsonl", *args], input=lines)
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    recorded = [e["card"] for e in events if e["event"] == "recorded"]
+    assert len(recorded) == 12 and len(set(recorded)) == 12
+    assert events[-1]["event"] == "done" and events[-1]["reason"] == "finished"
+    from mlprep.cli.common import open_library
+    from mlprep.cli.review import session_queue
+    from mlprep.storage.store import Scope
+
+    monkeypatch.setenv("MLPREP_NOW", "2026-12-02T09:00")
+    with open_library([deck_dir]) as lib:
+        queue, _, _, plan = session_queue(lib, Scope(), None, None, False, None, False)
+    assert plan.planned_today < len(plan.order)  # a reserve follows the plan in the queue
 
 
 def test_measured_answer_seconds_by_kind_and_over_the_recent_answers(tmp_path: Path):

@@ -47,9 +47,17 @@ class Interview:
 
 
 def active_interview(settings: Settings, today: date) -> Interview | None:
-    """The interview in the settings while it is ahead (after the date: None, normal
-    scheduling resumes from the log)."""
+    """The interview in the settings while it is ahead, which is when review follows its
+    plan (on the day and after: None, normal scheduling resumes from the log)."""
     if settings.interview_date is None or settings.interview_date <= today:
+        return None
+    return set_interview(settings)
+
+
+def set_interview(settings: Settings) -> Interview | None:
+    """The interview in the settings, whatever its date (`mlprep interview` shows readiness
+    on the day itself too)."""
+    if settings.interview_date is None:
         return None
     return Interview(
         settings.interview_date,

@@ -57,7 +57,7 @@ def interview(
     Example: mlprep interview 2026-12-18 --minutes 45 --tag transformers
     """
     from mlprep.app.config import ConfigError, Paths, write_settings
-    from mlprep.app.interview import active_interview, interview_plan
+    from mlprep.app.interview import interview_plan, set_interview
     from mlprep.app.library import check_scope
 
     paths = Paths.from_env()
@@ -92,8 +92,8 @@ def interview(
     elif minutes or deck or tag:
         fail("give the interview DATE with --minutes, --deck or --tag", 2)
     with open_library(cards, quiet=as_json) as lib:
-        current = active_interview(lib.settings, lib.today)
-        if current is None:
+        current = set_interview(lib.settings)
+        if current is None or current.date < lib.today:
             fail("no interview is set (or it has passed); set one: mlprep interview YYYY-MM-DD")
         plan = interview_plan(lib, current)
     if as_json:

@@ -177,12 +177,15 @@ def _run_review(
     console = Console(highlight=False, markup=False)
     queue, policy, interview, plan = session_queue(lib, scope, new, max_reviews, cram, limit, more)
     if interview is not None and plan is not None:
-        days = plan.days_left
+        days, planned = plan.days_left, plan.planned_today
+        # The queue holds a reserve after the plan, and is planned again if it runs out
+        # first: the session ends when the minutes do, whichever cards that takes.
         console.print(
             f"Interview mode: {days} day{'s' * (days != 1)} to {interview.date.isoformat()}; "
-            f"today's plan: {len(plan.order)} card{'s' * (len(plan.order) != 1)} in "
-            f"{plan.budget_seconds / 60:.0f} min. Expected recall on the day: "
-            f"{plan.expected_recall:.0%} now, {plan.planned_recall:.0%} with the plan."
+            f"today's plan: {planned} card{'s' * (planned != 1)} in "
+            f"{plan.seconds_left_today / 60:.0f} min (more follow while time is left). "
+            f"Expected recall on the day: {plan.expected_recall:.0%} now, "
+            f"{plan.planned_recall:.0%} with the plan."
         )
         if not plan.order and not more:
             console.print(
@@ -208,7 +211,14 @@ def _run_review(
         return
     budget = plan.seconds_left_today if plan is not None else None
     session = ReviewSession(
-        store, queue, lib.today, now, scope=scope, policy=policy, time_budget=budget
+        store,
+        queue,
+        lib.today,
+        now,
+        scope=scope,
+        policy=policy,
+        time_budget=budget,
+        refill=interview_refill(lib, interview, more),
     )
     keys = KeyReader()
     skipped: list[str] = []
@@ -258,6 +268,17 @@ def session_queue(
         limit=limit or -1,
     )
     return queue, policy, None, None
+
+
+def interview_refill(lib: Library, interview: Any, more: bool) -> Any:
+    """Interview mode: when today's queue runs out before the minutes do (answers faster than
+    the plan assumed), plan again from the answers logged so far and go on."""
+    if interview is None:
+        return None
+    from mlprep.app.interview import interview_queue
+
+    extra = interview.minutes if more else 0
+    return lambda: interview_queue(lib, interview, extra_minutes=extra)[0]
 
 
 def _refit_if_grown(lib: Library, console: Any) -> None:
@@ -343,10 +364,19 @@ def _review_jsonl(
     with open_library(cards) as lib:
         check_scope(lib, scope)
         store, settings = lib.store, lib.settings
-        queue, policy, _, plan = session_queue(lib, scope, new, max_reviews, cram, limit, more)
+        queue, policy, interview, plan = session_queue(
+            lib, scope, new, max_reviews, cram, limit, more
+        )
         budget = plan.seconds_left_today if plan is not None else None
         session = ReviewSession(
-            store, queue, lib.today, now, scope=scope, policy=policy, time_budget=budget
+            store,
+            queue,
+            lib.today,
+            now,
+            scope=scope,
+            policy=policy,
+            time_budget=budget,
+            refill=interview_refill(lib, interview, more),
         )
         try:
             outcome = run_jsonl(
@@ -451,9 +481,11 @@ def due(
         upcoming = store.upcoming(lib.today, scope, limit)
         tomorrow = store.count_due_on(lib.today + timedelta(days=1), scope)
         next_due = store.next_due(lib.today, scope)
-    from mlprep.app.interview import active_interview
+    from mlprep.app.interview import set_interview
 
-    interview = active_interview(lib.settings, lib.today)
+    interview = set_interview(lib.settings)  # shown until the day itself, which is day 0
+    if interview is not None and interview.date < lib.today:
+        interview = None
     if as_json:
         payload = {
             "today": lib.today.isoformat(),
@@ -483,6 +515,9 @@ def due(
             f"Interview mode is on: {days} day{'s' * (days != 1)} to "
             f"{interview.date.isoformat()}; `mlprep review` serves its plan "
             "(`mlprep interview` shows it)."
+            if days
+            else f"Your interview is today ({interview.date.isoformat()}): `mlprep interview` "
+            "shows readiness; review is back on the normal schedule."
         )
     table = Table(title=f"Due on {lib.today.isoformat()}", title_justify="left")
     table.add_column("deck")

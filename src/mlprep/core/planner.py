@@ -88,6 +88,13 @@ class Plan:
     def days_left(self) -> int:
         return (self.date - self.today).days
 
+    @property
+    def planned_today(self) -> int:
+        """How many of today's cards the plan counts on (`order` holds a reserve after them)."""
+        if self.days and self.days[0].day == self.today:
+            return len(self.days[0].new) + len(self.days[0].reviews)
+        return 0
+
 
 def plan_interview(
     cards: Sequence[PlanCard],

@@ -149,11 +149,15 @@ class ReviewSession:
         scope: Any = None,
         policy: QueuePolicy = NORMAL,
         time_budget: float | None = None,
+        refill: Callable[[], list[QueueItem]] | None = None,
     ):
         """`time_budget`: seconds of answering left today (interview mode); the session ends
-        once the answers' logged times use it up."""
+        once the answers' logged times use it up. `refill`: the queue to go on with when this
+        one runs out before the budget does (interview mode plans again from the answers
+        logged so far); an empty list ends the session."""
         self.recorder = recorder
         self.time_budget = time_budget
+        self._refill = refill
         self.queue = list(queue)
         self.today = today
         self.clock = clock
@@ -166,6 +170,15 @@ class ReviewSession:
     def current(self) -> QueueItem | None:
         if self.budget_spent:
             return None
+        if not self.queue and self._refill is not None:
+            answered = {snap.queue[0].card_id for snap in self._history if snap.queue}
+            self.queue = [
+                item
+                for item in self._refill()
+                if item.kind == "relearn" or item.card_id not in answered
+            ]
+            if not self.queue:
+                self._refill = None  # nothing more worth doing today
         return self.queue[0] if self.queue else None
 
     @property

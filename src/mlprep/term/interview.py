@@ -22,6 +22,8 @@ def readiness(plan: Plan, minutes: int, deck: str | None, tag: str | None) -> Re
 
     scope = ", ".join(f"{k} {v}" for k, v in (("deck", deck), ("tag", tag)) if v) or "all cards"
     days = plan.days_left
+    if days <= 0:
+        return _on_the_day(plan, scope)
     head = Text()
     head.append(f"Interview on {plan.date.isoformat()}", style="bold")
     head.append(f" · in {days} day{'s' * (days != 1)} · {minutes} min a day · {scope}\n")
@@ -56,3 +58,30 @@ def readiness(plan: Plan, minutes: int, deck: str | None, tag: str | None) -> Re
         )
     parts.append(chart)
     return Group(*parts)
+
+
+def _on_the_day(plan: Plan, scope: str) -> RenderableType:
+    """The interview is today: readiness now, the weakest topics, and no plan (review is back
+    on the normal schedule)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    head = Text()
+    head.append(f"Interview today, {plan.date.isoformat()}", style="bold")
+    head.append(f" · {scope}\n")
+    head.append(f"{plan.cards} cards in scope, {plan.unseen} never seen.\n")
+    head.append("Expected recall today: ")
+    head.append(f"{plan.expected_recall:.0%}", style="bold green")
+    topics = Text("Recall per topic today (weakest first)\n", style="bold")
+    for topic, recall in list(plan.topics.items())[:MAX_TOPICS]:
+        topics.append(f"  {topic[:28]:<28} {recall:>4.0%}\n", style="")
+    if len(plan.topics) > MAX_TOPICS:
+        topics.append(
+            f"  … and {len(plan.topics) - MAX_TOPICS} more (--json lists all)\n", style="dim"
+        )
+    advice = Text(
+        "There is no plan left to follow: `mlprep review` is back on the normal schedule, and "
+        "`mlprep review --cram --tag TOPIC` gives a last look at a weak topic without changing "
+        "it. `mlprep interview --clear` removes the date. Good luck!"
+    )
+    return Group(head, Text(), topics, advice)
