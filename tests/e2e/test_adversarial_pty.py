@@ -180,6 +180,7 @@ def test_f11_review_on_an_ascii_only_terminal(spawn, deck, isolated_home):
     see(child, "new 3")
     child.send(" ")
     see(child, "First answer, with lambda . x2.")
+    see(child, "Enter Good . u undo")  # not "? Good": ? is drill's show-the-solution key
     child.send("3")
     see(child, "Second question")
     child.send("q")
