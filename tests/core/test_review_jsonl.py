@@ -101,6 +101,7 @@ def test_a_session_answers_relearns_and_ends_with_done(deck, isolated_home):
     first = events[0]
     assert first == {
         "event": "card",
+        "protocol": 2,
         "card": "jl-one",
         "kind": "new",
         "type": "basic",
