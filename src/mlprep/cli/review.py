@@ -108,7 +108,10 @@ def review(
 
     --jsonl: mlprep writes {"event": "card", ...} and reads {"grade": "good"} (or 1-4),
     {"answer": "3/4"} for a computed card, {"quality": 0-5} with --expert, {"undo": true} or
-    {"quit": true}; it answers with recorded, error and done events. End of input ends it.
+    {"quit": true}; it answers with recorded, error and done events (protocol 2). An answer
+    the database cannot take yet is an unsaved event, then saved with a later one (a saved
+    event); done lists any still unsaved (exit 1) and the end-of-session sync. End of input
+    ends it.
 
     Example: echo '{"grade": "good"}' | mlprep review --jsonl --deck optimizers
     """
