@@ -38,6 +38,9 @@ DELETE = "DELETE FROM reviews"
 
 @pytest.fixture(autouse=True)
 def no_leftover_unsaved():
+    """Kept writes are listed process-wide: none from before, none left for the next test."""
+    for pending in pending_unsaved():
+        pending.discarded = True
     yield
     for pending in pending_unsaved():
         pending.discarded = True
