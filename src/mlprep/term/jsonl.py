@@ -309,7 +309,7 @@ class _Loop:
             self.write(
                 {
                     "event": "saved",
-                    "answers": [kept_dict(k) for k in saved],
+                    "answers": [_kept_dict(k) for k in saved],
                     "kept": len(self.session.kept),
                 }
             )
@@ -524,14 +524,14 @@ def run_jsonl(
                 "next_due": upcoming.isoformat() if upcoming is not None else None,
             },
             "skipped": list(loop.skipped),
-            "unsaved": [kept_dict(k) for k in session.kept],
+            "unsaved": [_kept_dict(k) for k in session.kept],
             "sync": sync,
         }
     )
     return JsonlOutcome(summary, reason, loop.skipped)
 
 
-def kept_dict(kept: Kept) -> dict[str, Any]:
+def _kept_dict(kept: Kept) -> dict[str, Any]:
     """A write kept unsaved, as `saved` and `done` list it: the answer (or, with `undo`, its
     removal) and the store's name for it, which stderr uses too."""
     return {
