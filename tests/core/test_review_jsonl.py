@@ -101,6 +101,7 @@ def test_a_session_answers_relearns_and_ends_with_done(deck, isolated_home):
     first = events[0]
     assert first == {
         "event": "card",
+        "protocol": 2,
         "card": "jl-one",
         "kind": "new",
         "type": "basic",
@@ -585,5 +586,5 @@ def test_the_readme_documents_every_request_and_event():
     section = readme[readme.index("#### `mlprep review --jsonl`") :]
     for key in ("grade", "quality", "answer", "undo", "quit"):
         assert f'{{"{key}": ' in section, key
-    for event in ("card", "recorded", "error", "done"):
+    for event in ("card", "recorded", "unsaved", "saved", "error", "done"):
         assert f'"event": "{event}"' in section and f"- `{event}`:" in section, event

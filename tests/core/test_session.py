@@ -149,3 +149,53 @@ def test_preview_days_are_numbers_and_none_where_nothing_reschedules(store):
         "drill",
         "review",
     )
+
+
+def test_kept_lists_the_answers_and_undos_the_recorder_keeps_until_they_are_saved(
+    tmp_path, monkeypatch
+):
+    """`kept` (and `unsaved`, its descriptions) is what both front ends read to say what is
+    not saved yet and, compared before and after a write, what was saved with it."""
+    from mlprep.core.session import RecordFailed
+    from mlprep.storage.safety import pending_unsaved
+    from robustness.faults import READONLY, error, install
+
+    failing = False
+
+    def fault(sql: str):
+        return error(READONLY) if failing and sql.startswith("BEGIN") else None
+
+    monkeypatch.setenv("MLPREP_LOCK_WAIT", "0")
+    install(monkeypatch, fault)
+    # Kept writes are listed process-wide (for the CLI's last word): none may outlive the test.
+    monkeypatch.setattr("mlprep.storage.safety._PENDING", [])
+    deck = tmp_path / "deck.yaml"
+    deck.write_text("cards:\n  - {id: c1, q: q1, a: a1}\n  - {id: c2, q: q2, a: a2}\n")
+    with Store(tmp_path / "db.sqlite") as store:
+        store.sync([deck])
+        session = ReviewSession(store, build_queue(store, DAY), DAY, Clock())
+        session.answer(Answer.expert(4))  # c1, saved
+        failing = True
+        with pytest.raises(RecordFailed):
+            session.answer(Answer.expert(5))  # c2, kept
+        (answer,) = session.kept
+        assert (answer.card_id, answer.answer.quality, answer.undo) == ("c2", 5, False)
+        assert session.unsaved == [answer.description]
+        assert session.undo().card_id == "c2"  # never written: forgotten, nothing to write
+        assert session.kept == [] and answer.pending.done is False
+        with pytest.raises(RecordFailed):
+            session.undo()  # c1 was saved: its removal is kept
+        (removal,) = session.kept
+        assert (removal.card_id, removal.answer.quality, removal.undo, removal.saved) == (
+            "c1",
+            4,
+            True,
+            False,
+        )
+        assert session.current.card_id == "c1"  # undone in the session all the same
+        assert session.unsaved == [removal.description]
+        assert removal.description.startswith("the undo of answer #")
+        failing = False
+        assert store.save_unsaved() == 1
+        assert removal.saved and session.kept == [] and session.unsaved == []
+        assert store.reviews() == [] and pending_unsaved() == []

@@ -36,8 +36,13 @@ cards:
 class Client:
     """Talks to one `mlprep review --jsonl` process: `send` a request, `next` an event."""
 
-    def __init__(self, home, *args: str):
-        env = {**os.environ, "MLPREP_HOME": str(home), "MLPREP_NOW": "2026-12-01T09:00"}
+    def __init__(self, home, *args: str, env: dict[str, str] | None = None):
+        env = {
+            **os.environ,
+            "MLPREP_HOME": str(home),
+            "MLPREP_NOW": "2026-12-01T09:00",
+            **(env or {}),
+        }
         self.proc = subprocess.Popen(
             [MLPREP, "review", "--jsonl", *args],
             stdin=subprocess.PIPE,
@@ -83,8 +88,10 @@ def client(tmp_path, isolated_home):
     deck.write_text(DECK)
     started: list[Client] = []
 
-    def start(*args: str) -> Client:
-        started.append(Client(isolated_home, "--cards", str(deck), "--deck", "pipe", *args))
+    def start(*args: str, home=None, env: dict[str, str] | None = None) -> Client:
+        started.append(
+            Client(home or isolated_home, "--cards", str(deck), "--deck", "pipe", *args, env=env)
+        )
         return started[-1]
 
     yield start
@@ -98,6 +105,10 @@ def conv_params_answer(data: dict) -> int:
     return data["out_channels"] * (data["in_channels"] // data["groups"]) * kh * kw + (
         data["out_channels"] * data["bias"]
     )
+
+
+def stderr(c: Client) -> str:
+    return c.proc.stderr.read().decode()
 
 
 def rows(home, sql: str) -> list[tuple]:
@@ -211,3 +222,166 @@ def test_a_client_that_goes_away_loses_no_answer(tmp_path, isolated_home):
         if proc.poll() is None:
             proc.kill()
     assert rows(isolated_home, "SELECT card_id, quality FROM reviews") == [("pipe-one", 4)]
+
+
+# --- a database that cannot be written: the answer is kept, the session goes on -------------
+
+
+def hold_write_lock(home) -> sqlite3.Connection:
+    """Another program holds the database's write lock (a sqlite3 shell, a long write)."""
+    holder = sqlite3.connect(home / "mlprep.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    return holder
+
+
+def test_an_answer_while_another_program_holds_the_lock_is_kept_then_saved(client, isolated_home):
+    c = client(env={"MLPREP_LOCK_WAIT": "0.5"})
+    assert c.next()["card"] == "pipe-one"
+    holder = hold_write_lock(isolated_home)
+    try:
+        c.send({"grade": "good"})
+        unsaved = c.next()
+        assert (unsaved["event"], unsaved["card"], unsaved["grade"], unsaved["kept"]) == (
+            "unsaved",
+            "pipe-one",
+            "good",
+            1,
+        )
+        assert "locked by another program" in unsaved["message"]
+        assert c.next()["card"] == "pipe-two"  # the session goes on
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    c.send({"grade": "easy"})
+    saved = c.next()
+    assert saved["event"] == "saved" and [a["card"] for a in saved["answers"]] == ["pipe-one"]
+    assert (c.next()["event"], c.next()["card"]) == ("recorded", "pipe-conv")
+    c.send({"quit": True})
+    done = c.next()
+    assert (done["event"], done["unsaved"], done["summary"]["answered"]) == ("done", [], 2)
+    assert c.finish() == 0
+    assert stderr(c) == ""
+    assert rows(isolated_home, "SELECT card_id, grade FROM reviews ORDER BY id") == [
+        ("pipe-one", 3),
+        ("pipe-two", 4),
+    ]
+
+
+def test_a_lock_held_to_the_end_leaves_the_answer_named_and_exit_status_1(client, isolated_home):
+    c = client(env={"MLPREP_LOCK_WAIT": "0.3"})
+    assert c.next()["card"] == "pipe-one"
+    holder = hold_write_lock(isolated_home)
+    try:
+        c.send({"grade": "hard"})
+        assert c.next()["event"] == "unsaved"
+        assert c.next()["card"] == "pipe-two"
+        c.close_input()
+        done = c.next()
+        assert done["reason"] == "end of input"
+        assert done["unsaved"] == [
+            {
+                "card": "pipe-one",
+                "grade": "hard",
+                "quality": 3,
+                "undo": False,
+                "description": "the answer Hard to card pipe-one (2026-12-01 09:00)",
+            }
+        ]
+        assert c.finish() == 1
+        err = stderr(c)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert err.startswith("Error: 1 answer could not be saved (the database ")
+    assert "  the answer Hard to card pipe-one (2026-12-01 09:00)\n" in err
+    assert "Traceback" not in err
+    assert rows(isolated_home, "SELECT COUNT(*) FROM reviews") == [(0,)]
+
+
+def _mount_tmpfs(target: Path, size: str) -> bool:
+    target.mkdir(parents=True)
+    if os.geteuid() != 0:
+        return False
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(target)], capture_output=True
+    )
+    return done.returncode == 0
+
+
+def _fill(folder: Path) -> Path:
+    filler = folder / "filler"
+    with open(filler, "wb", buffering=0) as handle:
+        for chunk in (65536, 4096, 1):
+            try:
+                while True:
+                    handle.write(b"\0" * chunk)
+            except OSError:
+                pass
+    return filler
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    target = tmp_path / "small-disk"
+    if not _mount_tmpfs(target, "6m"):
+        pytest.skip("cannot mount a tmpfs here")
+    yield target
+    subprocess.run(["umount", "-l", str(target)], capture_output=True)
+
+
+def test_an_answer_on_a_full_disk_is_kept_then_saved_once_there_is_room(client, small_disk):
+    data = small_disk / "data"
+    c = client(home=data)
+    assert c.next()["card"] == "pipe-one"
+    conn = sqlite3.connect(data / "mlprep.db")  # empty the WAL: the next write must grow a file
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    filler = _fill(small_disk)
+    c.send({"grade": "good"})
+    unsaved = c.next()
+    assert unsaved["event"] == "unsaved" and "is full" in unsaved["message"]
+    assert c.next()["card"] == "pipe-two"
+    filler.unlink()
+    c.send({"grade": "good"})
+    assert c.next()["event"] == "saved"
+    assert c.next()["event"] == "recorded"
+    assert c.next()["card"] == "pipe-conv"
+    c.send({"quit": True})
+    assert c.next()["unsaved"] == []
+    assert c.finish() == 0
+    assert rows(data, "SELECT card_id FROM reviews ORDER BY id") == [("pipe-one",), ("pipe-two",)]
+    assert rows(data, "PRAGMA integrity_check") == [("ok",)]
+
+
+# --- the end of the session: the sync, when sync_dir is set ----------------------------------
+
+
+def test_the_session_ends_with_a_sync_into_the_folder(client, isolated_home, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "phone-0001.jsonl").write_text(  # another device answered pipe-two yesterday
+        '{"mlprep_sync":1,"device":"phone-0001"}\n'
+        '{"type":"answer","device":"phone-0001","seq":1,"ts":"2026-11-30T20:00:00.000+00:00",'
+        '"card":"pipe-two","day":"2026-11-30","grade":3,"quality":4,"kind":"review",'
+        '"source":"local"}\n'
+    )
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "settings.toml").write_text(f'sync_dir = "{shared}"\n')
+    c = client()
+    assert c.next()["card"] == "pipe-one"
+    c.send({"grade": "good"})
+    assert c.next()["event"] == "recorded"
+    assert c.next()["card"] == "pipe-two"
+    c.send({"quit": True})
+    done = c.next()
+    sync = done["sync"]
+    assert (sync["error"], sync["sent"], sync["devices"]) == (None, 1, ["phone-0001"])
+    assert sync["received"]["answers"] == 1
+    assert c.finish() == 0
+    (own,) = [p for p in shared.glob("*.jsonl") if p.name != "phone-0001.jsonl"]
+    lines = [json.loads(line) for line in own.read_text().splitlines()]
+    assert [(x.get("card"), x.get("grade")) for x in lines[1:]] == [("pipe-one", 3)]
+    assert rows(isolated_home, "SELECT card_id FROM reviews ORDER BY id") == [
+        ("pipe-two",),
+        ("pipe-one",),
+    ]

@@ -44,8 +44,14 @@ class Library:
     today: date
     issues: list[DeckIssue]
     warnings: list[str] = field(default_factory=list)
+    closed: bool = field(default=False, init=False, repr=False)
 
     def close(self) -> None:
+        """Close the store (after its last try at the writes kept unsaved); once: `review
+        --jsonl` closes it before its last event, and the `with` block's end is then a no-op."""
+        if self.closed:
+            return
+        self.closed = True
         self.store.close()
 
     def backup(self, reason: str) -> Path | None:

@@ -144,6 +144,8 @@ def _print_summary(summary: ImportSummary, as_json: bool) -> None:
             shown = ", ".join(map(str, lines[:10])) + (", ..." if len(lines) > 10 else "")
             where = f" (line{'s' * (len(lines) != 1)} {shown})"
         typer.echo(f"Skipped {_count(item['count'], item['what'])}: {item['reason']}{where}.")
+    if summary.backup is not None:
+        typer.echo(f"Backed up the database first: {summary.backup}")
     if would:
         typer.echo("Dry run: nothing was written.")
     elif summary.writes and not summary.loaded_by_default:
@@ -170,7 +172,8 @@ def import_anki(
     exported by mlprep map back to their cards. Every review becomes a fact of kind import (a
     filtered-deck cram stays cram) and the cards are replayed. Importing the same or a newer
     package again adds only what is new. Export from Anki or AnkiDroid with scheduling
-    ("Include scheduling information", or a .colpkg) to bring your reviews.
+    ("Include scheduling information", or a .colpkg) to bring your reviews. The database is
+    backed up first (`mlprep backup --list`), unless --dry-run or nothing is new.
 
     Example: mlprep import anki ~/Downloads/collection.colpkg --dry-run
     """
@@ -201,7 +204,8 @@ def import_csv(
     #notetype column, #deck column, #tags column). Every row must have as many columns as the
     first; a row that does not is reported with its line and nothing is imported. New cards
     go to DIR/DECK.yaml (your deck folder by default); a file that exists is appended to.
-    Importing the file again adds only rows not imported yet.
+    Importing the file again adds only rows not imported yet. The database is backed up
+    first (`mlprep backup --list`), unless --dry-run or nothing is new.
 
     Example: mlprep import csv cards.tsv --deck interview --dry-run
     """

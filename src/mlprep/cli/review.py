@@ -108,7 +108,10 @@ def review(
 
     --jsonl: mlprep writes {"event": "card", ...} and reads {"grade": "good"} (or 1-4),
     {"answer": "3/4"} for a computed card, {"quality": 0-5} with --expert, {"undo": true} or
-    {"quit": true}; it answers with recorded, error and done events. End of input ends it.
+    {"quit": true}; it answers with recorded, error and done events (protocol 2). An answer
+    the database cannot take yet is an unsaved event, then saved with a later one (a saved
+    event); done lists any still unsaved (exit 1) and the end-of-session sync. End of input
+    ends it.
 
     Example: echo '{"grade": "good"}' | mlprep review --jsonl --deck optimizers
     """
@@ -138,22 +141,37 @@ def review(
 
 
 def _sync_after_review(lib: Library) -> None:
-    """The sync that ends a review when the sync_dir setting is set. Its failure does not fail
-    the review (every answer is saved): it is a warning, and `mlprep sync` tries again."""
+    """The sync that ends a review when the sync_dir setting is set, and what it did."""
+    from mlprep.term.sync import sync_lines
+
+    result, _ = _end_of_review_sync(lib)
+    if result is not None:
+        typer.echo(" ".join(sync_lines(result)))
+
+
+def _end_of_review_sync(lib: Library) -> tuple[Any, str | None]:
+    """The sync that ends either front end of review when sync_dir is set: (its SyncResult,
+    None), or (None, why it failed). Its failure does not fail the review (every answer is
+    saved or kept, and named at the end if it never could be): it is a warning, and `mlprep
+    sync` tries again."""
     import sqlite3
+    from contextlib import suppress
 
     from mlprep.app.errors import MlprepError
     from mlprep.interop.sync_folder import sync_folder
-    from mlprep.term.sync import sync_lines
+    from mlprep.storage.safety import StoreError
 
+    with suppress(StoreError):  # answers kept unsaved first: a sync sends what the log holds
+        lib.store.save_unsaved()
     try:
         result = sync_folder(lib.store, Path(lib.settings.sync_dir), backup=lib.backup)
-    except (MlprepError, OSError, sqlite3.Error) as exc:
-        warn(f"sync with {lib.settings.sync_dir} failed: {exc}; run `mlprep sync` to retry")
-        return
+    except (MlprepError, StoreError, OSError, sqlite3.Error) as exc:
+        message = f"sync with {lib.settings.sync_dir} failed: {exc}; run `mlprep sync` to retry"
+        warn(message)
+        return None, message
     for message in result.warnings:
         warn(message)
-    typer.echo(" ".join(sync_lines(result)))
+    return result, None
 
 
 def _run_review(
@@ -389,6 +407,7 @@ def _review_jsonl(
                     store.scheduler, store.facts(card_id), settings.leech_threshold
                 ),
                 next_due=lambda: store.next_due(lib.today, scope),
+                finish=lambda: _finish_jsonl(lib),
             )
         except BrokenPipeError:  # the client went away; every recorded answer is saved
             import os
@@ -397,6 +416,21 @@ def _review_jsonl(
             raise typer.Exit(1) from None
     for problem in outcome.skipped:
         warn(f"skipped: {problem}; run `mlprep check`")
+
+
+def _finish_jsonl(lib: Library) -> dict[str, Any] | None:
+    """The end of `review --jsonl`, before `done`: the interactive review's end-of-session
+    sync (`done`'s `sync`: None without sync_dir), then the library closed, which is the
+    store's last try at the answers kept unsaved, so that `done` names exactly those that
+    `Error:` names on stderr."""
+    sync: dict[str, Any] | None = None
+    if lib.settings.sync_dir:
+        result, failed = _end_of_review_sync(lib)
+        sync = {"error": None, **result.to_dict()} if result is not None else None
+        if failed is not None:
+            sync = {"error": failed, "folder": lib.settings.sync_dir}
+    lib.close()
+    return sync
 
 
 def edit_card(lib: Library, keys: Any, card: Any, cards: list[Path] | None) -> tuple[Any, str]:

@@ -17,6 +17,7 @@ from mlprep.core.stats import RESPONSE_CAP_MS
 __all__ = [
     "RELEARN_GAP",
     "GradePreview",
+    "Kept",
     "PendingWrite",
     "RecordFailed",
     "Recorder",
@@ -99,6 +100,25 @@ class Undone:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A write of this session that the recorder keeps in memory (`RecordFailed`): the answer
+    `answer` to `card_id`, or with `undo` its removal. `saved` once the recorder made it."""
+
+    card_id: str
+    answer: Answer
+    pending: PendingWrite
+    undo: bool = False
+
+    @property
+    def saved(self) -> bool:
+        return bool(self.pending.done)
+
+    @property
+    def description(self) -> str:
+        return self.pending.description
+
+
+@dataclass(frozen=True)
 class GradePreview:
     """What one answer would do to the current card: the interval it gives (None: it does not
     reschedule, a same-day repeat), the label the grade bar shows, whether the card comes back
@@ -164,6 +184,7 @@ class ReviewSession:
         self.policy = policy
         self.started = clock()
         self._history: list[_Snapshot] = []
+        self._kept: list[Kept] = []  # writes the recorder keeps, in the order they were made
         self.scope = scope  # the summary counts tomorrow's cards within it
 
     @property
@@ -282,6 +303,7 @@ class ReviewSession:
                 before, None, answer, seed=seed, response_ms=response_ms, pending=exc.pending
             )
             self._advance(item, answer, snapshot)
+            self._kept.append(Kept(item.card_id, answer, exc.pending))
             raise
         snapshot = _Snapshot(before, recorded.review_id, answer, seed=seed, response_ms=response_ms)
         self._advance(item, answer, snapshot)
@@ -295,12 +317,16 @@ class ReviewSession:
 
     @property
     def unsaved(self) -> list[str]:
-        """The answers of this session that the recorder keeps but has not saved yet."""
-        return [
-            s.pending.description
-            for s in self._history
-            if s.pending is not None and not s.pending.done
-        ]
+        """The answers (and undos) of this session that the recorder keeps but has not saved
+        yet, as the recorder names them."""
+        return [k.description for k in self.kept]
+
+    @property
+    def kept(self) -> list[Kept]:
+        """`unsaved`, each write with its card and answer: the front ends compare it before
+        and after an answer to say which kept writes were saved with it."""
+        self._kept = [k for k in self._kept if not k.saved]
+        return list(self._kept)
 
     def suspend(self) -> str:
         """Suspend the current card (a card event in the log): it leaves this queue and every
@@ -326,13 +352,16 @@ class ReviewSession:
         review_id = snap.saved_id
         if review_id is None and snap.pending is not None:
             self.recorder.discard(snap.pending)  # never reached the log: nothing to remove
+            self._kept = [k for k in self._kept if k.pending is not snap.pending]
         else:
             # Exactly the fact this session wrote, whatever other sessions wrote since. If the
             # recorder keeps the removal for later (RecordFailed), the answer is still undone.
             try:
                 self.recorder.undo(review_id)
-            except RecordFailed:
-                self._undone(snap)
+            except RecordFailed as exc:
+                undone = self._undone(snap)
+                assert undone.answer is not None  # a suspension's undo is not kept
+                self._kept.append(Kept(undone.card_id, undone.answer, exc.pending, undo=True))
                 raise
         return self._undone(snap)
 

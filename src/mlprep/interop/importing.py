@@ -136,6 +136,7 @@ class ImportSummary:
     scheduler: str
     skipped: tuple[dict[str, Any], ...]
     loaded_by_default: bool = True  # False: the folder is not one mlprep loads without --cards
+    backup: str | None = None  # the backup taken before the import wrote anything
 
     @property
     def new_cards(self) -> int:
@@ -163,6 +164,7 @@ class ImportSummary:
                 "scheduler": self.scheduler,
             },
             "skipped": list(self.skipped),
+            "backup": self.backup,
         }
 
     def to_json(self) -> str:
@@ -374,15 +376,21 @@ def apply_plan(
     sources: list[Path],
 ) -> ImportSummary:
     """Write the plan's new cards, sync them in, append its facts and replay what they touch
-    (with `dry_run`: only count). `sources` are the card folders to sync afterwards."""
+    (with `dry_run`: only count). `sources` are the card folders to sync afterwards. An import
+    that changes the database is preceded by a backup (`Library.backup`: none of an empty
+    log)."""
     from mlprep.decks.loader import deck_files
 
     texts = deck_texts(files, origin)
     store = lib.store
     result: FactImport
+    backup = None
     if dry_run:
         result = store.import_facts(plan.facts, plan.source, dry_run=True)
     else:
+        # New cards, or answers the log does not hold yet (an import again may bring none).
+        if texts or store.import_facts(plan.facts, plan.source, dry_run=True).added:
+            backup = _backup_first(lib)
         _write(texts)
         store.sync(deck_files(sources)[0])
         result = store.import_facts(plan.facts, plan.source)
@@ -404,7 +412,23 @@ def apply_plan(
         replayed=result.replayed,
         scheduler=store.scheduler.name,
         skipped=tuple(plan.skips.to_list()),
+        backup=str(backup) if backup is not None else None,
     )
+
+
+def _backup_first(lib: Library) -> Path | None:
+    """The backup before an import: if it cannot be made, the import does not start."""
+    import sqlite3
+
+    try:
+        return lib.backup("import")
+    except (OSError, sqlite3.Error) as exc:
+        folder = lib.paths.backups
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise InteropError(
+            f"cannot back up the database into {folder} before the import ({detail}); "
+            "nothing was imported"
+        ) from None
 
 
 def run_import(

@@ -288,7 +288,7 @@ def review_computed(
         try:
             undone = session.undo()
         except RecordFailed as exc:
-            console.print(unsaved_notice(str(exc), len(session.unsaved) + 1))
+            console.print(unsaved_notice(str(exc), len(session.unsaved)))
             return True
         if undone is None or undone.card_id != card.id:
             # The current problem stays the same when this card comes up again.
@@ -311,6 +311,6 @@ def review_computed(
         try:
             return ("undo", session.undo(), None)
         except RecordFailed as exc:
-            console.print(unsaved_notice(str(exc), len(session.unsaved) + 1))
+            console.print(unsaved_notice(str(exc), len(session.unsaved)))
             return True
     return choice != "quit"

@@ -1,9 +1,11 @@
 """`mlprep review --jsonl`: the review loop as JSON Lines, for scripts and editor plug-ins.
 
-mlprep writes one JSON object per line (an event: `card`, `recorded`, `error`, `done`) and
-reads one per line (a request: a grade, a typed answer, undo or quit). After each request the
-events end with `card` (waiting for an answer to that card) or `done` (the session is over), so
-a client reads until one of them. The README's `mlprep review` section documents the protocol.
+mlprep writes one JSON object per line (an event: `card`, `recorded`, `unsaved`, `saved`,
+`error`, `done`) and reads one per line (a request: a grade, a typed answer, undo or quit).
+After each request the events end with `card` (waiting for an answer to that card) or `done`
+(the session is over), so a client reads until one of them. `card` and `done` carry the
+protocol's version (`PROTOCOL`); a version adds events and fields, never changes or removes one.
+The README's `mlprep review` section documents the protocol.
 
 This module only speaks it. The session decides what comes next, what an answer does to the
 schedule and how it is logged; `core.grades` grades a typed drill answer; the drills package
@@ -20,12 +22,13 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from mlprep.core.grades import DRILL_TRIES, Answer, Grade, drill_grade
+from mlprep.core.session import RecordFailed, Undone
 
 if TYPE_CHECKING:
     from datetime import date
 
     from mlprep.core.queue import QueueItem
-    from mlprep.core.session import ReviewSession, SessionSummary, Undone
+    from mlprep.core.session import Kept, ReviewSession, SessionSummary
     from mlprep.decks.loader import Card
     from mlprep.drills import Problem
     from mlprep.drills.answers import CheckResult
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTIONS",
     "MAX_SECONDS",
+    "PROTOCOL",
     "JsonlOutcome",
     "Request",
     "RequestError",
@@ -41,6 +45,10 @@ __all__ = [
     "parse_request",
     "run_jsonl",
 ]
+
+# The protocol's version, in `card` and `done`. 1: the first (no `protocol` key); 2: answers
+# the database could not take yet (`unsaved`, `saved`, `done.unsaved`) and `done.sync`.
+PROTOCOL = 2
 
 # The keys a request line may carry: exactly one action, and `seconds` with an answer.
 ACTIONS = ("grade", "quality", "answer", "undo", "quit")
@@ -256,10 +264,7 @@ class _Loop:
                 if request.action == "quit":
                     return QUIT
                 if request.action == "undo":
-                    undone = self.session.undo()
-                    if undone is None:
-                        raise RequestError("nothing to undo: no answer yet in this session")
-                    return undone
+                    return self._undo()
                 if request.action == "answer":
                     if not self._typed_answer(showing, request):
                         self.write(self._card_event(showing))  # a miss: one more try
@@ -270,6 +275,44 @@ class _Loop:
             except RequestError as exc:
                 self.write({"event": "error", "card": showing.card.id, "message": str(exc)})
                 self.write(self._card_event(showing))
+
+    def _undo(self) -> Undone:
+        kept = self.session.kept
+        try:
+            undone = self.session.undo()
+        except RecordFailed as exc:
+            # Undone in the session; the removal is kept, to be made with the next write.
+            self.report_saved(kept)
+            removal = self.session.kept[-1]
+            self.write(
+                {
+                    "event": "unsaved",
+                    "card": removal.card_id,
+                    "grade": _name(removal.answer.grade),
+                    "quality": removal.answer.quality,
+                    "undo": True,
+                    "message": str(exc),
+                    "kept": len(self.session.kept),
+                }
+            )
+            return Undone(removal.card_id, removal.answer)
+        self.report_saved(kept)
+        if undone is None:
+            raise RequestError("nothing to undo: no answer yet in this session")
+        return undone
+
+    def report_saved(self, kept: list[Kept]) -> None:
+        """`saved`, when writes that were kept (`kept`, as they were before the last write)
+        are in the log now."""
+        saved = [k for k in kept if k.saved]
+        if saved:
+            self.write(
+                {
+                    "event": "saved",
+                    "answers": [_kept_dict(k) for k in saved],
+                    "kept": len(self.session.kept),
+                }
+            )
 
     def _typed_answer(self, showing: _Showing, request: Request) -> bool:
         """Check a typed answer; True once it is recorded, False after a miss with a try left."""
@@ -328,27 +371,36 @@ class _Loop:
         response_ms = round(seconds * 1000)
         card_id = showing.card.id
         kind = "drill" if drill else None
-        recorded = self.session.answer(
-            answer,
-            response_ms=response_ms,
-            kind=kind,
-            seed=showing.seed,
-            typed=typed,
-            correct=correct,
-        )
-        state = recorded.state
+        kept = self.session.kept
         event: dict[str, Any] = {
             "event": "recorded",
             "card": card_id,
             "grade": _name(answer.grade),
             "quality": answer.quality,
             "kind": self.session.log_kind(kind),
-            "scheduled": recorded.scheduled,
-            "due": state.due.isoformat() if state is not None else None,
-            "interval": state.interval if state is not None else None,
-            "relearn": any(q.card_id == card_id for q in self.session.queue),
-            "seconds": response_ms / 1000,
         }
+        try:
+            recorded = self.session.answer(
+                answer,
+                response_ms=response_ms,
+                kind=kind,
+                seed=showing.seed,
+                typed=typed,
+                correct=correct,
+            )
+        except RecordFailed as exc:
+            # The session took the answer and goes on; the store keeps it, to save it with
+            # the next write (or when the session ends), and `done` names it if it never can.
+            recorded, message = None, str(exc)
+            event.update(event="unsaved", undo=False)
+        self.report_saved(kept)
+        if recorded is not None:
+            state = recorded.state
+            event["scheduled"] = recorded.scheduled
+            event["due"] = state.due.isoformat() if state is not None else None
+            event["interval"] = state.interval if state is not None else None
+        event["relearn"] = any(q.card_id == card_id for q in self.session.queue)
+        event["seconds"] = response_ms / 1000
         if showing.problem is not None:
             from mlprep.drills.answers import format_answer
 
@@ -356,13 +408,18 @@ class _Loop:
             event["verdict"] = verdict.to_dict() if verdict is not None else None
             event["expected"] = format_answer(showing.problem)
             event["solution"] = list(showing.problem.solution)
-        event["leech"] = bool(self.on_answered(card_id)) if self.on_answered else False
+        if recorded is None:
+            event["message"] = message
+            event["kept"] = len(self.session.kept)
+        else:  # a leech is judged from the log, which holds this answer only once it is saved
+            event["leech"] = bool(self.on_answered(card_id)) if self.on_answered else False
         self.write(event)
 
     def _card_event(self, showing: _Showing, undone: Undone | None = None) -> dict[str, Any]:
         session, card, item = self.session, showing.card, showing.item
         event: dict[str, Any] = {
             "event": "card",
+            "protocol": PROTOCOL,
             "card": card.id,
             "kind": item.kind,
             "type": card.type,
@@ -423,12 +480,16 @@ def run_jsonl(
     next_due: Callable[[], date | None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     new_seed: Callable[[], int] | None = None,
+    finish: Callable[[], dict[str, Any] | None] | None = None,
 ) -> JsonlOutcome:
     """Drive `session` from request lines until its queue is empty, the client quits or the
     input ends; then write `done`. `read_line` returns None at the end of input; `card_of`
     looks a card up (None once it left the deck); `on_answered` says whether the answer just
     recorded made the card a leech; `next_due` gives the next due date after today for the
-    summary; `new_seed` seeds computed cards' problems (default: random)."""
+    summary; `new_seed` seeds computed cards' problems (default: random). `finish` ends the
+    session once the summary is taken: the end-of-review sync and the store's last try at the
+    answers kept unsaved; it returns `done`'s `sync` (None: no sync). Answers it saved are
+    reported (`saved`), and `done` names those still unsaved."""
     loop = _Loop(
         session,
         card_of,
@@ -445,9 +506,13 @@ def run_jsonl(
         reason = INTERRUPTED
     summary = session.summary()
     upcoming = next_due() if next_due is not None else None
+    kept = session.kept
+    sync = finish() if finish is not None else None
+    loop.report_saved(kept)
     write(
         {
             "event": "done",
+            "protocol": PROTOCOL,
             "reason": reason,
             "summary": {
                 "answered": summary.answered,
@@ -459,9 +524,23 @@ def run_jsonl(
                 "next_due": upcoming.isoformat() if upcoming is not None else None,
             },
             "skipped": list(loop.skipped),
+            "unsaved": [_kept_dict(k) for k in session.kept],
+            "sync": sync,
         }
     )
     return JsonlOutcome(summary, reason, loop.skipped)
+
+
+def _kept_dict(kept: Kept) -> dict[str, Any]:
+    """A write kept unsaved, as `saved` and `done` list it: the answer (or, with `undo`, its
+    removal) and the store's name for it, which stderr uses too."""
+    return {
+        "card": kept.card_id,
+        "grade": _name(kept.answer.grade),
+        "quality": kept.answer.quality,
+        "undo": kept.undo,
+        "description": kept.description,
+    }
 
 
 def line_reader(stream: IO[Any]) -> Callable[[], bytes | str | None]:

@@ -563,7 +563,7 @@ def _act(
         try:
             return undo_notice(session.undo())
         except RecordFailed as exc:
-            return unsaved_notice(str(exc), len(session.unsaved) + 1)
+            return unsaved_notice(str(exc), len(session.unsaved))
     if key == "s":
         session.suspend()
         return Text(
