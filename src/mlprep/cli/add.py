@@ -404,7 +404,7 @@ def add(
     cards_dir: Annotated[
         Path | None,
         typer.Option(
-            "--cards", "-c", help="Folder to write into (default: your deck folder).", metavar="DIR"
+            "--cards", help="Folder to write into (default: your deck folder).", metavar="DIR"
         ),
     ] = None,
     force: Annotated[

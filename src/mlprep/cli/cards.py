@@ -364,7 +364,7 @@ def search(
     deck: DeckOption = None,
     tag: TagOption = None,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", help="Show at most N cards.", metavar="N", min=1)
+        int, typer.Option("--limit", help="Show at most N cards.", metavar="N", min=1)
     ] = 20,
     as_json: JsonOption = False,
 ) -> None:

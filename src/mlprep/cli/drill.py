@@ -67,6 +67,7 @@ def drill(
         str | None,
         typer.Option(
             "--level",
+            "-l",
             help="Problem size 1-3 (1 = by hand, the default; 2-3 bigger), or a card level "
             "(basic, core, advanced) to drill only those cards.",
             metavar="1..3|LEVEL",

@@ -27,13 +27,12 @@ if TYPE_CHECKING:
 
 DryRunOption = Annotated[
     bool,
-    typer.Option("--dry-run", "-n", help="Show what would be imported; write nothing."),
+    typer.Option("--dry-run", help="Show what would be imported; write nothing."),
 ]
 IntoOption = Annotated[
     Path | None,
     typer.Option(
         "--cards",
-        "-c",
         help="Folder to write the new cards into (default: your deck folder).",
         metavar="DIR",
     ),

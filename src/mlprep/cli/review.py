@@ -44,7 +44,6 @@ def review(
         int | None,
         typer.Option(
             "--new",
-            "-n",
             help="New cards allowed today (default 10, or new_per_day in settings).",
             min=0,
             max=MAX_COUNT,
