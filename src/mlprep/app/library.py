@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlprep.app.errors import MlprepError
+from mlprep.core.wording import plural
 
 if TYPE_CHECKING:
     from mlprep.app.config import Paths, Settings
@@ -121,7 +122,7 @@ def open_library(
         for path in report.broken_files:
             n = sum(i.path == path for i in report.issues)
             say(
-                f"{path} has {n} problem{'s' * (n != 1)}; its broken cards are skipped. "
+                f"{path} has {plural(n, 'problem')}; its broken cards are skipped. "
                 f"Run `mlprep check {path}` for details."
             )
     return Library(paths, settings, store, moment, today, report.issues)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 
 def _days(n: int) -> str:
-    return f"{n} day{'s' * (n != 1)}"
+    return plural(n, "day")
 
 
 def card_status(
@@ -443,13 +443,11 @@ def rename(
                                 "so they are two cards' histories; they are not merged"
                             )
                         joined = (
-                            f", before the {had} answer{'s' * (had != 1)} {new} already had"
-                            if had
-                            else ""
+                            f", before the {plural(had, 'answer')} {new} already had" if had else ""
                         )
                         typer.echo(
-                            f"{old} is no longer in any file and {new} is: moved {moved} "
-                            f"review{'s' * (moved != 1)} from {old} to {new}{joined}."
+                            f"{old} is no longer in any file and {new} is: moved "
+                            f"{plural(moved, 'review')} from {old} to {new}{joined}."
                         )
                         return
                     fail(
@@ -475,7 +473,7 @@ def rename(
                 lib.close()
     except AuthoringError as exc:
         fail(str(exc))
-    typer.echo(f"Renamed {old} to {new} in {card.path}; moved {moved} review{'s' * (moved != 1)}.")
+    typer.echo(f"Renamed {old} to {new} in {card.path}; moved {plural(moved, 'review')}.")
 
 
 def _source_folder(path: Path, cards: list[Path] | None) -> Path:

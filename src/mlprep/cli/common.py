@@ -16,6 +16,7 @@ import typer
 import typer.core
 
 from mlprep.app.errors import MlprepError
+from mlprep.core.wording import plural
 
 if TYPE_CHECKING:
     from mlprep.decks.loader import Card
@@ -138,11 +139,6 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
     _echo_err(f"Error: {escape_controls(message)}")
     raise typer.Exit(code)
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """`1 card`, `2 cards` (`many` for irregular plurals)."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 def warn(message: str) -> None:
@@ -315,7 +311,7 @@ def _report_unsaved(code: int | None) -> None:
         return
     reasons = list(dict.fromkeys(p.reason for p in pending if p.reason))
     because = f" ({'; '.join(reasons)})" if reasons else ""
-    lines = [f"{len(pending)} answer{'s' * (len(pending) != 1)} could not be saved{because}:"]
+    lines = [f"{plural(len(pending), 'answer')} could not be saved{because}:"]
     lines += [f"  {p.description}" for p in pending]
     lines.append("Give them again once the database can be written.")
     _echo_err("Error: " + "\n".join(lines))

@@ -165,7 +165,7 @@ def _list_generators(as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{len(gens)} generators", title_justify="left")
+    table = Table(title=plural(len(gens), "generator"), title_justify="left")
     table.add_column("name", style="bold")
     table.add_column("topic", style="cyan")
     table.add_column("description")

@@ -18,9 +18,11 @@ from mlprep.cli.common import (
     TagOption,
     command,
     open_library,
+    plural,
     scope_of,
     warn,
 )
+from mlprep.core.wording import noun
 
 if TYPE_CHECKING:
     from mlprep.interop.importing import ImportSummary
@@ -82,23 +84,18 @@ def export_anki(
 
         typer.echo(json.dumps(summary.to_dict(), indent=2))
         return
-    parts = [f"{summary.basic} card{'s' * (summary.basic != 1)}"]
+    parts = [plural(summary.basic, "card")]
     if summary.computed:
         parts.append(
-            f"{summary.computed} computed card{'s' * (summary.computed != 1)} "
-            f"× {summary.instances} problems"
+            f"{plural(summary.computed, 'computed card')} × {plural(summary.instances, 'problem')}"
         )
     typer.echo(
-        f"Wrote {summary.path}: {summary.notes} notes ({', '.join(parts)}) in "
-        f"{len(summary.decks)} deck{'s' * (len(summary.decks) != 1)}: {', '.join(summary.decks)}."
+        f"Wrote {summary.path}: {plural(summary.notes, 'note')} ({', '.join(parts)}) in "
+        f"{plural(len(summary.decks), 'deck')}: {', '.join(summary.decks)}."
     )
     typer.echo(
         "Open it with Anki (File > Import) or AnkiDroid; importing it again updates the notes."
     )
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}{'s' * (n != 1)}"
 
 
 def _print_summary(summary: ImportSummary, as_json: bool) -> None:
@@ -106,9 +103,9 @@ def _print_summary(summary: ImportSummary, as_json: bool) -> None:
         typer.echo(summary.to_json())
         return
     would = summary.dry_run
-    read = f"Read {summary.file} ({summary.format}): {_count(summary.notes, 'note' if summary.format != 'csv' else 'row')}"
+    read = f"Read {summary.file} ({summary.format}): {plural(summary.notes, 'note' if summary.format != 'csv' else 'row')}"
     if summary.format != "csv":
-        read += f", {_count(summary.reviews, 'review')}"
+        read += f", {plural(summary.reviews, 'review')}"
     typer.echo(read + ".")
     if summary.writes:
         verb = "would be written to" if would else "written to"
@@ -133,7 +130,7 @@ def _print_summary(summary: ImportSummary, as_json: bool) -> None:
         typer.echo(
             f"Reviews: {summary.reviews_added:,} {added} to the log, "
             f"{summary.reviews_already:,} already there; "
-            f"{_count(summary.replayed, 'card')} {'to replay' if would else 'replayed'} "
+            f"{plural(summary.replayed, 'card')} {'to replay' if would else 'replayed'} "
             f"({summary.scheduler})."
         )
     for item in summary.skipped:
@@ -141,8 +138,8 @@ def _print_summary(summary: ImportSummary, as_json: bool) -> None:
         where = ""
         if lines:
             shown = ", ".join(map(str, lines[:10])) + (", ..." if len(lines) > 10 else "")
-            where = f" (line{'s' * (len(lines) != 1)} {shown})"
-        typer.echo(f"Skipped {_count(item['count'], item['what'])}: {item['reason']}{where}.")
+            where = f" ({noun(len(lines), 'line')} {shown})"
+        typer.echo(f"Skipped {plural(item['count'], item['what'])}: {item['reason']}{where}.")
     if would:
         typer.echo("Dry run: nothing was written.")
     elif summary.writes and not summary.loaded_by_default:

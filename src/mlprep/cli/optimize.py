@@ -7,7 +7,7 @@ import time
 
 import typer
 
-from mlprep.cli.common import CardsOption, JsonOption, command, fail, open_library
+from mlprep.cli.common import CardsOption, JsonOption, command, fail, open_library, plural
 
 __all__ = ["optimize"]
 
@@ -41,8 +41,8 @@ def optimize(cards: CardsOption = None, as_json: JsonOption = False) -> None:
         return
     d, f = report.default, report.fitted
     typer.echo(
-        f"Fitted FSRS-6 to {report.reviews} long-term reviews in {seconds:.2f} s.\n"
-        f"On your {f.reviews} reviews after {report.split_day.isoformat()} "
+        f"Fitted FSRS-6 to {plural(report.reviews, 'long-term review')} in {seconds:.2f} s.\n"
+        f"On your {plural(f.reviews, 'review')} after {report.split_day.isoformat()} "
         "(parameters fitted on the ones before):"
     )
     typer.echo(f"  {'':10} {'log loss':>9} {'RMSE(bins)':>11} {'AUC':>6}")

@@ -267,7 +267,7 @@ def _refit_if_grown(lib: Library, console: Any) -> None:
         return
     report = fit_and_save(lib.store)
     console.print(
-        f"Refitted the memory model to your {report.reviews} long-term reviews (log loss on "
+        f"Refitted the memory model to your {plural(report.reviews, 'long-term review')} (log loss on "
         f"later answers: defaults {report.default.log_loss:.3f}, fitted "
         f"{report.fitted.log_loss:.3f}); `mlprep optimize` shows the details."
     )

@@ -11,7 +11,15 @@ from typing import Annotated
 
 import typer
 
-from mlprep.cli.common import CardsOption, JsonOption, command, fail, open_library, warn
+from mlprep.cli.common import (
+    CardsOption,
+    JsonOption,
+    command,
+    fail,
+    open_library,
+    plural,
+    warn,
+)
 
 __all__ = ["EXPORT_COMMANDS", "IMPORT_COMMANDS", "backup", "export_json", "import_json", "sync"]
 
@@ -157,9 +165,9 @@ def export_json(
         typer.echo(json.dumps(summary.to_dict(), indent=2))
         return
     typer.echo(
-        f"Exported {summary.cards:,} cards, {summary.answers:,} answers "
-        f"(+{summary.other_facts:,} other facts), {summary.card_files} card files and "
-        f"{summary.settings} settings to {file}"
+        f"Exported {plural(summary.cards, 'card')}, {plural(summary.answers, 'answer')} "
+        f"(+{plural(summary.other_facts, 'other fact')}), {plural(summary.card_files, 'card file')} "
+        f"and {plural(summary.settings, 'setting')} to {file}"
     )
 
 
@@ -187,9 +195,10 @@ def import_json(
         return
     same = f" ({summary.card_files_same} already there)" if summary.card_files_same else ""
     typer.echo(
-        f"Imported {summary.answers:,} answers (+{summary.other_facts:,} other facts), "
-        f"{summary.cards:,} cards, {summary.card_files_written} card files{same} and "
-        f"{summary.settings} settings from {file}"
+        f"Imported {plural(summary.answers, 'answer')} "
+        f"(+{plural(summary.other_facts, 'other fact')}), {plural(summary.cards, 'card')}, "
+        f"{plural(summary.card_files_written, 'card file')}{same} and "
+        f"{plural(summary.settings, 'setting')} from {file}"
     )
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlprep.core.wording import plural
 from mlprep.interop import InteropError
 from mlprep.interop.importing import ImportPlan, ImportSummary, NewCard, run_import
 
@@ -172,7 +173,7 @@ def read_csv(path: Path) -> CsvFile:
     if any(c > width for c in meta_columns):
         name, col = max(columns.items(), key=lambda kv: kv[1])
         raise InteropError(
-            f"{path}:{records[0][0]}: #{name} column is {col}, but the rows have {width} columns"
+            f"{path}:{records[0][0]}: #{name} column is {col}, but the rows have {plural(width, 'column')}"
         )
     fields = [c for c in range(1, width + 1) if c not in meta_columns]
     if labels:
@@ -194,7 +195,7 @@ def read_csv(path: Path) -> CsvFile:
     for line, record in records:
         if len(record) != width:
             raise InteropError(
-                f"{path}:{line}: expected {width} columns (like line {records[0][0]}), found "
+                f"{path}:{line}: expected {plural(width, 'column')} (like line {records[0][0]}), found "
                 f'{len(record)}; quote a field that contains {_name(separator)} with "..."'
             )
 
