@@ -3,6 +3,7 @@ handling of unknown filters, help examples that paste, and output that fits 80 c
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 
@@ -199,3 +200,50 @@ def test_export_and_import_json_count_in_the_right_number(
     assert result.output == (
         f"Imported {answers} (+0 other facts), {cards}, {files} and {settings} from {dump}\n"
     )
+
+
+# -- 3. unknown filters ------------------------------------------------------------------------
+
+
+def _error(result) -> str:
+    return next(line for line in result.output.splitlines() if line.startswith("Error:"))
+
+
+def test_drill_scripts_reject_an_unknown_tag_as_list_does():
+    expected = runner.invoke(app, ["list", "--tag", "nope"])
+    assert expected.exit_code != 0 and _error(expected).startswith("Error: no tag named 'nope'; ")
+    for args in (
+        ["--tag", "nope", "--json"],
+        ["--tag", "nope", "--generator", "ridge", "--json"],
+        ["--tag", "nope", "--generator", "ridge", "--answer", "1"],
+        ["--topic", "nope", "--generator", "ridge", "--json"],
+    ):
+        result = runner.invoke(app, ["drill", *args])
+        assert result.exit_code == expected.exit_code, (args, result.output)
+        assert _error(result) == _error(expected), args
+        assert '"generator"' not in result.output  # no problem printed
+
+
+def test_drill_scripts_take_the_card_from_a_known_tag(tmp_path, no_bundled_deck):
+    deck = tmp_path / "deck"
+    deck.mkdir()
+    (deck / "d.yaml").write_text(
+        "deck: d\ncards:\n"
+        "  - {id: d-ols, type: computed, generator: ols, tags: [fit], q: OLS.}\n"
+        "  - {id: d-plain, q: Plain?, a: A., tags: [other]}\n"
+    )
+    result = runner.invoke(app, ["drill", "--cards", str(deck), "--tag", "fit", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["generator"] == "ols"
+    result = runner.invoke(
+        app, ["drill", "--cards", str(deck), "--tag", "other", "--generator", "ols", "--json"]
+    )
+    assert result.exit_code == 2
+    assert (
+        _error(result)
+        == "Error: no computed card tagged 'other' uses generator 'ols' (see `mlprep list`)"
+    )
+    result = runner.invoke(
+        app, ["drill", "--cards", str(deck), "--tag", "other", "--card", "d-ols", "--json"]
+    )
+    assert result.exit_code == 2 and _error(result) == "Error: card d-ols is not tagged 'other'"
