@@ -153,8 +153,8 @@ def test_drill_screens_fit_80_columns(generator):
 
 def test_solutions_put_negative_operands_in_parentheses():
     assert tidy_signs("ln Σ − z[2] = 2.7023 − -2") == "ln Σ − z[2] = 2.7023 − (−2)"
-    assert tidy_signs("3 · -2 = `-6`") == "3 · (−2) = `-6`"
-    assert tidy_signs("x = -1 and [1, -2]") == "x = -1 and [1, -2]"
+    assert tidy_signs("3 · -2 = `-6`") == "3 · (−2) = `−6`"  # one minus sign
+    assert tidy_signs("x = -1 and [1, -2]") == "x = −1 and [1, −2]"
     screen = "\n".join(render(solution_panel(generate("softmax_xent", 1, {}), "0.4076")))
     assert "− -" not in screen and "· -" not in screen
 

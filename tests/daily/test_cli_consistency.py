@@ -247,3 +247,65 @@ def test_drill_scripts_take_the_card_from_a_known_tag(tmp_path, no_bundled_deck)
         app, ["drill", "--cards", str(deck), "--tag", "other", "--card", "d-ols", "--json"]
     )
     assert result.exit_code == 2 and _error(result) == "Error: card d-ols is not tagged 'other'"
+
+
+# -- 4. signs in worked solutions --------------------------------------------------------------
+
+
+def test_tidy_signs_parenthesises_powers_and_products_and_uses_one_minus():
+    from mlprep.drills.format import tidy_signs
+
+    assert tidy_signs("$x_2^2$ = -2² = `4`") == "$x_2^2$ = (−2)² = `4`"
+    assert tidy_signs("-1.5^2 = `2.25`") == "(−1.5)^2 = `2.25`"
+    assert tidy_signs("3 · -2 = `-6`") == "3 · (−2) = `−6`"
+    assert tidy_signs("-2 × 3 = -6") == "(−2) × 3 = −6"
+    assert (
+        tidy_signs("6 / -2 = -3 and [[1, -2], [-3, 4]]") == "6 / (−2) = −3 and [[1, −2], [−3, 4]]"
+    )
+    # Not negative numbers: exponents, dates, ranges, names; math is the renderer's.
+    untouched = "1e-05, 2026-12-01, levels 1-3, t-1, x_2-1, $10^{-3}$ and $$a - -2$$"
+    assert tidy_signs(untouched) == untouched
+
+
+def _solution_text(problem):
+    import io
+
+    from rich.console import Console
+
+    from mlprep.drills.answers import format_answer
+    from mlprep.term.drill import solution_panel
+
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    console.print(solution_panel(problem, format_answer(problem)))
+    return console.file.getvalue()
+
+
+def test_feature_row_solution_reads_minus_two_squared_in_parentheses():
+    from mlprep.drills import generate
+
+    problem = generate("feature_row", 0, {})
+    x1, x2 = (float(v) for v in problem.data["x"])
+    assert x2 < 0 < x1  # the seed the audit used: x = (3, -2)
+    screen = _solution_text(problem)
+    sq, product = int(x2 * x2), int(x1 * x2)
+    assert f"(−{int(-x2)})² = {sq}" in screen
+    assert f"{int(x1)} · (−{int(-x2)}) = −{-product}" in screen
+    steps = screen.split("Answer:")[0]
+    assert not re.search(r"(?<![\w.)\]}])-\d", steps), steps  # no ASCII minus left in the steps
+
+
+def test_no_solution_step_of_any_generator_has_an_ascii_minus_or_a_bare_negative_power():
+    from mlprep.drills import all_generators, generate
+    from mlprep.drills.format import _MATH, tidy_signs
+
+    for gen in all_generators():
+        for level in (1, 2, 3):
+            params = {"level": level} if "level" in gen.params else {}
+            for seed in range(4):
+                for step in generate(gen.name, seed, params).solution:
+                    prose = _MATH.sub("", tidy_signs(step))
+                    assert not re.search(r"(?<![\w.)\]}])-\d", prose), (gen.name, step)
+                    assert not re.search(r"(?<![\w.)\]}(])−\d+(\.\d+)?[²³^]", prose), (
+                        gen.name,
+                        step,
+                    )
