@@ -309,3 +309,72 @@ def test_no_solution_step_of_any_generator_has_an_ascii_minus_or_a_bare_negative
                         gen.name,
                         step,
                     )
+
+
+# -- 5. integer answers are checked exactly ----------------------------------------------------
+
+# Counts by what they are (README's generator table): parameters, FLOPs, bytes, monomials,
+# shapes, pixels, users. The scan below finds any other whole-number answer too.
+COUNTS = {
+    "ab_sample_size",
+    "attention_flops",
+    "conv_output_shape",
+    "conv_params",
+    "kv_cache_bytes",
+    "lora_params",
+    "monomial_count",
+    "receptive_field",
+    "transformer_params",
+    "zero_memory",
+}
+
+
+def _samples(gen):
+    from mlprep.drills import generate
+
+    levels = (1, 2, 3) if "level" in gen.params else (None,)
+    for level in levels:
+        for seed in range(8):
+            yield generate(gen.name, seed, {} if level is None else {"level": level})
+
+
+def test_every_whole_number_answer_is_checked_exactly_and_the_prompt_says_so():
+    import numpy as np
+
+    from mlprep.drills import all_generators
+
+    names = {g.name for g in all_generators()}
+    assert names >= COUNTS
+    for gen in all_generators():
+        problems = list(_samples(gen))
+        whole = all(
+            np.all(np.asarray(p.answer, float) == np.round(np.asarray(p.answer, float)))
+            for p in problems
+        )
+        # A generator that asks for decimals ("2 decimals if not exact") may land on a whole
+        # number by chance; one that never does and never asks for decimals has integer answers.
+        asks_decimals = any("decimal" in p.answer_format for p in problems)
+        if gen.name in COUNTS or (whole and not asks_decimals):
+            for p in problems:
+                assert p.exact and p.atol == 0 and p.rtol == 0, gen.name
+                assert "exact" in p.prompt.lower(), (gen.name, p.prompt)
+
+
+def test_monomial_count_accepts_only_the_count():
+    import math
+
+    from mlprep.drills import generate
+    from mlprep.drills.answers import check_answer
+
+    problem = next(
+        p
+        for seed in range(200)
+        if (p := generate("monomial_count", seed, {"level": 1})).data["d"] == 4 and p.data["p"] == 4
+    )
+    assert math.comb(8, 4) == 70
+    assert check_answer(problem, "70").status == "correct"
+    assert check_answer(problem, "69").status == "wrong"
+    assert check_answer(problem, "71").status == "wrong"
+    for near in ("69.6", "70.5", "70.4"):
+        result = check_answer(problem, near)
+        assert result.status == "invalid" and "whole numbers" in result.message, near
