@@ -378,3 +378,80 @@ def test_monomial_count_accepts_only_the_count():
     for near in ("69.6", "70.5", "70.4"):
         result = check_answer(problem, near)
         assert result.status == "invalid" and "whole numbers" in result.message, near
+
+
+# -- 6. help examples ----------------------------------------------------------------------------
+
+
+def _help(path, columns):
+    result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, (path, result.output)
+    return result.output
+
+
+def _examples(text):
+    """Every example command of a help text: the `Example:` lines, and the indented lines of
+    an `Examples:` block."""
+    found, in_block = [], False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("Example:"):
+            found.append(stripped)
+            in_block = False
+        elif stripped == "Examples:":
+            in_block = True
+        elif in_block and stripped.startswith("mlprep "):
+            found.append(stripped)
+        elif in_block and not stripped:
+            in_block = False
+    return found
+
+
+def _mlprep_args(example):
+    """The arguments given to mlprep in a shell line: after `mlprep`, up to a pipe or a
+    redirection (`echo ... | mlprep review --jsonl`, `mlprep add --stdin < cards.yaml`)."""
+    import shlex
+
+    words = shlex.split(example.removeprefix("Example:"))
+    start = words.index("mlprep") + 1
+    args = []
+    for word in words[start:]:
+        if word in ("|", "<", ">", ";", "&&", "||"):
+            break
+        args.append(word)
+    return args
+
+
+def test_every_help_example_is_one_command_on_its_own_line_and_parses():
+    root = typer.main.get_command(app)
+    seen = 0
+    for path, cmd in walk_commands():
+        if hasattr(cmd, "commands"):
+            continue
+        text = _help(path, 80)
+        for example in _examples(text):
+            seen += 1
+            # One invocation per line: a merged line would hold a second `mlprep `.
+            assert example.count("mlprep ") == 1, (path, example)
+            if example.startswith("Example:"):
+                assert example.count("Example:") == 1, (path, example)
+            args = _mlprep_args(example)
+            target, names = root, []
+            while hasattr(target, "commands"):
+                names.append(args.pop(0))
+                assert names[-1] in target.commands, (path, example)
+                target = target.commands[names[-1]]
+            assert tuple(names) == path, (path, example)  # the example is of this command
+            target.make_context(" ".join(path), list(args))  # raises on a usage error
+        assert _examples(text), (path, "no example")
+    assert seen > 25
+
+
+def test_a_help_example_parses_only_if_its_options_exist():
+    """The check above would catch a broken example: make_context rejects it (typer's own
+    click raises its UsageError)."""
+    cmd = typer.main.get_command(app).commands["list"]
+    for args in (["--tag", "ridge", "--due", "Example:", "mlprep", "list"], ["--no-such"]):
+        with pytest.raises(Exception) as raised:
+            cmd.make_context("list", args)
+        assert "UsageError" in {c.__name__ for c in type(raised.value).__mro__}

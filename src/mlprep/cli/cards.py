@@ -255,6 +255,7 @@ def list_cards(
     yet recalled, or answered below Good today (as in stats); ⚑ = flagged.
 
     Example: mlprep list --tag ridge --due
+
     Example: mlprep list --search "bias correction"
     """
     from mlprep.app.library import check_scope
@@ -374,7 +375,7 @@ def search(
     Every word must occur (case-insensitive; part of a word counts). Each card is shown with
     the text that matched; `/` in review searches the same way.
 
-    Example: mlprep search adam bias correction
+    Example: mlprep search "adam bias correction"
     """
     from mlprep.app.library import check_scope
 

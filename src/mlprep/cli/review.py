@@ -103,6 +103,7 @@ def review(
     sync_dir setting, the session ends with a sync (`mlprep sync`).
 
     Example: mlprep review --tag ridge --new 5
+
     Example: mlprep review --cram --deck optimizers --limit 20
 
     --jsonl: mlprep writes {"event": "card", ...} and reads {"grade": "good"} (or 1-4),

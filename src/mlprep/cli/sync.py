@@ -90,6 +90,7 @@ def backup(
     the database as it is, so a restore can be undone too.
 
     Example: mlprep backup --list
+
     Example: mlprep backup --restore 20261201T090000Z-daily
     """
     from mlprep.app.backups import backup_now, restore_backup
@@ -182,7 +183,7 @@ def import_json(
     The data dir must hold no answers yet (set MLPREP_HOME for a new one); to bring two data
     dirs together, use `mlprep sync`. The restored data dir is a new sync device.
 
-    Example: mlprep import json mlprep-2026-12-01.json   (with MLPREP_HOME a new folder)
+    Example: MLPREP_HOME=~/mlprep-new mlprep import json mlprep-2026-12-01.json
     """
     from mlprep.app.config import Paths
     from mlprep.interop.json_dump import import_json as import_
