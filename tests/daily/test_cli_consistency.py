@@ -455,3 +455,20 @@ def test_a_help_example_parses_only_if_its_options_exist():
         with pytest.raises(Exception) as raised:
             cmd.make_context("list", args)
         assert "UsageError" in {c.__name__ for c in type(raised.value).__mro__}
+
+
+# -- 7. full one-line descriptions in every group ----------------------------------------------
+
+
+@pytest.mark.parametrize("columns", [80, 200])
+def test_every_group_lists_its_commands_with_full_one_line_descriptions(columns):
+    groups = [((), typer.main.get_command(app))]
+    groups += [(p, c) for p, c in walk_commands() if hasattr(c, "commands")]
+    assert {p for p, _ in groups} == {(), ("export",), ("import",)}
+    for path, group in groups:
+        out = _help(path, columns)
+        listed = out.split("Commands:")[1].strip().splitlines()
+        assert len(listed) == len(group.commands), (path, listed)  # one line each
+        for line in listed:
+            assert "..." not in line and line.rstrip().endswith("."), (path, line)
+            assert len(line) <= 80, (path, line)

@@ -58,7 +58,7 @@ def export_anki(
     ] = 5,
     as_json: JsonOption = False,
 ) -> None:
-    """Write cards to an Anki package (.apkg) for Anki, AnkiDroid and AnkiMobile.
+    """Write cards to an Anki package (.apkg): Anki, AnkiDroid, AnkiMobile.
 
     One note per card, in decks mlprep::DECK, tags kept, Markdown as HTML and math as MathJax.
     A computed card becomes K notes, each a fixed problem with its answer and worked solution
@@ -159,7 +159,7 @@ def import_anki(
     dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Import an Anki package: its notes as cards, its review log as your history.
+    """Import an Anki package: its notes as cards, its reviews as history.
 
     New cards go to one YAML file per Anki deck under DIR/anki/ (your deck folder by default),
     HTML turned into Markdown and math into $...$; ids come from the notes' GUIDs, and notes
@@ -191,9 +191,9 @@ def import_csv(
     dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Import cards from CSV/TSV: Anki's text export, or plain front,back[,tags] rows.
+    """Import cards from CSV/TSV: Anki's text export or front,back rows.
 
-    Anki's header lines are read (#separator, #html, #tags, #columns, #deck, #guid column,
+    Plain rows are front,back[,tags]. Anki's header lines are read (#separator, #html, #tags, #columns, #deck, #guid column,
     #notetype column, #deck column, #tags column). Every row must have as many columns as the
     first; a row that does not is reported with its line and nothing is imported. New cards
     go to DIR/DECK.yaml (your deck folder by default); a file that exists is appended to.

@@ -145,8 +145,10 @@ def export_json(
     cards: CardsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write everything to one JSON file: the cards as loaded, your deck folder's files, the
-    whole log, your settings and the fitted parameters (the format: docs/data-formats.md).
+    """Write everything to one JSON file: cards, card files, log, settings.
+
+    It holds the cards as loaded, your deck folder's files, the whole log, your settings and
+    the fitted parameters (the format: docs/data-formats.md).
 
     `mlprep import json FILE` reads it back into an empty data dir.
 
@@ -177,13 +179,15 @@ def import_json(
     file: Annotated[Path, typer.Argument(help="A file from `mlprep export json`.", metavar="FILE")],
     as_json: JsonOption = False,
 ) -> None:
-    """Restore a `mlprep export json` file into an empty data dir: the log, settings, meta
-    and your card files, then every card is replayed to the state it had.
+    """Restore a `mlprep export json` file into an empty data dir.
+
+    The log, settings, meta and your card files come back, then every card is replayed to the
+    state it had.
 
     The data dir must hold no answers yet (set MLPREP_HOME for a new one); to bring two data
     dirs together, use `mlprep sync`. The restored data dir is a new sync device.
 
-    Example: MLPREP_HOME=~/mlprep-new mlprep import json mlprep-2026-12-01.json
+    Example: mlprep import json mlprep-2026-12-01.json
     """
     from mlprep.app.config import Paths
     from mlprep.interop.json_dump import import_json as import_
