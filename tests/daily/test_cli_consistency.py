@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import tempfile
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -472,3 +475,108 @@ def test_every_group_lists_its_commands_with_full_one_line_descriptions(columns)
         for line in listed:
             assert "..." not in line and line.rstrip().endswith("."), (path, line)
             assert len(line) <= 80, (path, line)
+
+
+# -- 8. normal output fits 80 columns ----------------------------------------------------------
+
+
+def _fits(result, columns=80):
+    for line in result.output.splitlines():
+        assert len(line) <= columns, line
+    return result.output
+
+
+def _all_cards():
+    result = runner.invoke(app, ["list", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_export_anki_of_the_whole_deck_counts_its_decks_in_one_short_summary(tmp_path):
+    decks = sorted({card["deck"] for card in _all_cards()})
+    assert len(decks) > 6
+    out = Path(tempfile.mkdtemp(prefix="mlprep-", dir="/tmp")) / "all.apkg"  # a short path
+    result = runner.invoke(app, ["export", "anki", str(out)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(_fits(result).split())
+    assert f"in {len(decks)} decks (--json lists them)." in text
+    summary = runner.invoke(app, ["export", "anki", str(out), "--json"]).output
+    assert json.loads(summary)["decks"] == [f"mlprep::{d}" for d in decks]
+    shutil.rmtree(out.parent)
+
+
+def test_check_wraps_its_deck_and_tag_lists_at_the_terminal_width():
+    from collections import Counter
+
+    cards = _all_cards()
+    decks = Counter(card["deck"] for card in cards)
+    tags = Counter(tag for card in cards for tag in card["tags"])
+    result = runner.invoke(app, ["check"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = _fits(result).splitlines()
+    for label, counts in (("decks:", decks), ("tags:", tags)):
+        start = next(i for i, line in enumerate(lines) if line.startswith(label + " "))
+        end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("  "))
+        block = lines[start:end]
+        items = " ".join(line.strip() for line in block).removeprefix(label).strip()
+        assert items.split(", ") == [f"{name} ({n})" for name, n in sorted(counts.items())]
+        for line in block:  # a line ends after a count, never between a name and its count
+            assert line.endswith(("),", ")")), line
+    wide = runner.invoke(app, ["check"], env={"COLUMNS": "2000"})
+    assert sum(line.startswith("  ") for line in wide.output.splitlines()) == 0
+
+
+def test_optimize_wraps_its_verdict(monkeypatch):
+    from datetime import date
+
+    from mlprep.core.memory import FitReport, Metrics
+
+    report = FitReport(
+        parameters=(0.4,) * 21,
+        reviews=1234,
+        split_day=date(2026, 11, 1),
+        default=Metrics(600, 0.41, 0.05, 0.7),
+        fitted=Metrics(600, 0.36, 0.03, 0.75),
+    )
+    monkeypatch.setattr("mlprep.app.memory.fit_and_save", lambda store: report)
+    result = runner.invoke(app, ["optimize"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(_fits(result).split())
+    assert (
+        "The fitted parameters predict better than the defaults on later answers. They are "
+        "saved and used from now on (forecasts, interview mode, FSRS scheduling)." in text
+    )
+    assert "Fitted FSRS-6 to 1,234 long-term reviews" in text
+
+
+def test_sync_wraps_its_summary_at_spaces(tmp_path, monkeypatch):
+    # A short path of its own (pytest's are longer than a line), with a long last part.
+    folder = Path(tempfile.mkdtemp(prefix="mlprep-", dir="/tmp")) / "a-shared-folder-of-ours"
+    folder.mkdir()
+    monkeypatch.setenv("MLPREP_HOME", str(tmp_path / "a"))
+    assert runner.invoke(app, ["sync", str(folder)]).exit_code == 0
+    monkeypatch.setenv("MLPREP_HOME", str(tmp_path / "b"))
+    wide = runner.invoke(app, ["sync", str(folder)], env={"COLUMNS": "1000"})
+    assert wide.exit_code == 0, wide.output
+    assert any(len(line) > 80 for line in wide.output.splitlines())  # the case worth testing
+    narrow = runner.invoke(app, ["sync", str(folder)], env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0, narrow.output
+    _fits(narrow)
+    assert narrow.output.split() == wide.output.split()  # the same words: none split
+    assert str(folder) in narrow.output
+    shutil.rmtree(folder.parent)
+
+
+def test_an_unknown_tag_error_fits_one_line_with_the_closest_tag_first(tmp_path):
+    tags = sorted({tag for card in _all_cards() for tag in card["tags"]})
+    assert "ridge" in tags and len(tags) > 10
+    for command in (["list"], ["stats"], ["due"], ["drill", "--json"], ["export", "anki", "x"]):
+        result = runner.invoke(app, [*command, "--tag", "ridg"])
+        assert result.exit_code != 0, command
+        error = _error(result)
+        assert len(error) <= 80, error
+        assert error.startswith("Error: no tag named 'ridg'; tags: ridge, "), error
+        shown = error.split("tags: ")[1].split(", +")[0].split(", ")
+        assert f"+{len(tags) - len(shown)} more (see `mlprep check`)" in error, error
+    few = runner.invoke(app, ["due", "--level", "nope"])
+    assert _error(few) == "Error: no level named 'nope'; levels: advanced, basic, core"

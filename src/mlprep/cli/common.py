@@ -38,6 +38,7 @@ __all__ = [
     "clash_text",
     "command",
     "computed_problems",
+    "echo_wrapped",
     "editor_command",
     "fail",
     "in_bundled",
@@ -139,6 +140,43 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
     _echo_err(f"Error: {escape_controls(message)}")
     raise typer.Exit(code)
+
+
+def echo_wrapped(text: str, *, indent: str = "", err: bool = False) -> None:
+    """Print `text` wrapped at the terminal's width (COLUMNS, else the terminal's) at spaces
+    only, so that an id, a tag, a path or a hyphenated word is never split; lines after the
+    first of each paragraph start with `indent`. Output to a pipe or a file is not wrapped
+    (one line per line, for grep) unless COLUMNS says a width. A no-break space (U+00A0) holds
+    two words together (`ridge\xa0(10)`) and prints as a plain space."""
+    import os
+    import sys
+    import textwrap
+
+    width = _columns(os.environ.get("COLUMNS"))
+    if width is None:
+        stream = sys.stderr if err else sys.stdout
+        with suppress(AttributeError, ValueError, OSError):
+            if stream.isatty():
+                width = os.get_terminal_size(stream.fileno()).columns
+    for paragraph in text.split("\n"):
+        wrapped = paragraph
+        if width is not None:
+            wrapped = textwrap.fill(
+                paragraph,
+                width=max(width, 20),
+                subsequent_indent=indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        with suppress(OSError):
+            typer.echo(wrapped.replace("\xa0", " "), err=err)
+
+
+def _columns(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
 
 
 def warn(message: str) -> None:

@@ -17,6 +17,7 @@ from mlprep.cli.common import (
     JsonOption,
     TagOption,
     command,
+    echo_wrapped,
     open_library,
     plural,
     scope_of,
@@ -31,6 +32,10 @@ DryRunOption = Annotated[
     bool,
     typer.Option("--dry-run", help="Show what would be imported; write nothing."),
 ]
+# `export anki` names the decks it wrote up to this many; more are counted (the bundled deck
+# alone has 32 decks, a 773-character line).
+NAMED_DECKS = 6
+
 IntoOption = Annotated[
     Path | None,
     typer.Option(
@@ -89,11 +94,15 @@ def export_anki(
         parts.append(
             f"{plural(summary.computed, 'computed card')} × {plural(summary.instances, 'problem')}"
         )
-    typer.echo(
-        f"Wrote {summary.path}: {plural(summary.notes, 'note')} ({', '.join(parts)}) in "
-        f"{plural(len(summary.decks), 'deck')}: {', '.join(summary.decks)}."
+    decks = plural(len(summary.decks), "deck")
+    if len(summary.decks) <= NAMED_DECKS:
+        decks += ": " + ", ".join(summary.decks)
+    else:
+        decks += " (--json lists them)"
+    echo_wrapped(
+        f"Wrote {summary.path}: {plural(summary.notes, 'note')} ({', '.join(parts)}) in {decks}."
     )
-    typer.echo(
+    echo_wrapped(
         "Open it with Anki (File > Import) or AnkiDroid; importing it again updates the notes."
     )
 

@@ -18,6 +18,7 @@ from mlprep.cli.common import (
     LevelOption,
     TagOption,
     command,
+    echo_wrapped,
     editor_command,
     fail,
     latex_warnings,
@@ -153,7 +154,7 @@ def _sync_after_review(lib: Library) -> None:
         return
     for message in result.warnings:
         warn(message)
-    typer.echo(" ".join(sync_lines(result)))
+    echo_wrapped(" ".join(sync_lines(result)))
 
 
 def _run_review(
@@ -539,11 +540,12 @@ def check(
         f"({types['basic']} basic, {types['computed']} computed), {plural(len(tags), 'tag')}"
     )
     if decks:
-        typer.echo(
-            escape_controls("decks: " + ", ".join(f"{d} ({n})" for d, n in sorted(decks.items())))
-        )
+        # A no-break space keeps a name and its count on one line.
+        listed = ", ".join(f"{d}\xa0({n})" for d, n in sorted(decks.items()))
+        echo_wrapped(escape_controls("decks: " + listed), indent="  ")
     if tags:
-        typer.echo("tags: " + ", ".join(f"{t} ({n})" for t, n in sorted(tags.items())))
+        listed = ", ".join(f"{t}\xa0({n})" for t, n in sorted(tags.items()))
+        echo_wrapped("tags: " + listed, indent="  ")
     if issues:
         typer.echo(f"{plural(len(issues), 'problem')} found", err=True)
         raise typer.Exit(1)

@@ -15,6 +15,7 @@ from mlprep.cli.common import (
     CardsOption,
     JsonOption,
     command,
+    echo_wrapped,
     fail,
     open_library,
     plural,
@@ -66,7 +67,7 @@ def sync(
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return
     for line in sync_lines(result):
-        typer.echo(line)
+        echo_wrapped(line)
 
 
 @command()
