@@ -580,3 +580,71 @@ def test_an_unknown_tag_error_fits_one_line_with_the_closest_tag_first(tmp_path)
         assert f"+{len(tags) - len(shown)} more (see `mlprep check`)" in error, error
     few = runner.invoke(app, ["due", "--level", "nope"])
     assert _error(few) == "Error: no level named 'nope'; levels: advanced, basic, core"
+
+
+# -- 9. wording ----------------------------------------------------------------------------------
+
+
+def test_mark_commands_say_what_happened_and_a_repeat_is_nothing_to_do():
+    card = "bv-bias-definition"
+
+    def say(*args):
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 0, result.output
+        return result.stdout.strip()
+
+    assert say("unsuspend", card) == f"{card} was not suspended; nothing to do."
+    assert say("suspend", card).startswith(f"{card}: suspended;")
+    assert say("unsuspend", card) == f"{card}: unsuspended; it comes back in review."
+    assert say("unsuspend", card) == f"{card} was not suspended; nothing to do."
+    assert say("flag", "--off", card) == f"{card} was not flagged; nothing to do."
+    assert say("flag", card) == f"{card}: flagged; `mlprep list --flagged` lists it."
+    assert say("flag", card) == f"{card} was already flagged; nothing to do."
+    assert say("flag", "--off", card) == f"{card}: flag removed."
+    for text in (say("flag", "--off", card), say("unsuspend", card)):
+        assert not re.search(r": not (suspended|flagged)", text)
+
+
+def test_the_unsaved_notice_says_not_saved_yet_once():
+    import io
+
+    from rich.console import Console
+
+    from mlprep.term.unsaved import unsaved_notice
+
+    reason = (
+        "the answer Good to card e2e-one is not saved yet: the database /x/mlprep.db is locked "
+        "by another program"
+    )
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    console.print(unsaved_notice(reason, 1))
+    text = console.file.getvalue()
+    assert text.lower().count("not saved yet") == 1, text
+    assert text.startswith(
+        "Not saved yet: the answer Good to card e2e-one. The database /x/mlprep.db is locked by "
+        "another program\n"
+    )
+    console.file = io.StringIO()
+    console.print(unsaved_notice("the disk is full", 2))  # any other sentence: as it is
+    assert console.file.getvalue().startswith("Not saved yet: the disk is full\n")
+
+
+def test_config_takes_a_negative_value_and_says_the_range():
+    result = runner.invoke(app, ["config", "new_per_day", "-1"])
+    assert result.exit_code == 1
+    assert _error(result) == "Error: new_per_day must be an integer from 0 to 100,000, got -1"
+    assert "No such option" not in result.output
+    assert runner.invoke(app, ["config", "new_per_day", "-1", "--json"]).exit_code == 1
+    result = runner.invoke(app, ["config", "new_per_day", "7", "--json"])
+    assert result.exit_code == 0 and json.loads(result.output)["new_per_day"]["value"] == 7
+    assert runner.invoke(app, ["config", "--nope"]).exit_code == 2  # options are still checked
+
+
+def test_a_range_error_writes_the_range_as_the_help_does():
+    help_text = _help(("review",), 200)
+    assert "[0..100000]" in help_text or "0..100000" in help_text
+    result = runner.invoke(app, ["review", "--new", "-1"])
+    assert result.exit_code == 2
+    assert "-1 is not in the range 0..100000." in result.output and "<=x" not in result.output
+    result = runner.invoke(app, ["drill", "--seed", "-3", "--generator", "ridge", "--json"])
+    assert result.exit_code == 2 and "is not in the range 0..2⁶²." in result.output

@@ -30,6 +30,7 @@ __all__ = [
     "DeckOption",
     "ErrorHandlingGroup",
     "MlprepCommand",
+    "NegativeValuesCommand",
     "JsonOption",
     "LevelOption",
     "TagOption",
@@ -103,6 +104,29 @@ class MlprepCommand(typer.core.TyperCommand):
 
     def get_help(self, ctx: Any) -> str:
         return _RANGE.sub(_short_range, super().get_help(ctx))
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """A range error reads like the help: `-1 is not in the range 0..100000`."""
+        try:
+            return super().parse_args(ctx, args)
+        except typer.BadParameter as exc:
+            exc.message = _RANGE.sub(_short_range, exc.message)
+            raise
+
+
+class NegativeValuesCommand(MlprepCommand):
+    """A command whose positional values may be negative numbers (`mlprep config KEY -1`):
+    such a token is an argument, not an unknown option."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if "--" not in args:
+            negative = [a for a in args if _NEGATIVE_NUMBER.fullmatch(a)]
+            if negative:
+                args = [a for a in args if not _NEGATIVE_NUMBER.fullmatch(a)] + ["--", *negative]
+        return super().parse_args(ctx, args)
+
+
+_NEGATIVE_NUMBER = re.compile(r"-\d+(\.\d*)?(e[+-]?\d+)?|-\.\d+")
 
 
 def command(name: str | None = None, **options: Any) -> Callable[[F], F]:

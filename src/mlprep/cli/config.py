@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from mlprep.cli.common import JsonOption, command, fail
+from mlprep.cli.common import JsonOption, NegativeValuesCommand, command, fail
 
 __all__ = ["config"]
 
 
-@command()
+@command(cls=NegativeValuesCommand)
 def config(
     key: Annotated[
         str | None, typer.Argument(help="The setting to show or set.", metavar="KEY")
