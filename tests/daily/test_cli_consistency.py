@@ -648,3 +648,55 @@ def test_a_range_error_writes_the_range_as_the_help_does():
     assert "-1 is not in the range 0..100000." in result.output and "<=x" not in result.output
     result = runner.invoke(app, ["drill", "--seed", "-3", "--generator", "ridge", "--json"])
     assert result.exit_code == 2 and "is not in the range 0..2⁶²." in result.output
+
+
+# -- 10. a CSV header row ----------------------------------------------------------------------
+
+
+def _csv_cards(home, name):
+    import yaml
+
+    path = home / "cards" / f"{name}.yaml"
+    return yaml.safe_load(path.read_text())["cards"] if path.exists() else []
+
+
+@pytest.mark.parametrize(
+    ("first", "tags"),
+    [("front,back", None), ("Question,Answer,Tags", "x y"), ("q,a", None), ("FRONT,BACK", None)],
+)
+def test_import_csv_reads_a_first_row_of_column_names_as_such(isolated_home, tmp_path, first, tags):
+    extra = f",{tags}" if tags else ""
+    path = tmp_path / "deck.csv"
+    path.write_text(f"{first}\nWhat is one?,One.{extra}\nWhat is two?,Two.{extra}\n")
+    result = runner.invoke(app, ["import", "csv", str(path)])
+    assert result.exit_code == 0, result.output
+    cards = _csv_cards(isolated_home, "deck")
+    assert [c["q"] for c in cards] == ["What is one?", "What is two?"]
+    if tags:
+        assert all(c["tags"] == tags.split() for c in cards)
+    names = ", ".join(first.split(","))
+    assert f"Skipped 1 row: column names ({names}); --no-header imports it (line 1)." in (
+        result.output
+    )
+
+
+def test_import_csv_no_header_imports_the_first_row_and_header_forces_it(isolated_home, tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_text("front,back\nWhat is one?,One.\n")
+    result = runner.invoke(app, ["import", "csv", str(path), "--no-header"])
+    assert result.exit_code == 0, result.output
+    assert [c["q"] for c in _csv_cards(isolated_home, "plain")] == ["front", "What is one?"]
+    named = tmp_path / "named.csv"
+    named.write_text("Term,Meaning\nBias?,Wrong assumptions.\n")  # not column names mlprep knows
+    result = runner.invoke(app, ["import", "csv", str(named), "--header"])
+    assert result.exit_code == 0, result.output
+    assert [c["q"] for c in _csv_cards(isolated_home, "named")] == ["Bias?"]
+
+
+def test_import_csv_takes_an_ordinary_first_row_as_a_card(isolated_home, tmp_path):
+    path = tmp_path / "cards.csv"
+    path.write_text("What is a?,The letter a.\nq,a\n")  # q,a later is a card, not a header
+    result = runner.invoke(app, ["import", "csv", str(path)])
+    assert result.exit_code == 0, result.output
+    assert [c["q"] for c in _csv_cards(isolated_home, "cards")] == ["What is a?", "q"]
+    assert "Skipped" not in result.output

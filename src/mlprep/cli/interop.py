@@ -197,6 +197,14 @@ def import_csv(
         ),
     ] = None,
     into: IntoOption = None,
+    header: Annotated[
+        bool | None,
+        typer.Option(
+            "--header/--no-header",
+            help="The first row is column names (default: detected, e.g. front,back).",
+            show_default=False,
+        ),
+    ] = None,
     dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -206,10 +214,12 @@ def import_csv(
     #notetype column, #deck column, #tags column). Every row must have as many columns as the
     first; a row that does not is reported with its line and nothing is imported. New cards
     go to DIR/DECK.yaml (your deck folder by default); a file that exists is appended to.
-    Importing the file again adds only rows not imported yet.
+    Importing the file again adds only rows not imported yet. A first row of column names
+    (front,back[,tags], question,answer, q,a) is read as such, not imported as a card.
 
     Example: mlprep import csv cards.tsv --deck interview --dry-run
     """
     from mlprep.interop.csv_import import import_csv as run
 
-    _print_summary(run(file, deck=deck, folder=into, dry_run=dry_run, warn=warn), as_json)
+    summary = run(file, deck=deck, folder=into, dry_run=dry_run, warn=warn, header=header)
+    _print_summary(summary, as_json)
