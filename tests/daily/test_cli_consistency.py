@@ -700,3 +700,34 @@ def test_import_csv_takes_an_ordinary_first_row_as_a_card(isolated_home, tmp_pat
     assert result.exit_code == 0, result.output
     assert [c["q"] for c in _csv_cards(isolated_home, "cards")] == ["What is a?", "q"]
     assert "Skipped" not in result.output
+
+
+# -- 11. superscripts and subscripts from Anki and CSV -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "markdown"),
+    [
+        ("E[(X &minus; μ)<sup>2</sup>]", "E[(X − μ)^2]"),
+        ("N<sub>A</sub> ≈ 6.022 × 10<sup>23</sup>", "N_A ≈ 6.022 × 10^{23}"),
+        ("x<sub>i</sub><sup>2</sup> + e<sup>-x/2</sup>", "x_i^2 + e^{-x/2}"),
+        ("w<sub>t+1</sub> = w<sub>t</sub>", "w_{t+1} = w_t"),
+        ("x<sub>i<sup>2</sup></sub>", "x_{i^2}"),
+        ("x<sup>2</sup> and <code>a<sup>n</sup></code>", "x^2 and `a^n`"),
+        ("an empty <sup></sup>one", "an empty one"),
+        ("never closed x<sup>2", "never closed x^2"),
+    ],
+)
+def test_html_superscripts_and_subscripts_keep_apart_from_the_text(html, markdown):
+    from mlprep.interop.markup import html_to_markdown
+
+    assert html_to_markdown(html) == markdown
+
+
+def test_import_csv_of_html_fields_keeps_the_exponent(isolated_home, tmp_path):
+    path = tmp_path / "stats.csv"
+    path.write_text("Variance?,E[(X &minus; μ)<sup>2</sup>]\nAvogadro?,6.022 × 10<sup>23</sup>\n")
+    result = runner.invoke(app, ["import", "csv", str(path)])
+    assert result.exit_code == 0, result.output
+    answers = [c["a"] for c in _csv_cards(isolated_home, "stats")]
+    assert answers == ["E[(X − μ)^2]", "6.022 × 10^{23}"]
