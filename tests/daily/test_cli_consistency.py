@@ -731,3 +731,30 @@ def test_import_csv_of_html_fields_keeps_the_exponent(isolated_home, tmp_path):
     assert result.exit_code == 0, result.output
     answers = [c["a"] for c in _csv_cards(isolated_home, "stats")]
     assert answers == ["E[(X − μ)^2]", "6.022 × 10^{23}"]
+
+
+# -- 12. a card in a broken file ---------------------------------------------------------------
+
+
+def test_show_and_marks_name_the_broken_file_as_list_does(isolated_home):
+    folder = isolated_home / "cards"
+    folder.mkdir(parents=True)
+    path = folder / "huge.yaml"
+    path.write_text(
+        "deck: huge\ncards:\n"
+        "  - {id: huge-ok, q: 'Fine?', a: 'Fine.'}\n"
+        f"  - {{id: huge-q, q: '{'x' * 20_001}', a: 'Too long.'}}\n"
+    )
+    warning = (
+        f"warning: {path} has 1 problem; its broken cards are skipped. "
+        f"Run `mlprep check {path}` for details."
+    )
+    listed = runner.invoke(app, ["list"])
+    assert listed.exit_code == 0 and warning in listed.stderr
+    for command in (["show", "huge-q"], ["suspend", "huge-q"], ["flag", "huge-q"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 1, command
+        assert warning in result.stderr, (command, result.stderr)
+        assert "Error: no card with id 'huge-q'" in result.stderr
+    shown = runner.invoke(app, ["show", "huge-ok"])
+    assert shown.exit_code == 0 and warning in shown.stderr and "Fine?" in shown.stdout

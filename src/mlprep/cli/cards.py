@@ -154,7 +154,9 @@ def show(
 
     Example: mlprep show opt-adam-update
     """
-    lib = open_library(cards, quiet=True)
+    # Not quiet: a card in a broken file is "no card with id", so say which file is broken,
+    # as list and review do.
+    lib = open_library(cards)
     try:
         store = lib.store
         card = store.card(card_id)

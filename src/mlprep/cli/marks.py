@@ -35,7 +35,7 @@ def _apply(ids: list[str], cards: object, event: str, holds: str) -> None:
     """Append `event` for each id whose mark is not already in that state."""
     from mlprep.app.library import unknown_card
 
-    with open_library(cards, quiet=True) as lib:  # type: ignore[arg-type]
+    with open_library(cards) as lib:  # type: ignore[arg-type]
         store = lib.store
         known = store.known_ids()
         for card_id in ids:
