@@ -54,9 +54,11 @@ def test_list_at_80_columns_is_one_line_per_card_and_never_cuts_ids():
 
 
 def test_list_marks_suspended_and_flagged_cards_and_filters_them():
-    assert cli("suspend", "bv-bias-definition").stdout == "bv-bias-definition: suspended.\n"
-    assert (
-        cli("suspend", "bv-bias-definition").stdout == "bv-bias-definition is already suspended.\n"
+    assert cli("suspend", "bv-bias-definition").stdout == (
+        "bv-bias-definition: suspended; `mlprep unsuspend bv-bias-definition` brings it back.\n"
+    )
+    assert cli("suspend", "bv-bias-definition").stdout == (
+        "bv-bias-definition was already suspended; nothing to do.\n"
     )
     assert cli("flag", "opt-adam-update").exit_code == 0
     suspended = json.loads(cli("list", "--suspended", "--json").stdout)
@@ -68,9 +70,11 @@ def test_list_marks_suspended_and_flagged_cards_and_filters_them():
     assert text.splitlines()[-1] == "1 card: 1 new, 1 flagged"
     due = json.loads(cli("due", "--json").stdout)
     assert "bv-bias-definition" not in json.dumps(due)
-    assert cli("unsuspend", "bv-bias-definition").stdout == "bv-bias-definition: not suspended.\n"
+    assert cli("unsuspend", "bv-bias-definition").stdout == (
+        "bv-bias-definition: unsuspended; it comes back in review.\n"
+    )
     assert json.loads(cli("list", "--suspended", "--json").stdout) == []
-    assert cli("flag", "--off", "opt-adam-update").stdout == "opt-adam-update: not flagged.\n"
+    assert cli("flag", "--off", "opt-adam-update").stdout == "opt-adam-update: flag removed.\n"
     missing = cli("suspend", "bv-bias-definiton")
     assert missing.exit_code == 1
     assert "no card with id 'bv-bias-definiton'; did you mean bv-bias-definition" in missing.stderr
@@ -153,8 +157,8 @@ def test_drill_screens_fit_80_columns(generator):
 
 def test_solutions_put_negative_operands_in_parentheses():
     assert tidy_signs("ln Σ − z[2] = 2.7023 − -2") == "ln Σ − z[2] = 2.7023 − (−2)"
-    assert tidy_signs("3 · -2 = `-6`") == "3 · (−2) = `-6`"
-    assert tidy_signs("x = -1 and [1, -2]") == "x = -1 and [1, -2]"
+    assert tidy_signs("3 · -2 = `-6`") == "3 · (−2) = `−6`"  # one minus sign
+    assert tidy_signs("x = -1 and [1, -2]") == "x = −1 and [1, −2]"
     screen = "\n".join(render(solution_panel(generate("softmax_xent", 1, {}), "0.4076")))
     assert "− -" not in screen and "· -" not in screen
 

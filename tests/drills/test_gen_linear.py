@@ -174,8 +174,11 @@ def test_well_posed(name: str) -> None:
     for p in all_levels(name):
         answer = np.asarray(p.answer, dtype=float)
         assert np.isfinite(answer).all()
-        assert p.atol > 0 and p.rtol >= 0
-        assert np.abs(answer).max() > 10 * p.atol, "answer so near 0 that atol makes it exact"
+        if p.exact:  # a count: whole numbers, no tolerance
+            assert p.atol == 0 and p.rtol == 0 and np.all(answer == np.round(answer))
+        else:
+            assert p.atol > 0 and p.rtol >= 0
+            assert np.abs(answer).max() > 10 * p.atol, "answer so near 0 that atol makes it exact"
         for value in p.data.values():
             assert np.isfinite(np.asarray(value, dtype=float)).all()
             # every number shown has at most 4 decimals, so the display is exact

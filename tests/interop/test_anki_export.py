@@ -138,7 +138,7 @@ def test_deck_and_tag_select_what_is_exported(user_cards, tmp_path):
     finally:
         phone.close()
     result = runner.invoke(app, ["export", "anki", str(tmp_path / "s.apkg"), "--deck", "stats"])
-    assert result.exit_code == 0 and "1 notes (1 card)" in result.output
+    assert result.exit_code == 0 and "1 note (1 card)" in result.output
 
 
 def test_an_unknown_deck_is_an_error_and_writes_nothing(user_cards, tmp_path):

@@ -78,7 +78,7 @@ def test_round_trip_into_an_empty_data_dir_gives_the_same_state(device, tmp_path
     result = b.run("import", "json", str(tmp_path / "a.json"), now=NOW)
     assert result.exit_code == 0, result.output
     assert result.output == (
-        f"Imported 6 answers (+3 other facts), 6 cards, 1 card files and 2 settings from "
+        f"Imported 6 answers (+3 other facts), 6 cards, 1 card file and 2 settings from "
         f"{tmp_path / 'a.json'}\n"
     )
     assert (b.home / "cards" / "mine.yaml").read_bytes() == (

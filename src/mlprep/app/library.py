@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlprep.app.errors import MlprepError
+from mlprep.core.wording import plural
 
 if TYPE_CHECKING:
     from mlprep.app.config import Paths, Settings
@@ -127,7 +128,7 @@ def open_library(
         for path in report.broken_files:
             n = sum(i.path == path for i in report.issues)
             say(
-                f"{path} has {n} problem{'s' * (n != 1)}; its broken cards are skipped. "
+                f"{path} has {plural(n, 'problem')}; its broken cards are skipped. "
                 f"Run `mlprep check {path}` for details."
             )
     return Library(paths, settings, store, moment, today, report.issues)
@@ -169,7 +170,37 @@ def check_scope(lib: Library, scope: Scope | None) -> None:
         ("level", scope.level, store.level_names),
     ):
         if value and value not in (names := known()):
-            raise MlprepError(f"no {what} named {value!r}; {what}s: {', '.join(names) or '(none)'}")
+            raise MlprepError(unknown_name(what, value, names))
+
+
+# An unknown-name error fits one 80-column line (with its `Error: `) whatever the number of
+# names: past this, the closest names come first and the rest are counted.
+ERROR_WIDTH = 80
+
+
+def unknown_name(what: str, value: str, names: list[str]) -> str:
+    """`no tag named 'ridg'; tags: a, b, c`, every name when they fit in one line; else the
+    closest names first, then as many others as fit, then how many more and where to see
+    them all (`mlprep check` lists every deck and tag)."""
+    import difflib
+
+    head = f"no {what} named {value!r}; {what}s: "
+    everything = ", ".join(names) or "(none)"
+    if len("Error: ") + len(head) + len(everything) <= ERROR_WIDTH:
+        return head + everything
+    close = difflib.get_close_matches(value, names, n=3, cutoff=0.6)
+    ordered = close + [n for n in names if n not in close]
+    shown: list[str] = []
+    for name in ordered:
+        rest = len(ordered) - len(shown) - 1
+        tail = f", +{rest} more (see `mlprep check`)" if rest else ""
+        line = "Error: " + head + ", ".join([*shown, name]) + tail
+        if shown and len(line) > ERROR_WIDTH:
+            break
+        shown.append(name)
+    rest = len(ordered) - len(shown)
+    tail = f", +{rest} more (see `mlprep check`)" if rest else ""
+    return head + ", ".join(shown) + tail
 
 
 def unknown_card(store: Store, card_id: str) -> MlprepError:

@@ -257,7 +257,7 @@ def _ask_deck(ctx: _Context) -> Path:
         for n, f in enumerate(files, 1):
             count = ctx.counts.get(f.resolve(), 0)
             name = f.relative_to(ctx.folder).as_posix()
-            typer.echo(f"  {n}) {name} ({count} card{'s' * (count != 1)})")
+            typer.echo(f"  {n}) {name} ({plural(count, 'card')})")
         latest = max(range(len(files)), key=lambda i: files[i].stat().st_mtime_ns)
         prompt, default = "Deck: a number, or a name for a new file", str(latest + 1)
     else:
@@ -404,7 +404,7 @@ def add(
     cards_dir: Annotated[
         Path | None,
         typer.Option(
-            "--cards", "-c", help="Folder to write into (default: your deck folder).", metavar="DIR"
+            "--cards", help="Folder to write into (default: your deck folder).", metavar="DIR"
         ),
     ] = None,
     force: Annotated[
@@ -484,7 +484,7 @@ def add(
         if len(keep) < len(new_cards):
             skipped = len(new_cards) - len(keep)
             fail(
-                f"added {len(keep)} of {len(new_cards)} cards; skipped "
+                f"added {len(keep)} of {plural(len(new_cards), 'card')}; skipped "
                 f"{plural(skipped, 'near-duplicate')} (listed above)"
             )
         return

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 
 def _days(n: int) -> str:
-    return f"{n} day{'s' * (n != 1)}"
+    return plural(n, "day")
 
 
 def card_status(
@@ -154,7 +154,9 @@ def show(
 
     Example: mlprep show opt-adam-update
     """
-    lib = open_library(cards, quiet=True)
+    # Not quiet: a card in a broken file is "no card with id", so say which file is broken,
+    # as list and review do.
+    lib = open_library(cards)
     try:
         store = lib.store
         card = store.card(card_id)
@@ -255,6 +257,7 @@ def list_cards(
     yet recalled, or answered below Good today (as in stats); ⚑ = flagged.
 
     Example: mlprep list --tag ridge --due
+
     Example: mlprep list --search "bias correction"
     """
     from mlprep.app.library import check_scope
@@ -364,7 +367,7 @@ def search(
     deck: DeckOption = None,
     tag: TagOption = None,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", help="Show at most N cards.", metavar="N", min=1)
+        int, typer.Option("--limit", help="Show at most N cards.", metavar="N", min=1)
     ] = 20,
     as_json: JsonOption = False,
 ) -> None:
@@ -374,7 +377,7 @@ def search(
     Every word must occur (case-insensitive; part of a word counts). Each card is shown with
     the text that matched; `/` in review searches the same way.
 
-    Example: mlprep search adam bias correction
+    Example: mlprep search "adam bias correction"
     """
     from mlprep.app.library import check_scope
 
@@ -443,13 +446,11 @@ def rename(
                                 "so they are two cards' histories; they are not merged"
                             )
                         joined = (
-                            f", before the {had} answer{'s' * (had != 1)} {new} already had"
-                            if had
-                            else ""
+                            f", before the {plural(had, 'answer')} {new} already had" if had else ""
                         )
                         typer.echo(
-                            f"{old} is no longer in any file and {new} is: moved {moved} "
-                            f"review{'s' * (moved != 1)} from {old} to {new}{joined}."
+                            f"{old} is no longer in any file and {new} is: moved "
+                            f"{plural(moved, 'review')} from {old} to {new}{joined}."
                         )
                         return
                     fail(
@@ -475,7 +476,7 @@ def rename(
                 lib.close()
     except AuthoringError as exc:
         fail(str(exc))
-    typer.echo(f"Renamed {old} to {new} in {card.path}; moved {moved} review{'s' * (moved != 1)}.")
+    typer.echo(f"Renamed {old} to {new} in {card.path}; moved {plural(moved, 'review')}.")
 
 
 def _source_folder(path: Path, cards: list[Path] | None) -> Path:

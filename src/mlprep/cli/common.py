@@ -16,6 +16,7 @@ import typer
 import typer.core
 
 from mlprep.app.errors import MlprepError
+from mlprep.core.wording import plural
 
 if TYPE_CHECKING:
     from mlprep.decks.loader import Card
@@ -29,6 +30,7 @@ __all__ = [
     "DeckOption",
     "ErrorHandlingGroup",
     "MlprepCommand",
+    "NegativeValuesCommand",
     "JsonOption",
     "LevelOption",
     "TagOption",
@@ -37,6 +39,7 @@ __all__ = [
     "clash_text",
     "command",
     "computed_problems",
+    "echo_wrapped",
     "editor_command",
     "fail",
     "in_bundled",
@@ -102,6 +105,29 @@ class MlprepCommand(typer.core.TyperCommand):
     def get_help(self, ctx: Any) -> str:
         return _RANGE.sub(_short_range, super().get_help(ctx))
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """A range error reads like the help: `-1 is not in the range 0..100000`."""
+        try:
+            return super().parse_args(ctx, args)
+        except typer.BadParameter as exc:
+            exc.message = _RANGE.sub(_short_range, exc.message)
+            raise
+
+
+class NegativeValuesCommand(MlprepCommand):
+    """A command whose positional values may be negative numbers (`mlprep config KEY -1`):
+    such a token is an argument, not an unknown option."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if "--" not in args:
+            negative = [a for a in args if _NEGATIVE_NUMBER.fullmatch(a)]
+            if negative:
+                args = [a for a in args if not _NEGATIVE_NUMBER.fullmatch(a)] + ["--", *negative]
+        return super().parse_args(ctx, args)
+
+
+_NEGATIVE_NUMBER = re.compile(r"-\d+(\.\d*)?(e[+-]?\d+)?|-\.\d+")
+
 
 def command(name: str | None = None, **options: Any) -> Callable[[F], F]:
     """Mark a function as a command (with typer's `app.command` options); `mlprep.cli`
@@ -140,9 +166,41 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """`1 card`, `2 cards` (`many` for irregular plurals)."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
+def echo_wrapped(text: str, *, indent: str = "", err: bool = False) -> None:
+    """Print `text` wrapped at the terminal's width (COLUMNS, else the terminal's) at spaces
+    only, so that an id, a tag, a path or a hyphenated word is never split; lines after the
+    first of each paragraph start with `indent`. Output to a pipe or a file is not wrapped
+    (one line per line, for grep) unless COLUMNS says a width. A no-break space (U+00A0) holds
+    two words together (`ridge\xa0(10)`) and prints as a plain space."""
+    import os
+    import sys
+    import textwrap
+
+    width = _columns(os.environ.get("COLUMNS"))
+    if width is None:
+        stream = sys.stderr if err else sys.stdout
+        with suppress(AttributeError, ValueError, OSError):
+            if stream.isatty():
+                width = os.get_terminal_size(stream.fileno()).columns
+    for paragraph in text.split("\n"):
+        wrapped = paragraph
+        if width is not None:
+            wrapped = textwrap.fill(
+                paragraph,
+                width=max(width, 20),
+                subsequent_indent=indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        with suppress(OSError):
+            typer.echo(wrapped.replace("\xa0", " "), err=err)
+
+
+def _columns(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
 
 
 def warn(message: str) -> None:
@@ -315,7 +373,7 @@ def _report_unsaved(code: int | None) -> None:
         return
     reasons = list(dict.fromkeys(p.reason for p in pending if p.reason))
     because = f" ({'; '.join(reasons)})" if reasons else ""
-    lines = [f"{len(pending)} answer{'s' * (len(pending) != 1)} could not be saved{because}:"]
+    lines = [f"{plural(len(pending), 'answer')} could not be saved{because}:"]
     lines += [f"  {p.description}" for p in pending]
     lines.append("Give them again once the database can be written.")
     _echo_err("Error: " + "\n".join(lines))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mlprep.cli.common import JsonOption, command, fail
+from mlprep.cli.common import JsonOption, NegativeValuesCommand, command, fail
 
 if TYPE_CHECKING:
     from mlprep.app.config import Paths
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["config"]
 
 
-@command()
+@command(cls=NegativeValuesCommand)
 def config(
     key: Annotated[
         str | None, typer.Argument(help="The setting to show or set.", metavar="KEY")

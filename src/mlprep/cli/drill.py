@@ -67,6 +67,7 @@ def drill(
         str | None,
         typer.Option(
             "--level",
+            "-l",
             help="Problem size 1-3 (1 = by hand, the default; 2-3 bigger), or a card level "
             "(basic, core, advanced) to drill only those cards.",
             metavar="1..3|LEVEL",
@@ -101,7 +102,8 @@ def drill(
     against today's new cards (new_per_day), as in review.
 
     Scripting: --json prints the problem; --answer TEXT checks it (exit 0 correct, 1 wrong,
-    3 unreadable); --record also logs and schedules it.
+    3 unreadable); --record also logs and schedules it. --card ID or --tag TAG picks the
+    card (an unknown tag is an error, as everywhere).
 
     Example: mlprep drill --tag optimizers -n 3
 
@@ -118,7 +120,7 @@ def drill(
             fail(
                 "a card level (basic, core, advanced) is for drill sessions; scripts pick a card", 2
             )
-        _scripted(generator, card_id, seed, size, answer, record, cards)
+        _scripted(generator, card_id, seed, size, answer, record, cards, tag)
         return
     if not sys.stdin.isatty():
         fail(
@@ -164,7 +166,7 @@ def _list_generators(as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{len(gens)} generators", title_justify="left")
+    table = Table(title=plural(len(gens), "generator"), title_justify="left")
     table.add_column("name", style="bold")
     table.add_column("topic", style="cyan")
     table.add_column("description")
@@ -181,15 +183,20 @@ def _scripted(
     answer: str | None,
     record: bool,
     cards: list[Path] | None,
+    tag: str | None = None,
 ) -> None:
-    """`--json` / `--answer` / `--record`: one problem, no session. Only a card or a record
-    needs the store; a bare generator and seed is pure computation."""
+    """`--json` / `--answer` / `--record`: one problem, no session. Only a card, a tag or a
+    record needs the store; a bare generator and seed is pure computation. A tag is checked
+    as every command checks it (an unknown one is an error) and picks the card, due first."""
+    from mlprep.app.library import check_scope
     from mlprep.core.grades import Answer, drill_grade
     from mlprep.drills.answers import check_answer
 
-    needs_store = card_id is not None or record
+    needs_store = card_id is not None or record or tag is not None
     lib = open_library(cards, quiet=True) if needs_store else None
     try:
+        if lib is not None:
+            check_scope(lib, scope_of(tag=tag))
         if lib is None:
             if generator is None:
                 fail(
@@ -198,7 +205,7 @@ def _scripted(
                 )
             item = DrillItem(generator, {})
         else:
-            item = _scripted_item(lib, generator, card_id, record)
+            item = _scripted_item(lib, generator, card_id, record, tag)
         seed = random_seed() if seed is None else seed
         try:
             problem = problem_for(item, seed, level)
@@ -237,25 +244,34 @@ def _scripted(
 
 
 def _scripted_item(
-    lib: Library, generator: str | None, card_id: str | None, record: bool
+    lib: Library,
+    generator: str | None,
+    card_id: str | None,
+    record: bool,
+    tag: str | None = None,
 ) -> DrillItem:
-    """The card a scripted answer is for: `--card ID`, or with `--record` the first computed
-    card using the generator."""
+    """The card a scripted answer is for: `--card ID`, else the first computed card (due
+    first) with the tag and using the generator; without a tag, only `--record` needs a card
+    (a bare generator is practice)."""
     if card_id is not None:
         card = lib.store.card(card_id)
         if card is None or not card.is_computed:
             fail(f"no computed card with id {card_id!r} (see `mlprep list`)", 2)
         if generator is not None and generator != card.generator:
             fail(f"card {card_id} uses generator {card.generator!r}, not {generator!r}", 2)
+        if tag is not None and tag not in card.tags:
+            fail(f"card {card_id} is not tagged {tag!r}", 2)
         return DrillItem(card.generator, card.params, card)
-    if generator is None:
+    if generator is None and tag is None:
         fail("say which problem: --generator NAME (see `mlprep drill --list`) or --card ID", 2)
-    ids = lib.store.computed_cards(lib.today, generator=generator) if record else []
+    if not record and tag is None:
+        return DrillItem(str(generator), {})
+    ids = lib.store.computed_cards(lib.today, tag, generator)
     if not ids:
-        fail(
-            f"no computed card uses generator {generator!r}, so there is nothing to record against",
-            2,
-        )
+        using = f" uses generator {generator!r}" if generator else ""
+        tagged = f" tagged {tag!r}" if tag else ""
+        what = ", so there is nothing to record against" if record else " (see `mlprep list`)"
+        fail(f"no computed card{tagged}{using}{what}", 2)
     card = lib.store.card(ids[0])
     return DrillItem(card.generator, card.params, card)
 
@@ -288,7 +304,7 @@ def _session(
     try:
         check_scope(lib, scope_of(tag=tag, level=card_level))
         if card_id is not None:
-            items = [_scripted_item(lib, generator, card_id, False)]
+            items = [_scripted_item(lib, generator, card_id, False, tag)]
         else:
             ids = lib.store.computed_cards(lib.today, tag, generator)
             items = [

@@ -17,23 +17,29 @@ from mlprep.cli.common import (
     JsonOption,
     TagOption,
     command,
+    echo_wrapped,
     open_library,
+    plural,
     scope_of,
     warn,
 )
+from mlprep.core.wording import noun
 
 if TYPE_CHECKING:
     from mlprep.interop.importing import ImportSummary
 
 DryRunOption = Annotated[
     bool,
-    typer.Option("--dry-run", "-n", help="Show what would be imported; write nothing."),
+    typer.Option("--dry-run", help="Show what would be imported; write nothing."),
 ]
+# `export anki` names the decks it wrote up to this many; more are counted (the bundled deck
+# alone has 32 decks, a 773-character line).
+NAMED_DECKS = 6
+
 IntoOption = Annotated[
     Path | None,
     typer.Option(
         "--cards",
-        "-c",
         help="Folder to write the new cards into (default: your deck folder).",
         metavar="DIR",
     ),
@@ -57,7 +63,7 @@ def export_anki(
     ] = 5,
     as_json: JsonOption = False,
 ) -> None:
-    """Write cards to an Anki package (.apkg) for Anki, AnkiDroid and AnkiMobile.
+    """Write cards to an Anki package (.apkg): Anki, AnkiDroid, AnkiMobile.
 
     One note per card, in decks mlprep::DECK, tags kept, Markdown as HTML and math as MathJax.
     A computed card becomes K notes, each a fixed problem with its answer and worked solution
@@ -83,23 +89,22 @@ def export_anki(
 
         typer.echo(json.dumps(summary.to_dict(), indent=2))
         return
-    parts = [f"{summary.basic} card{'s' * (summary.basic != 1)}"]
+    parts = [plural(summary.basic, "card")]
     if summary.computed:
         parts.append(
-            f"{summary.computed} computed card{'s' * (summary.computed != 1)} "
-            f"× {summary.instances} problems"
+            f"{plural(summary.computed, 'computed card')} × {plural(summary.instances, 'problem')}"
         )
-    typer.echo(
-        f"Wrote {summary.path}: {summary.notes} notes ({', '.join(parts)}) in "
-        f"{len(summary.decks)} deck{'s' * (len(summary.decks) != 1)}: {', '.join(summary.decks)}."
+    decks = plural(len(summary.decks), "deck")
+    if len(summary.decks) <= NAMED_DECKS:
+        decks += ": " + ", ".join(summary.decks)
+    else:
+        decks += " (--json lists them)"
+    echo_wrapped(
+        f"Wrote {summary.path}: {plural(summary.notes, 'note')} ({', '.join(parts)}) in {decks}."
     )
-    typer.echo(
+    echo_wrapped(
         "Open it with Anki (File > Import) or AnkiDroid; importing it again updates the notes."
     )
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}{'s' * (n != 1)}"
 
 
 def _print_summary(summary: ImportSummary, as_json: bool) -> None:
@@ -107,9 +112,9 @@ def _print_summary(summary: ImportSummary, as_json: bool) -> None:
         typer.echo(summary.to_json())
         return
     would = summary.dry_run
-    read = f"Read {summary.file} ({summary.format}): {_count(summary.notes, 'note' if summary.format != 'csv' else 'row')}"
+    read = f"Read {summary.file} ({summary.format}): {plural(summary.notes, 'note' if summary.format != 'csv' else 'row')}"
     if summary.format != "csv":
-        read += f", {_count(summary.reviews, 'review')}"
+        read += f", {plural(summary.reviews, 'review')}"
     typer.echo(read + ".")
     if summary.writes:
         verb = "would be written to" if would else "written to"
@@ -134,7 +139,7 @@ def _print_summary(summary: ImportSummary, as_json: bool) -> None:
         typer.echo(
             f"Reviews: {summary.reviews_added:,} {added} to the log, "
             f"{summary.reviews_already:,} already there; "
-            f"{_count(summary.replayed, 'card')} {'to replay' if would else 'replayed'} "
+            f"{plural(summary.replayed, 'card')} {'to replay' if would else 'replayed'} "
             f"({summary.scheduler})."
         )
     for item in summary.skipped:
@@ -142,8 +147,8 @@ def _print_summary(summary: ImportSummary, as_json: bool) -> None:
         where = ""
         if lines:
             shown = ", ".join(map(str, lines[:10])) + (", ..." if len(lines) > 10 else "")
-            where = f" (line{'s' * (len(lines) != 1)} {shown})"
-        typer.echo(f"Skipped {_count(item['count'], item['what'])}: {item['reason']}{where}.")
+            where = f" ({noun(len(lines), 'line')} {shown})"
+        typer.echo(f"Skipped {plural(item['count'], item['what'])}: {item['reason']}{where}.")
     if summary.backup is not None:
         typer.echo(f"Backed up the database first: {summary.backup}")
     if would:
@@ -165,7 +170,7 @@ def import_anki(
     dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Import an Anki package: its notes as cards, its review log as your history.
+    """Import an Anki package: its notes as cards, its reviews as history.
 
     New cards go to one YAML file per Anki deck under DIR/anki/ (your deck folder by default),
     HTML turned into Markdown and math into $...$; ids come from the notes' GUIDs, and notes
@@ -195,20 +200,30 @@ def import_csv(
         ),
     ] = None,
     into: IntoOption = None,
+    header: Annotated[
+        bool | None,
+        typer.Option(
+            "--header/--no-header",
+            help="The first row is column names (default: detected, e.g. front,back).",
+            show_default=False,
+        ),
+    ] = None,
     dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Import cards from CSV/TSV: Anki's text export, or plain front,back[,tags] rows.
+    """Import cards from CSV/TSV: Anki's text export or front,back rows.
 
-    Anki's header lines are read (#separator, #html, #tags, #columns, #deck, #guid column,
+    Plain rows are front,back[,tags]. Anki's header lines are read (#separator, #html, #tags, #columns, #deck, #guid column,
     #notetype column, #deck column, #tags column). Every row must have as many columns as the
     first; a row that does not is reported with its line and nothing is imported. New cards
     go to DIR/DECK.yaml (your deck folder by default); a file that exists is appended to.
-    Importing the file again adds only rows not imported yet. The database is backed up
-    first (`mlprep backup --list`), unless --dry-run or nothing is new.
+    Importing the file again adds only rows not imported yet. A first row of column names
+    (front,back[,tags], question,answer, q,a) is read as such, not imported as a card. The
+    database is backed up first (`mlprep backup --list`), unless --dry-run or nothing is new.
 
     Example: mlprep import csv cards.tsv --deck interview --dry-run
     """
     from mlprep.interop.csv_import import import_csv as run
 
-    _print_summary(run(file, deck=deck, folder=into, dry_run=dry_run, warn=warn), as_json)
+    summary = run(file, deck=deck, folder=into, dry_run=dry_run, warn=warn, header=header)
+    _print_summary(summary, as_json)

@@ -15,11 +15,27 @@ __all__ = ["flag", "suspend", "unsuspend"]
 IdsArgument = Annotated[list[str], typer.Argument(help="Card ids.", metavar="ID...")]
 
 
-def _apply(ids: list[str], cards: object, event: str, holds: str, word: str) -> None:
+# What each event says it did, and what it says when the card is already in that state
+# ({id} is the card): a sentence that reads as an outcome, never as an error.
+DONE = {
+    "suspend": "{id}: suspended; `mlprep unsuspend {id}` brings it back.",
+    "unsuspend": "{id}: unsuspended; it comes back in review.",
+    "flag": "{id}: flagged; `mlprep list --flagged` lists it.",
+    "unflag": "{id}: flag removed.",
+}
+NOTHING = {
+    "suspend": "{id} was already suspended; nothing to do.",
+    "unsuspend": "{id} was not suspended; nothing to do.",
+    "flag": "{id} was already flagged; nothing to do.",
+    "unflag": "{id} was not flagged; nothing to do.",
+}
+
+
+def _apply(ids: list[str], cards: object, event: str, holds: str) -> None:
     """Append `event` for each id whose mark is not already in that state."""
     from mlprep.app.library import unknown_card
 
-    with open_library(cards, quiet=True) as lib:  # type: ignore[arg-type]
+    with open_library(cards) as lib:  # type: ignore[arg-type]
         store = lib.store
         known = store.known_ids()
         for card_id in ids:
@@ -29,10 +45,10 @@ def _apply(ids: list[str], cards: object, event: str, holds: str, word: str) -> 
         for card_id in dict.fromkeys(ids):
             already = (card_id in marked) == (event == holds)
             if already:
-                typer.echo(f"{card_id} is already {word}.")
+                typer.echo(NOTHING[event].format(id=card_id))
                 continue
             store.add_card_event(card_id, event, lib.now)
-            typer.echo(f"{card_id}: {word}.")
+            typer.echo(DONE[event].format(id=card_id))
 
 
 @command()
@@ -45,7 +61,7 @@ def suspend(ids: IdsArgument, cards: CardsOption = None) -> None:
 
     Example: mlprep suspend bv-bias-definition
     """
-    _apply(ids, cards, "suspend", "suspend", "suspended")
+    _apply(ids, cards, "suspend", "suspend")
 
 
 @command()
@@ -56,7 +72,7 @@ def unsuspend(ids: IdsArgument, cards: CardsOption = None) -> None:
 
     Example: mlprep unsuspend bv-bias-definition
     """
-    _apply(ids, cards, "unsuspend", "suspend", "not suspended")
+    _apply(ids, cards, "unsuspend", "suspend")
 
 
 @command()
@@ -75,6 +91,6 @@ def flag(
     Example: mlprep flag opt-adam-update --off
     """
     if off:
-        _apply(ids, cards, "unflag", "flag", "not flagged")
+        _apply(ids, cards, "unflag", "flag")
     else:
-        _apply(ids, cards, "flag", "flag", "flagged")
+        _apply(ids, cards, "flag", "flag")

@@ -7,7 +7,15 @@ import time
 
 import typer
 
-from mlprep.cli.common import CardsOption, JsonOption, command, fail, open_library
+from mlprep.cli.common import (
+    CardsOption,
+    JsonOption,
+    command,
+    echo_wrapped,
+    fail,
+    open_library,
+    plural,
+)
 
 __all__ = ["optimize"]
 
@@ -40,9 +48,9 @@ def optimize(cards: CardsOption = None, as_json: JsonOption = False) -> None:
         typer.echo(json.dumps(report.to_dict() | {"seconds": round(seconds, 3)}, indent=2))
         return
     d, f = report.default, report.fitted
-    typer.echo(
-        f"Fitted FSRS-6 to {report.reviews} long-term reviews in {seconds:.2f} s.\n"
-        f"On your {f.reviews} reviews after {report.split_day.isoformat()} "
+    echo_wrapped(
+        f"Fitted FSRS-6 to {plural(report.reviews, 'long-term review')} in {seconds:.2f} s.\n"
+        f"On your {plural(f.reviews, 'review')} after {report.split_day.isoformat()} "
         "(parameters fitted on the ones before):"
     )
     typer.echo(f"  {'':10} {'log loss':>9} {'RMSE(bins)':>11} {'AUC':>6}")
@@ -50,7 +58,7 @@ def optimize(cards: CardsOption = None, as_json: JsonOption = False) -> None:
         auc = "—" if m.auc is None else f"{m.auc:.3f}"
         typer.echo(f"  {name:10} {m.log_loss:>9.4f} {m.rmse_bins:>11.4f} {auc:>6}")
     better = "better" if f.log_loss <= d.log_loss else "worse"
-    typer.echo(
+    echo_wrapped(
         f"The fitted parameters predict {better} than the defaults on later answers. They are "
         "saved and used from now on (forecasts, interview mode, FSRS scheduling)."
     )

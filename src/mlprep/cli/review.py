@@ -18,6 +18,7 @@ from mlprep.cli.common import (
     LevelOption,
     TagOption,
     command,
+    echo_wrapped,
     editor_command,
     fail,
     latex_warnings,
@@ -44,7 +45,6 @@ def review(
         int | None,
         typer.Option(
             "--new",
-            "-n",
             help="New cards allowed today (default 10, or new_per_day in settings).",
             min=0,
             max=MAX_COUNT,
@@ -104,6 +104,7 @@ def review(
     sync_dir setting, the session ends with a sync (`mlprep sync`).
 
     Example: mlprep review --tag ridge --new 5
+
     Example: mlprep review --cram --deck optimizers --limit 20
 
     --jsonl: mlprep writes {"event": "card", ...} and reads {"grade": "good"} (or 1-4),
@@ -146,7 +147,7 @@ def _sync_after_review(lib: Library) -> None:
 
     result, _ = _end_of_review_sync(lib)
     if result is not None:
-        typer.echo(" ".join(sync_lines(result)))
+        echo_wrapped(" ".join(sync_lines(result)))
 
 
 def _end_of_review_sync(lib: Library) -> tuple[Any, str | None]:
@@ -307,7 +308,7 @@ def _refit_if_grown(lib: Library, console: Any) -> None:
         return
     report = fit_and_save(lib.store)
     console.print(
-        f"Refitted the memory model to your {report.reviews} long-term reviews (log loss on "
+        f"Refitted the memory model to your {plural(report.reviews, 'long-term review')} (log loss on "
         f"later answers: defaults {report.default.log_loss:.3f}, fitted "
         f"{report.fitted.log_loss:.3f}); `mlprep optimize` shows the details."
     )
@@ -608,11 +609,12 @@ def check(
         f"({types['basic']} basic, {types['computed']} computed), {plural(len(tags), 'tag')}"
     )
     if decks:
-        typer.echo(
-            escape_controls("decks: " + ", ".join(f"{d} ({n})" for d, n in sorted(decks.items())))
-        )
+        # A no-break space keeps a name and its count on one line.
+        listed = ", ".join(f"{d}\xa0({n})" for d, n in sorted(decks.items()))
+        echo_wrapped(escape_controls("decks: " + listed), indent="  ")
     if tags:
-        typer.echo("tags: " + ", ".join(f"{t} ({n})" for t, n in sorted(tags.items())))
+        listed = ", ".join(f"{t}\xa0({n})" for t, n in sorted(tags.items()))
+        echo_wrapped("tags: " + listed, indent="  ")
     if issues:
         typer.echo(f"{plural(len(issues), 'problem')} found", err=True)
         raise typer.Exit(1)

@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from mlprep.cli.common import CardsOption, JsonOption, command, fail, open_library, warn
+from mlprep.cli.common import (
+    CardsOption,
+    JsonOption,
+    command,
+    echo_wrapped,
+    fail,
+    open_library,
+    plural,
+    warn,
+)
 
 __all__ = ["EXPORT_COMMANDS", "IMPORT_COMMANDS", "backup", "export_json", "import_json", "sync"]
 
@@ -58,7 +67,7 @@ def sync(
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return
     for line in sync_lines(result):
-        typer.echo(line)
+        echo_wrapped(line)
 
 
 @command()
@@ -82,6 +91,7 @@ def backup(
     the database as it is, so a restore can be undone too.
 
     Example: mlprep backup --list
+
     Example: mlprep backup --restore 20261201T090000Z-daily
     """
     from mlprep.app.backups import backup_now, restore_backup
@@ -136,8 +146,10 @@ def export_json(
     cards: CardsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write everything to one JSON file: the cards as loaded, your deck folder's files, the
-    whole log, your settings and the fitted parameters (the format: docs/data-formats.md).
+    """Write everything to one JSON file: cards, card files, log, settings.
+
+    It holds the cards as loaded, your deck folder's files, the whole log, your settings and
+    the fitted parameters (the format: docs/data-formats.md).
 
     `mlprep import json FILE` reads it back into an empty data dir.
 
@@ -157,9 +169,9 @@ def export_json(
         typer.echo(json.dumps(summary.to_dict(), indent=2))
         return
     typer.echo(
-        f"Exported {summary.cards:,} cards, {summary.answers:,} answers "
-        f"(+{summary.other_facts:,} other facts), {summary.card_files} card files and "
-        f"{summary.settings} settings to {file}"
+        f"Exported {plural(summary.cards, 'card')}, {plural(summary.answers, 'answer')} "
+        f"(+{plural(summary.other_facts, 'other fact')}), {plural(summary.card_files, 'card file')} "
+        f"and {plural(summary.settings, 'setting')} to {file}"
     )
 
 
@@ -168,13 +180,15 @@ def import_json(
     file: Annotated[Path, typer.Argument(help="A file from `mlprep export json`.", metavar="FILE")],
     as_json: JsonOption = False,
 ) -> None:
-    """Restore a `mlprep export json` file into an empty data dir: the log, settings, meta
-    and your card files, then every card is replayed to the state it had.
+    """Restore a `mlprep export json` file into an empty data dir.
+
+    The log, settings, meta and your card files come back, then every card is replayed to the
+    state it had.
 
     The data dir must hold no answers yet (set MLPREP_HOME for a new one); to bring two data
     dirs together, use `mlprep sync`. The restored data dir is a new sync device.
 
-    Example: mlprep import json mlprep-2026-12-01.json   (with MLPREP_HOME a new folder)
+    Example: mlprep import json mlprep-2026-12-01.json
     """
     from mlprep.app.config import Paths
     from mlprep.interop.json_dump import import_json as import_
@@ -187,9 +201,10 @@ def import_json(
         return
     same = f" ({summary.card_files_same} already there)" if summary.card_files_same else ""
     typer.echo(
-        f"Imported {summary.answers:,} answers (+{summary.other_facts:,} other facts), "
-        f"{summary.cards:,} cards, {summary.card_files_written} card files{same} and "
-        f"{summary.settings} settings from {file}"
+        f"Imported {plural(summary.answers, 'answer')} "
+        f"(+{plural(summary.other_facts, 'other fact')}), {plural(summary.cards, 'card')}, "
+        f"{plural(summary.card_files_written, 'card file')}{same} and "
+        f"{plural(summary.settings, 'setting')} from {file}"
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from mlprep.core.scheduling import Fact, replay_steps
 from mlprep.core.scheduling.fsrs import FsrsMemory, FsrsScheduler, retrievability
+from mlprep.core.wording import plural
 
 __all__ = [
     "MIN_REVIEWS_TO_FIT",
@@ -232,7 +233,7 @@ class NotEnoughReviews(ValueError):
     def __init__(self, have: int, need: int = MIN_REVIEWS_TO_FIT):
         self.have, self.need = have, need
         super().__init__(
-            f"{have} long-term review{'s' * (have != 1)} in the log; fitting needs {need} "
+            f"{plural(have, 'long-term review')} in the log; fitting needs {need} "
             f"({need - have} more). The default parameters stay in use."
         )
 

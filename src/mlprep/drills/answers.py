@@ -348,7 +348,7 @@ def check_answer(problem: Problem, text: str) -> CheckResult:
     if problem.exact:
         if not np.all(fitted == np.round(fitted)):
             return CheckResult(
-                "invalid", "expected whole numbers: this answer is an exact count", expected
+                "invalid", "expected whole numbers: this answer is checked exactly", expected
             )
         off = fitted != answer
     else:

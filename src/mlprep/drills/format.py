@@ -41,11 +41,38 @@ def fmt_array(value: Any, digits: int = 4) -> str:
     return "[" + ",\n ".join(rows) + "]"
 
 
-# A negative number right after a binary operator: `2.7 − -2`, `3 · -2`, `a + -1.5`.
-_NEGATIVE_OPERAND = re.compile(r"(^|\s)([−+×·/]|-) [-−](\d+(?:\.\d+)?(?:e[+-]?\d+)?)")
+# Math spans ($...$, $$...$$) are the LaTeX renderer's to read (`10^{-3}` becomes `10⁻³`
+# there); the sign rules below touch only the prose around them.
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]*\$", re.S)
+_NUMBER = r"(\d+(?:\.\d+)?(?:e[+-]?\d+)?)"
+# A negative number (a minus not following a word, a number or a closing bracket).
+_SIGN = r"(?<![\w.)\]}])[-−]"
+# ... raised to a power: `-2²`, `-2^3` read as −(2²); they must read (−2)².
+_NEGATIVE_BASE = re.compile(_SIGN + r"(\d+(?:\.\d+)?)(?=[⁰¹²³⁴⁵⁶⁷⁸⁹]|\^)")
+# ... right after a binary operator: `2.7 − -2`, `3 · -2`, `a + -1.5`, `6 / -2`.
+_NEGATIVE_OPERAND = re.compile(r"(^|\s)([−+×·/]|-) [-−]" + _NUMBER)
+# ... as the left factor of a product: `-2 · 3`.
+_NEGATIVE_FACTOR = re.compile(_SIGN + _NUMBER + r"(?= [·×])")
+# Any other negative number: the sign becomes the Unicode minus, as in the operators.
+_NEGATIVE = re.compile(_SIGN + r"(?=\.?\d)")
 
 
 def tidy_signs(text: str) -> str:
-    """Worked-solution prose with a negative operand in parentheses and a Unicode minus:
-    `2.7 − -2` reads `2.7 − (−2)`. Copyable answers keep ASCII (`fmt_num`)."""
-    return _NEGATIVE_OPERAND.sub(lambda m: f"{m.group(1)}{m.group(2)} (−{m.group(3)})", text)
+    """Worked-solution prose with one minus sign, the Unicode one, for every negative number,
+    in parentheses where it is multiplied or raised to a power: `2.7 − -2` reads
+    `2.7 − (−2)`, `3 · -2 = -6` reads `3 · (−2) = −6`, `-2²` reads `(−2)²`. Math spans are left
+    to the LaTeX renderer. Copyable answers (`fmt_num`, the `Answer:` line) keep ASCII; the
+    answer parser reads either sign."""
+    out, last = [], 0
+    for math in _MATH.finditer(text):
+        out += [_tidy(text[last : math.start()]), math.group()]
+        last = math.end()
+    out.append(_tidy(text[last:]))
+    return "".join(out)
+
+
+def _tidy(text: str) -> str:
+    text = _NEGATIVE_BASE.sub(r"(−\1)", text)
+    text = _NEGATIVE_OPERAND.sub(lambda m: f"{m.group(1)}{m.group(2)} (−{m.group(3)})", text)
+    text = _NEGATIVE_FACTOR.sub(r"(−\1)", text)
+    return _NEGATIVE.sub("−", text)

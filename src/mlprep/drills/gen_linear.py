@@ -58,22 +58,27 @@ def _problem(
     answer: Any,
     solution: list[str],
     *,
-    atol: float,
+    atol: float = 0.0,
     rtol: float = 1e-2,
     precision: str,
     example: str,
+    exact: bool = False,
 ) -> Problem:
+    """An `exact` problem (a whole-number answer: a count) is checked without tolerance."""
     value = np.asarray(answer, dtype=float)
     shape = tuple(value.shape)
+    if not exact and atol <= 0:
+        raise ValueError("a problem checked with a tolerance needs atol > 0")
     return Problem(
         prompt=prompt,
         data=data,
         answer=float(value) if value.ndim == 0 else value,
         shape=shape,
         solution=tuple(solution),
-        rtol=rtol,
-        atol=atol,
+        rtol=0.0 if exact else rtol,
+        atol=0.0 if exact else atol,
         answer_format=f"{describe_shape(shape)}, {precision}, e.g. `{example}`",
+        exact=exact,
     )
 
 
@@ -257,7 +262,7 @@ def monomial_count(rng: np.random.Generator, *, level: int) -> Problem:
     prompt = (
         "How many monomials of degree at most $p$ are there in $d$ variables "
         "(the constant 1 included)? This is the length of the full polynomial feature map. "
-        "Type one whole number."
+        "Type one whole number; it is checked exactly."
     )
     solution = [
         "A monomial of degree ≤ p in d variables is a degree-exactly-p monomial in d + 1 "
@@ -271,10 +276,9 @@ def monomial_count(rng: np.random.Generator, *, level: int) -> Problem:
         {"d": d, "p": p},
         float(count),
         solution,
-        atol=0.5,
-        rtol=0.0,
-        precision="exact",
+        precision="a whole number, checked exactly",
         example="21",
+        exact=True,
     )
 
 
@@ -354,7 +358,8 @@ def poly_kernel(rng: np.random.Generator, *, level: int) -> Problem:
     prompt = (
         "Evaluate the polynomial kernel $k(x, z) = (x^\\top z + c)^{d}$ with $d$ = `degree`. "
         "It equals $\\phi(x)^\\top \\phi(z)$ for a feature map of all monomials up to that "
-        "degree, without ever building $\\phi$. Type one number."
+        "degree, without ever building $\\phi$. The data are integers, so the value is one: "
+        "type one whole number; it is checked exactly."
     )
     products = " + ".join(f"({fmt_num(a)})({fmt_num(b)})" for a, b in zip(x, z, strict=True))
     solution = [
@@ -369,9 +374,9 @@ def poly_kernel(rng: np.random.Generator, *, level: int) -> Problem:
         {"x": x, "z": z, "c": c, "degree": degree},
         value,
         solution,
-        atol=1e-2,
-        precision="exact",
+        precision="a whole number, checked exactly",
         example="49",
+        exact=True,
     )
 
 

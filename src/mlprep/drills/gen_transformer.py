@@ -33,7 +33,7 @@ __all__ = [
 
 ATOL = 1e-3  # the prompts ask for 3 decimals; a correctly rounded answer is within 5e-4
 ROUND_3 = "Round to 3 decimals."
-WHOLE = "Type one whole number (digits only, no thousands separators)."
+WHOLE = "Type one whole number (digits only, no thousands separators); it is checked exactly."
 
 # --- transformer_params --------------------------------------------------------------------
 
@@ -357,7 +357,8 @@ def top_p_set(rng: np.random.Generator, *, level: int) -> Problem:
             f"`probs` is a next-token distribution over tokens 1 to {n} (listed in token order, "
             "not sorted). Top-p (nucleus) sampling with threshold $p$ keeps the **smallest set of "
             "most probable tokens whose probabilities sum to at least p**. Type the set as a 0/1 "
-            f"mask in token order (1 = kept), e.g. `[1, 0, 1, 0, 0]` for tokens 1 and 3."
+            f"mask in token order (1 = kept), e.g. `[1, 0, 1, 0, 0]` for tokens 1 and 3; it is "
+            "checked exactly."
         ),
         data={"probs": probs, "p": p},
         answer=mask,

@@ -110,7 +110,7 @@ def _model() -> Any:
 def computed_sides(card: Card, problem: Problem) -> tuple[str, str]:
     """Front and back Markdown of one instance of a computed card."""
     from mlprep.drills.answers import format_answer
-    from mlprep.drills.format import fmt_array
+    from mlprep.drills.format import fmt_array, tidy_signs
 
     front = [card.q] if card.q else []
     front.append(problem.prompt)
@@ -121,7 +121,7 @@ def computed_sides(card: Card, problem: Problem) -> tuple[str, str]:
     if problem.answer_format:
         front.append(f"Answer: {problem.answer_format}")
     back = [f"**Answer:**\n\n```\n{format_answer(problem)}\n```", "**Worked solution**"]
-    back += [f"**{n}.** {step}" for n, step in enumerate(problem.solution, 1)]
+    back += [f"**{n}.** {tidy_signs(step)}" for n, step in enumerate(problem.solution, 1)]
     return "\n\n".join(front), "\n\n".join(back)
 
 

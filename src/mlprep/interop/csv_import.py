@@ -17,7 +17,13 @@ Text: with `#html:true` (or, without `#html`, when a field looks like HTML) fiel
 and become Markdown as Anki notes do; otherwise they are taken as mlprep Markdown as they are,
 only MathJax delimiters turned into `$`. Ids: from the GUID column when there is one (the
 ids `mlprep import anki` gives; mlprep's own GUIDs map back), else `csv-` and 12 hex digits of
-the front's sha256, so importing the file again adds only rows not imported yet."""
+the front's sha256, so importing the file again adds only rows not imported yet.
+
+A header row: without `#columns`, a first row whose cells are all column names, one a front
+(`front`, `question`, `q`, `text`) and one a back (`back`, `answer`, `a`, ...), as in
+`front,back,tags`, names the columns like `#columns` would and is not imported as a card.
+`header=True` takes the first row as column names whatever it holds, `header=False` never
+does."""
 
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlprep.core.wording import plural
 from mlprep.interop import InteropError
 from mlprep.interop.importing import ImportPlan, ImportSummary, NewCard, run_import
 
@@ -54,6 +61,8 @@ HTML_HINT = re.compile(
 )
 FRONT_NAMES = ("front", "question", "q", "text")
 BACK_NAMES = ("back", "answer", "a", "back extra", "extra")
+# Every name a header row may hold (case-insensitive).
+COLUMN_NAMES = (*FRONT_NAMES, *BACK_NAMES, "tags", "deck", "guid", "notetype")
 
 EMPTY_FRONT = "the front is empty"
 SAME_FRONT = "the same front as an earlier row"
@@ -79,6 +88,8 @@ class CsvFile:
     html: bool
     deck: str | None = None
     rows: list[CsvRow] = field(default_factory=list)
+    header: tuple[str, ...] = ()  # the column names of a header row, if the file has one
+    header_line: int | None = None
 
 
 def _separator(value: str) -> str | None:
@@ -96,8 +107,19 @@ def _column(value: str, path: Path, line: int, what: str) -> int:
     return int(text)
 
 
-def read_csv(path: Path) -> CsvFile:
-    """Parse the file; InteropError names the file and line of the first problem."""
+def is_header(cells: list[str]) -> bool:
+    """Whether a first row names the columns (`front,back`, `Question,Answer,Tags`, `q,a`)."""
+    names = [cell.strip().lower() for cell in cells]
+    return (
+        all(name in COLUMN_NAMES for name in names)
+        and any(name in FRONT_NAMES for name in names)
+        and any(name in BACK_NAMES for name in names)
+    )
+
+
+def read_csv(path: Path, header: bool | None = None) -> CsvFile:
+    """Parse the file; InteropError names the file and line of the first problem. `header`:
+    None detects a header row (see the module's docstring), True and False say."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -168,19 +190,25 @@ def read_csv(path: Path) -> CsvFile:
     if not records:
         raise InteropError(f"{path}: no rows to import")
     width = len(records[0][1])
+    header_line = None
+    if not labels and (header or (header is None and is_header(records[0][1]))):
+        header_line, labels = records[0][0], records[0][1]
+        out.header = tuple(label.strip() for label in labels)
+        out.header_line = header_line
     meta_columns = set(columns.values())
     if any(c > width for c in meta_columns):
         name, col = max(columns.items(), key=lambda kv: kv[1])
         raise InteropError(
-            f"{path}:{records[0][0]}: #{name} column is {col}, but the rows have {width} columns"
+            f"{path}:{records[0][0]}: #{name} column is {col}, but the rows have {plural(width, 'column')}"
         )
     fields = [c for c in range(1, width + 1) if c not in meta_columns]
     if labels:
         named = {label.strip().lower(): i + 1 for i, label in enumerate(labels)}
         front = next((named[n] for n in FRONT_NAMES if n in named), None)
         back = next((named[n] for n in BACK_NAMES if n in named), None)
-        if "tags" in named and "tags" not in columns:
-            columns["tags"] = named["tags"]
+        for name in ("tags", "deck"):
+            if name in named and name not in columns:
+                columns[name] = named[name]
         fields = [c for c in (front, back) if c] or fields
     if len(fields) < 2:
         raise InteropError(
@@ -192,9 +220,11 @@ def read_csv(path: Path) -> CsvFile:
         columns["tags"] = fields[2]
     front_col, back_col = fields[0], fields[1]
     for line, record in records:
+        if line == header_line:
+            continue
         if len(record) != width:
             raise InteropError(
-                f"{path}:{line}: expected {width} columns (like line {records[0][0]}), found "
+                f"{path}:{line}: expected {plural(width, 'column')} (like line {records[0][0]}), found "
                 f'{len(record)}; quote a field that contains {_name(separator)} with "..."'
             )
 
@@ -276,8 +306,16 @@ def plan_csv_import(
     )
 
     plan = ImportPlan(
-        file=parsed.path, format="csv", source=f"csv:{parsed.path.name}", notes=len(parsed.rows)
+        file=parsed.path,
+        format="csv",
+        source=f"csv:{parsed.path.name}",
+        notes=len(parsed.rows) + (parsed.header_line is not None),
     )
+    if parsed.header_line is not None:
+        names = ", ".join(parsed.header)
+        plan.skips.add(
+            "row", f"column names ({names}); --no-header imports it", line=parsed.header_line
+        )
     convert: Callable[[str], str] = html_to_markdown if parsed.html else _plain
     default_deck = deck_slug(deck or parsed.deck or parsed.path.stem)
     planned: dict[str, int] = {}
@@ -337,10 +375,11 @@ def import_csv(
     cards: list[Path] | None = None,
     dry_run: bool = False,
     warn: Callable[[str], None] | None = None,
+    header: bool | None = None,
 ) -> ImportSummary:
     """Import a CSV/TSV file: it is read (and any problem reported, with its line) before
-    mlprep's database or card files are touched."""
-    parsed = read_csv(path)
+    mlprep's database or card files are touched. `header`: see `read_csv`."""
+    parsed = read_csv(path, header)
 
     def make_plan(lib: Library) -> ImportPlan:
         store = lib.store

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from mlprep.app.errors import MlprepError
+from mlprep.core.wording import plural
 from mlprep.interop.sync_folder import fact_from_line, fact_to_line
 from mlprep.storage.facts import (
     AnswerFact,
@@ -430,7 +431,7 @@ def import_json(paths: Paths, source: Path) -> ImportSummary:
             raise DumpError(str(exc)) from None
     if held:
         raise DumpError(
-            f"the data dir {paths.data_dir} already holds {held} fact{'s' * (held != 1)}; "
+            f"the data dir {paths.data_dir} already holds {plural(held, 'fact')}; "
             "import json restores into an empty one (set MLPREP_HOME to a new folder), and "
             "`mlprep sync` brings two data dirs together. Nothing was imported"
         )

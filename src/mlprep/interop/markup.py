@@ -6,8 +6,9 @@ out first (Markdown would read `x_i` or `w^*` as emphasis) and put back as MathJ
 and `\\[...\\]`, which Anki and AnkiDroid render.
 
 Import: HTML becomes the Markdown subset mlprep renders (paragraphs, **bold**, *italic*,
-`code`, fenced code, lists, simple tables); other tags are dropped and their text kept, and
-script and style elements go with their content. MathJax `\\(...\\)` / `\\[...\\]` and Anki's
+`code`, fenced code, lists, simple tables); `<sup>` and `<sub>` become `^` and `_` (`x^2`,
+`10^{23}`, `x_i`: never `1023`); other tags are dropped and their text kept, and script and
+style elements go with their content. MathJax `\\(...\\)` / `\\[...\\]` and Anki's
 `[$]...[/$]`, `[$$]...[/$$]` and `[latex]...[/latex]` become `$...$` / `$$...$$`. A literal `$`
 in the text is escaped as `\\$` so it is not read as math. Cloze deletions (`{{c1::text::hint}}`)
 become a question with `[...]` (or `[hint]`) and an answer with the text in bold."""
@@ -129,10 +130,13 @@ class _ToMarkdown:
         self.row: list[str] | None = None
         self.rows: list[list[str]] = []
         self.cell: list[str] | None = None
+        self.scripts: list[tuple[str, list[str]]] = []  # open <sup>/<sub>: tag, its text
 
-    # where text goes: a table cell collects its own text
+    # where text goes: a <sup>/<sub> or a table cell collects its own text
     def _emit(self, text: str) -> None:
-        if self.cell is not None:
+        if self.scripts:
+            self.scripts[-1][1].append(text)
+        elif self.cell is not None:
             self.cell.append(text)
         else:
             self.out.append(text)
@@ -161,6 +165,8 @@ class _ToMarkdown:
         elif tag in ("code", "kbd", "tt", "samp") and not self.pre:
             self.code += 1
             self._emit("`")
+        elif tag in ("sup", "sub") and not self.pre:
+            self.scripts.append((tag, []))
         elif tag == "pre":
             self.pre += 1
             self.out.append("\n\n```\n")
@@ -205,6 +211,8 @@ class _ToMarkdown:
         elif tag in ("code", "kbd", "tt", "samp") and self.code:
             self.code -= 1
             self._emit("`")
+        elif tag in ("sup", "sub") and self.scripts and self.scripts[-1][0] == tag:
+            self._close_script()
         elif tag == "pre" and self.pre:
             self.pre -= 1
             self.out.append("\n```\n\n")
@@ -228,6 +236,15 @@ class _ToMarkdown:
             if tag[0] == "h" and tag[1:].isdigit():
                 self.out.append("**")
             self._break()
+
+    def _close_script(self) -> None:
+        """`x<sup>2</sup>` is `x^2`, `10<sup>23</sup>` is `10^{23}`, `x<sub>i</sub>` is
+        `x_i`: the exponent or index stays apart from the text before it (not `1023`)."""
+        tag, parts = self.scripts.pop()
+        inner = " ".join("".join(parts).split())
+        if inner:
+            mark = "^" if tag == "sup" else "_"
+            self._emit(mark + (inner if len(inner) == 1 else "{" + inner + "}"))
 
     def _flush_table(self) -> None:
         rows = [r for r in self.rows if r]
@@ -280,6 +297,8 @@ class _ToMarkdown:
                 self.handle_starttag(tag, attrs)
 
     def markdown(self) -> str:
+        while self.scripts:  # a <sup> or <sub> never closed
+            self._close_script()
         if self.rows:
             self._flush_table()
         text = "".join(self.out)

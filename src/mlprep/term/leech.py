@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from mlprep.core.wording import plural
+
 if TYPE_CHECKING:
     from mlprep.decks.loader import Card
 
@@ -18,7 +20,7 @@ def leech_notice(card: Card | None, card_id: str, threshold: int) -> Text:
     text = Text()
     text.append("⚠ Leech: ", style="bold yellow")
     text.append(f"{card_id}", style="bold")
-    text.append(f" has now lapsed {threshold} time{'s' * (threshold != 1)}. ")
+    text.append(f" has now lapsed {plural(threshold, 'time')}. ")
     text.append(
         "Reviewing it again will not fix it: rewrite it (ask one thing, shorten the answer, "
         "add a cue or an example) or split it into smaller cards."

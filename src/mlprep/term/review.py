@@ -24,6 +24,7 @@ from rich.text import Text
 from mlprep.core.grades import GRADE_KEYS, Answer, Grade
 from mlprep.core.queue import Counts
 from mlprep.core.session import GradePreview, RecordFailed, ReviewSession, SessionSummary
+from mlprep.core.wording import plural
 from mlprep.term.render import markdown, safe
 from mlprep.term.unsaved import saved_notice, unsaved_notice
 
@@ -342,17 +343,14 @@ def summary_text(summary: SessionSummary) -> Text:
     differs by more than a minute."""
     text = Text()
     tomorrow = summary.due_tomorrow
-    due = f"\nTomorrow: {tomorrow} card{'s' * (tomorrow != 1)} due."
+    due = f"\nTomorrow: {plural(tomorrow, 'card')} due."
     if not summary.answered:
         text.append("Session done: no cards answered.", style="bold")
         text.append(due)
         return text
     text.append("Session done: ", style="bold")
     cards = len(summary.cards)
-    text.append(
-        f"{summary.answered} answer{'s' * (summary.answered != 1)}, "
-        f"{cards} card{'s' * (cards != 1)}"
-    )
+    text.append(f"{plural(summary.answered, 'answer')}, {plural(cards, 'card')}")
     text.append(f" · {_clock(summary.answering_ms / 1000)} answering")
     if abs(summary.seconds - summary.answering_ms / 1000) >= 60:
         text.append(f" ({_clock(summary.seconds)} in all)", style="dim")
@@ -382,12 +380,12 @@ def nothing_due_text(
         text.append("No card is scheduled yet: new cards arrive as the daily limit allows. ")
     else:
         days = (next_due - today).days
-        text.append(f"Next card is due {next_due.isoformat()} (in {days} day{'s' * (days != 1)}). ")
-    text.append(f"Tomorrow: {tomorrow_count} card{'s' * (tomorrow_count != 1)} due.")
+        text.append(f"Next card is due {next_due.isoformat()} (in {plural(days, 'day')}). ")
+    text.append(f"Tomorrow: {plural(tomorrow_count, 'card')} due.")
     if new_today is not None and new_limit is not None and new_today >= new_limit > 0:
         more = new_limit + 10
         text.append(
-            f"\n{new_today} of {new_limit} new cards done today; "
+            f"\n{new_today} of {plural(new_limit, 'new card')} done today; "
             f"`mlprep review --new {more}` brings {more - new_today} more "
             "(--new is the day's total)."
         )

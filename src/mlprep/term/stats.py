@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from mlprep.core.wording import plural
+
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
@@ -71,10 +73,6 @@ def _short(day: date) -> str:
     return f"{day:%b} {day.day}"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' * (n != 1)}"
-
-
 class _Sized:
     """A renderable drawn for the width it is given (charts adapt to 80 columns or wide)."""
 
@@ -118,8 +116,8 @@ def build_header(report: StatsReport) -> RenderableType:
         text.append(f" · tag {report.tag}")
     if report.first_day is not None:
         text.append(
-            f"\n{_plural(report.total_reviews, 'answer')} on "
-            f"{_plural(report.days_studied, 'study day')} since {report.first_day.isoformat()}"
+            f"\n{plural(report.total_reviews, 'answer')} on "
+            f"{plural(report.days_studied, 'study day')} since {report.first_day.isoformat()}"
         )
     return text
 
@@ -140,7 +138,7 @@ def build_first_run(report: StatsReport) -> RenderableType:
     text.append(f"No reviews yet{' ' + scope if scope else ''}. ", style="bold")
     waiting = report.counts.new
     if waiting:
-        text.append(f"{_plural(waiting, 'card')} {'is' if waiting == 1 else 'are'} waiting.\n")
+        text.append(f"{plural(waiting, 'card')} {'is' if waiting == 1 else 'are'} waiting.\n")
     else:
         text.append("\n")
     command = "mlprep review"
@@ -225,9 +223,9 @@ def build_heatmap(report: StatsReport) -> RenderableType:
     """GitHub-style calendar: rows Mon..Sun, one column per week, shaded by quantile."""
     hm = report.heatmap
     return _section(
-        f"Answers per day, last {hm.weeks} weeks",
+        f"Answers per day, last {plural(hm.weeks, 'week')}",
         _Sized(lambda width: _heatmap_text(report, width)),
-        f"{hm.total} answer{'s' * (hm.total != 1)} · busiest day {hm.max_count}",
+        f"{plural(hm.total, 'answer')} · busiest day {hm.max_count}",
     )
 
 
@@ -239,7 +237,7 @@ def _forecast_text(report: StatsReport, width: int) -> RenderableType:
     n = len(counts)
     top = max(counts, default=0)
     if top == 0:
-        return Text(f"Nothing is due in the next {n} days.", style="dim")
+        return Text(f"Nothing is due in the next {plural(n, 'day')}.", style="dim")
     axis_w = len(str(top)) + 1
     cell = max(1, min(4, (width - axis_w) // n))
     bar_w = cell - 1 if cell > 1 else 1
@@ -273,7 +271,7 @@ def _forecast_text(report: StatsReport, width: int) -> RenderableType:
     text.append(f"today {counts[0]}", style="bold")
     if fc.overdue:
         text.append(f" ({fc.overdue} overdue)", style="yellow")
-    text.append(f" · tomorrow {tomorrow} · next 7 days {week}\nnext {n} days {fc.total}")
+    text.append(f" · tomorrow {tomorrow} · next 7 days {week}\nnext {plural(n, 'day')} {fc.total}")
     text.append(
         f" · busiest {_short(fc.start + timedelta(days=busiest))} ({counts[busiest]})",
         style="dim",
@@ -285,7 +283,7 @@ def build_forecast(report: StatsReport) -> RenderableType:
     """Bar chart of the cards due each day for the next 30 days (overdue count on today)."""
     n = len(report.forecast.due)
     return _section(
-        f"Due in the next {n} days",
+        f"Due in the next {plural(n, 'day')}",
         _Sized(lambda width: _forecast_text(report, width)),
         "new cards not included",
     )
@@ -326,7 +324,7 @@ def build_retention(report: StatsReport) -> RenderableType:
 
     ret = report.retention
     table = Table(
-        title=f"True retention, last {ret.days} days",
+        title=f"True retention, last {plural(ret.days, 'day')}",
         title_justify="left",
         caption="pass = Hard or better; by interval before the answer",
         caption_justify="left",
@@ -369,11 +367,11 @@ def build_streaks(report: StatsReport) -> RenderableType:
         note = "review today to keep it"
     else:
         note = ""
-    table.add_row("current", _plural(st.current, "day"), note)
+    table.add_row("current", plural(st.current, "day"), note)
     span = ""
     if st.longest_start is not None and st.longest_end is not None:
         span = f"{_short(st.longest_start)} – {_short(st.longest_end)}"
-    table.add_row("longest", _plural(st.longest, "day"), span)
+    table.add_row("longest", plural(st.longest, "day"), span)
     return table
 
 
@@ -444,7 +442,8 @@ def build_topics(report: StatsReport) -> RenderableType:
     from rich.text import Text
 
     title = Text(
-        f"Topics, weakest first (retention over the last {report.days} days)", style="italic"
+        f"Topics, weakest first (retention over the last {plural(report.days, 'day')})",
+        style="italic",
     )
     if not report.topics:
         return Group(title, Text("No cards in scope.", style="dim"))
@@ -483,7 +482,7 @@ def build_drills(report: StatsReport) -> RenderableType:
         )
     table = Table(title="Drill accuracy per generator", title_justify="left", padding=(0, 1))
     table.add_column("generator", overflow="fold")
-    table.add_column(f"last {report.days} days", justify="right")
+    table.add_column(f"last {plural(report.days, 'day')}", justify="right")
     table.add_column("all time", justify="right")
     rows: list[DrillRow] = sorted(
         report.drills, key=lambda d: (d.accuracy if d.accuracy is not None else 2.0, d.generator)
@@ -507,7 +506,8 @@ def build_leeches(report: StatsReport) -> RenderableType:
         return Text("Leeches: detection is off (leech_threshold = 0).", style="dim")
     if not report.leeches:
         return Text(
-            f"Leeches: none (no card has lapsed {report.leech_threshold} times).", style="dim"
+            f"Leeches: none (no card has lapsed {plural(report.leech_threshold, 'time')}).",
+            style="dim",
         )
     total = len(report.leeches)
     title = f"Leeches: lapsed {report.leech_threshold}+ times"
@@ -554,7 +554,7 @@ def build_ease(report: StatsReport) -> RenderableType:
         text.append("  " + " → ".join(cells))
         if trend.change is not None:
             text.append(f" ({_signed(trend.change)})", style="red" if trend.change < 0 else "")
-        floor_cards = f"{_plural(trend.at_floor, 'card')} at the {trend.floor:.2f} floor now"
+        floor_cards = f"{plural(trend.at_floor, 'card')} at the {trend.floor:.2f} floor now"
         text.append(f"\n  {floor_cards}", style="yellow" if trend.at_floor else "dim")
         text.append(
             "\n  SM-2 lowers the ease on every Hard or Again; only Easy raises it (+0.10).",
@@ -565,7 +565,7 @@ def build_ease(report: StatsReport) -> RenderableType:
             text.append("\n")
         text.append("Try FSRS: ", style="bold green")
         text.append(
-            f"your log has {report.scheduled_reviews} reviews of learned cards, enough for "
+            f"your log has {plural(report.scheduled_reviews, 'review')} of learned cards, enough for "
             "FSRS to fit your memory and give each grade its own interval. Switch with "
         )
         text.append("mlprep config scheduler fsrs", style="bold cyan")
@@ -597,7 +597,8 @@ def build_calibration(bins: Sequence[CalibrationBin], parameters: str) -> Render
             ]
         )
     title = Text(
-        f"Calibration of the memory model ({parameters} FSRS parameters, {total} past reviews)",
+        f"Calibration of the memory model ({parameters} FSRS parameters, "
+        f"{plural(total, 'past review')})",
         style="bold",
     )
     body = _text_table(["predicted", "reviews", "mean", "recalled", "gap"], table, 60)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mlprep.core.wording import plural
+
 if TYPE_CHECKING:
     from rich.table import Table
 
@@ -12,10 +14,6 @@ if TYPE_CHECKING:
     from mlprep.storage.backups import BackupInfo
 
 __all__ = ["backup_table", "human_bytes", "plural", "sync_lines"]
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'s' * (n != 1)}"
 
 
 def human_bytes(n: int) -> str:
