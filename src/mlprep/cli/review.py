@@ -200,8 +200,8 @@ def _run_review(
         # The queue holds a reserve after the plan, and is planned again if it runs out
         # first: the session ends when the minutes do, whichever cards that takes.
         console.print(
-            f"Interview mode: {days} day{'s' * (days != 1)} to {interview.date.isoformat()}; "
-            f"today's plan: {planned} card{'s' * (planned != 1)} in "
+            f"Interview mode: {plural(days, 'day')} to {interview.date.isoformat()}; "
+            f"today's plan: {plural(planned, 'card')} in "
             f"{plan.seconds_left_today / 60:.0f} min (more follow while time is left). "
             f"Expected recall on the day: {plan.expected_recall:.0%} now, "
             f"{plan.planned_recall:.0%} with the plan."
@@ -209,7 +209,7 @@ def _run_review(
         if not plan.order and not more:
             console.print(
                 "Today's plan is done. Run `mlprep review --more` for another "
-                f"{interview.minutes} minutes of the next most useful cards."
+                f"{plural(interview.minutes, 'minute')} of the next most useful cards."
             )
     if not queue:
         if interview is not None:
@@ -547,7 +547,7 @@ def due(
     if interview is not None:
         days = (interview.date - lib.today).days
         console.print(
-            f"Interview mode is on: {days} day{'s' * (days != 1)} to "
+            f"Interview mode is on: {plural(days, 'day')} to "
             f"{interview.date.isoformat()}; `mlprep review` serves its plan "
             "(`mlprep interview` shows it)."
             if days

@@ -14,6 +14,7 @@ from mlprep.cli.common import (
     TagOption,
     command,
     open_library,
+    plural,
     scope_of,
 )
 
@@ -91,7 +92,7 @@ def stats(
     console = Console(highlight=False)
     if interview is not None:
         console.print(
-            f"Interview mode is on: {days_left} day{'s' * (days_left != 1)} to "
+            f"Interview mode is on: {plural(days_left, 'day')} to "
             f"{interview.date.isoformat()} (`mlprep interview` shows readiness).",
             markup=False,
         )

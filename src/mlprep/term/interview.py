@@ -20,14 +20,16 @@ def readiness(plan: Plan, minutes: int, deck: str | None, tag: str | None) -> Re
     from rich.console import Group
     from rich.text import Text
 
+    from mlprep.core.wording import plural
+
     scope = ", ".join(f"{k} {v}" for k, v in (("deck", deck), ("tag", tag)) if v) or "all cards"
     days = plan.days_left
     if days <= 0:
         return _on_the_day(plan, scope)
     head = Text()
     head.append(f"Interview on {plan.date.isoformat()}", style="bold")
-    head.append(f" · in {days} day{'s' * (days != 1)} · {minutes} min a day · {scope}\n")
-    head.append(f"{plan.cards} cards in scope, {plan.unseen} never seen.\n")
+    head.append(f" · in {plural(days, 'day')} · {minutes} min a day · {scope}\n")
+    head.append(f"{plural(plan.cards, 'card')} in scope, {plan.unseen:,} never seen.\n")
     head.append("Expected recall on the day: ")
     head.append(f"{plan.expected_recall:.0%} with no more study", style="yellow")
     head.append(" · ")
@@ -66,10 +68,12 @@ def _on_the_day(plan: Plan, scope: str) -> RenderableType:
     from rich.console import Group
     from rich.text import Text
 
+    from mlprep.core.wording import plural
+
     head = Text()
     head.append(f"Interview today, {plan.date.isoformat()}", style="bold")
     head.append(f" · {scope}\n")
-    head.append(f"{plan.cards} cards in scope, {plan.unseen} never seen.\n")
+    head.append(f"{plural(plan.cards, 'card')} in scope, {plan.unseen:,} never seen.\n")
     head.append("Expected recall today: ")
     head.append(f"{plan.expected_recall:.0%}", style="bold green")
     topics = Text("Recall per topic today (weakest first)\n", style="bold")
