@@ -113,10 +113,10 @@ def test_search_ranks_and_shows_the_match():
 
 
 def test_search_command_and_list_search():
-    result = cli("search", "adam", "bias", "correction")
-    assert result.exit_code == 2  # one TEXT argument: quote several words
-    result = cli("search", "adam bias correction")
+    result = cli("search", "adam", "bias", "correction")  # words as they are typed
     assert result.exit_code == 0, result.output
+    assert cli("search", "adam bias correction").stdout == result.stdout  # or quoted
+    assert cli("search").exit_code == 2  # at least one word
     lines = result.stdout.splitlines()
     assert lines[0].endswith("match 'adam bias correction', best first:")
     assert lines[1].startswith(" opt-adam-bias-correction")

@@ -362,7 +362,9 @@ def _list_rows(lib: Library, deck: str | None, tag: str | None) -> list[dict[str
 
 @command()
 def search(
-    text: Annotated[str, typer.Argument(help="Words to find (all of them).", metavar="TEXT")],
+    words: Annotated[
+        list[str], typer.Argument(help="Words to find (all of them).", metavar="WORD...")
+    ],
     cards: CardsOption = None,
     deck: DeckOption = None,
     tag: TagOption = None,
@@ -377,9 +379,11 @@ def search(
     Every word must occur (case-insensitive; part of a word counts). Each card is shown with
     the text that matched; `/` in review searches the same way.
 
-    Example: mlprep search "adam bias correction"
+    Example: mlprep search adam bias correction
     """
     from mlprep.app.library import check_scope
+
+    text = " ".join(words)
 
     with open_library(cards, quiet=as_json) as lib:
         check_scope(lib, scope_of(deck, tag))
