@@ -389,24 +389,25 @@ def merge(
         moved, cards = _insert_in_order(
             conn,
             "reviews",
+            _ANSWER_COLUMNS,
             [
                 (
                     canonical_key(a.ts, a.device, a.seq),
-                    {
-                        "card_id": a.card,
-                        "ts": a.ts,
-                        "day": a.day,
-                        "grade": a.grade,
-                        "quality": a.quality,
-                        "response_ms": a.response_ms,
-                        "kind": a.kind,
-                        "source": a.source,
-                        "seed": a.seed,
-                        "typed": a.typed,
-                        "correct": None if a.correct is None else int(a.correct),
-                        "device": a.device,
-                        "seq": a.seq,
-                    },
+                    (
+                        a.card,
+                        a.ts,
+                        a.day,
+                        a.grade,
+                        a.quality,
+                        a.response_ms,
+                        a.kind,
+                        a.source,
+                        a.seed,
+                        a.typed,
+                        None if a.correct is None else int(a.correct),
+                        a.device,
+                        a.seq,
+                    ),
                 )
                 for a in kept
             ],
@@ -416,16 +417,11 @@ def merge(
         moved_events, _ = _insert_in_order(
             conn,
             "card_events",
+            _EVENT_COLUMNS,
             [
                 (
                     canonical_key(e.ts, e.device, e.seq),
-                    {
-                        "card_id": e.card,
-                        "ts": e.ts,
-                        "event": e.event,
-                        "device": e.device,
-                        "seq": e.seq,
-                    },
+                    (e.card, e.ts, e.event, e.device, e.seq),
                 )
                 for e in events
             ],
@@ -478,26 +474,42 @@ def _apply_renames(conn: sqlite3.Connection) -> list[tuple[str, str]]:
 SORTED_KEY = "sorted_upto:"  # + table: the last row of the part of the table known in order
 BULK_ROWS = 20_000
 
+# The columns a merge writes for a new fact, in the order `merge` gives their values.
+_ANSWER_COLUMNS = (
+    "card_id",
+    "ts",
+    "day",
+    "grade",
+    "quality",
+    "response_ms",
+    "kind",
+    "source",
+    "seed",
+    "typed",
+    "correct",
+    "device",
+    "seq",
+)
+_EVENT_COLUMNS = ("card_id", "ts", "event", "device", "seq")
+
 
 def _insert_in_order(
-    conn: sqlite3.Connection, table: str, new_rows: list[tuple[tuple, dict[str, Any]]]
+    conn: sqlite3.Connection,
+    table: str,
+    columns: tuple[str, ...],
+    new_rows: list[tuple[tuple, tuple]],
 ) -> tuple[int, set[str]]:
-    """Insert `new_rows` (canonical key, column values) into `table` (reviews or card_events)
-    and keep the table in canonical order by id: from the first row out of place on, rows are
-    written again in order, with ids above every id in use (no row takes another's id on the
-    way, and an id a session in another process still holds then names nothing rather than
-    another fact). Only the tail is read: up to the marker SORTED_KEY + table, the table is
-    known to be in order; rows logged since then, and rows before them that sort after the
-    earliest of these, are all that can move. Returns how many rows were written and their
-    cards."""
-    columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-    at = {name: i for i, name in enumerate(columns)}
-    ts_i, device_i, seq_i, card_i = at["ts"], at["device"], at["seq"], at["card_id"]
-    select = f"SELECT {', '.join(columns)} FROM {table}"
-
-    def key(row: tuple) -> tuple:
-        return canonical_key(row[ts_i], row[device_i], row[seq_i])
-
+    """Insert `new_rows` (canonical key, values of `columns`) into `table` (reviews or
+    card_events) and keep the table in canonical order by id: from the first row out of place
+    on, rows are written again in order, with ids above every id in use (no row takes another's
+    id on the way, and an id a session in another process still holds then names nothing
+    rather than another fact). Only the tail is read: up to the marker SORTED_KEY + table, the
+    table is known to be in order; rows logged since then, and rows before them that sort
+    after the earliest of these, are all that can move. Rows already in the table move inside
+    SQLite (their id changes, nothing else is read or written again); only the new rows are
+    sent. Returns how many rows were written and their cards."""
+    # Only what orders a row, and its card, is read back: (key, id, card).
+    select = f"SELECT id, ts, device, seq, card_id FROM {table}"
     marker = conn.execute("SELECT value FROM meta WHERE key = ?", (SORTED_KEY + table,)).fetchone()
     upto = 0
     if marker is not None:
@@ -505,27 +517,32 @@ def _insert_in_order(
         row = conn.execute(f"SELECT device, seq FROM {table} WHERE id = ?", (rid,)).fetchone()
         if row is not None and list(row) == [device, seq]:
             upto = rid
-    tail = [(key(r), r) for r in conn.execute(f"{select} WHERE id > ? ORDER BY id", (upto,))]
-    blank = dict.fromkeys(columns)
-    in_order = itemgetter(*columns)
-    fresh = [(k, in_order({**blank, **values})) for k, values in new_rows]
-    if not tail and not fresh:
+    tail = [
+        (canonical_key(ts, device, seq), rid, card)
+        for rid, ts, device, seq, card in conn.execute(
+            f"{select} WHERE id > ? ORDER BY id", (upto,)
+        )
+    ]
+    if not tail and not new_rows:
         return 0, set()
-    earliest = min(k for k, _ in (*tail, *fresh))
+    earliest = min([k for k, _, _ in tail] + [k for k, _ in new_rows])
     displaced = []
-    for r in conn.execute(f"{select} WHERE id <= ? ORDER BY id DESC", (upto,)):
-        k = key(r)
+    for rid, ts, device, seq, card in conn.execute(
+        f"{select} WHERE id <= ? ORDER BY id DESC", (upto,)
+    ):
+        k = canonical_key(ts, device, seq)
         if k < earliest:
             break
-        displaced.append((k, r))
+        displaced.append((k, rid, card))
     existing = displaced[::-1] + tail
-    wanted = sorted([*existing, *fresh], key=lambda kr: kr[0])
+    # A new row is (key, None, values): sorted is stable, so a new row goes after an
+    # existing one of the same key, as before.
+    wanted = sorted([*existing, *((k, None, values) for k, values in new_rows)], key=itemgetter(0))
     start = 0
-    while start < len(existing) and wanted[start][1] is existing[start][1]:
+    while start < len(existing) and wanted[start] is existing[start]:
         start += 1
     rewrite = wanted[start:]
     if rewrite:
-        id_i = at["id"]
         top = conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
         # A big rewrite (the first merge of two long logs) is quicker with the indexes built
         # again afterwards than kept up to date row by row.
@@ -538,12 +555,20 @@ def _insert_in_order(
             ).fetchall()
             for name, _ in indexes:
                 conn.execute(f'DROP INDEX "{name}"')
-        if start < len(existing):  # existing[start:] is every row from its first id on
-            conn.execute(f"DELETE FROM {table} WHERE id >= ?", (existing[start][1][id_i],))
-        marks = ", ".join("?" * len(columns))
+        moves = [(rid, top + 1 + n) for n, (_, rid, _) in enumerate(rewrite) if rid is not None]
+        if moves:  # existing[start:] is every row from its first id on: all of them move
+            conn.execute("DROP TABLE IF EXISTS temp.moves")
+            conn.execute("CREATE TEMP TABLE moves (old INTEGER PRIMARY KEY, new INTEGER NOT NULL)")
+            conn.executemany("INSERT INTO temp.moves VALUES (?, ?)", moves)
+            conn.execute(
+                f"""UPDATE {table} SET id = (SELECT m.new FROM temp.moves m WHERE m.old = {table}.id)
+                    WHERE id IN (SELECT old FROM temp.moves)"""
+            )
+            conn.execute("DROP TABLE temp.moves")
+        marks = ", ".join("?" * (len(columns) + 1))
         conn.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-            [(*r[:id_i], top + 1 + n, *r[id_i + 1 :]) for n, (_, r) in enumerate(rewrite)],
+            f"INSERT INTO {table} (id, {', '.join(columns)}) VALUES ({marks})",
+            [(top + 1 + n, *values) for n, (_, rid, values) in enumerate(rewrite) if rid is None],
         )
         for _, sql in indexes:
             conn.execute(sql)
@@ -553,7 +578,9 @@ def _insert_in_order(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
             (SORTED_KEY + table, json.dumps(list(last))),
         )
-    return len(rewrite), {r[card_i] for _, r in rewrite}
+    card_i = columns.index("card_id")
+    # An existing row is (key, id, card), a new one (key, None, values).
+    return len(rewrite), {row if rid is not None else row[card_i] for _, rid, row in rewrite}
 
 
 def is_local_meta(key: str) -> bool:
