@@ -11,7 +11,7 @@ State: repetitions n, easiness EF, interval I (days). For quality q in 0..5:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -106,7 +106,12 @@ class Sm2Scheduler:
         return memory.easiness
 
     def to_dict(self, memory: Sm2State) -> dict[str, Any]:
-        return asdict(memory)
+        # Not dataclasses.asdict: its recursive copy was the slowest part of caching a state.
+        return {
+            "repetitions": memory.repetitions,
+            "easiness": memory.easiness,
+            "interval": memory.interval,
+        }
 
     def from_dict(self, data: dict[str, Any]) -> Sm2State:
         return Sm2State(int(data["repetitions"]), float(data["easiness"]), int(data["interval"]))
