@@ -356,12 +356,20 @@ def merge(
     then bring the log to its canonical order and replay what changed. `cursors` (a folder
     and its files' cursors) are saved in the same transaction. Also worth running with no
     facts: it puts answers logged out of order (a clock that went back) in order."""
-    new = list(facts)
     report = MergeReport()
-    undos = [f for f in new if isinstance(f, UndoFact)]
-    renames = [f for f in new if isinstance(f, RenameFact)]
-    events = [f for f in new if isinstance(f, EventFact)]
-    answers = [f for f in new if isinstance(f, AnswerFact)]
+    answers: list[AnswerFact] = []
+    undos: list[UndoFact] = []
+    renames: list[RenameFact] = []
+    events: list[EventFact] = []
+    for fact in facts:
+        if isinstance(fact, AnswerFact):  # nearly every fact: one pass, answers first
+            answers.append(fact)
+        elif isinstance(fact, UndoFact):
+            undos.append(fact)
+        elif isinstance(fact, RenameFact):
+            renames.append(fact)
+        elif isinstance(fact, EventFact):
+            events.append(fact)
     with store.transaction() as conn:
         conn.executemany(
             """INSERT INTO undos (ts, device, seq, target_device, target_seq)

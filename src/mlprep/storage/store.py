@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -203,6 +204,10 @@ _INSERT_STEPS = """INSERT INTO steps (scheduler, review_id, card_id, scheduled, 
                      interval, due, ease) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
 _INSERT_STATE = """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
                      reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+BULK_STEPS = 20_000  # more cache rows than this at once: the steps index is built afterwards
+_step_key = itemgetter(0, 1)  # steps' primary key: scheduler, review id
 
 
 class Store:
@@ -1482,7 +1487,15 @@ class Store:
         keys = [k.key for k in kept]
         marks = ", ".join("?" * len(keys))
         for table in ("state", "steps", "caches"):
-            conn.execute(f"DELETE FROM {table} WHERE scheduler NOT IN ({marks})", keys)
+            # Looked for first: NOT IN cannot use the index, and scanned all of `steps`.
+            others = [
+                k
+                for (k,) in conn.execute(f"SELECT DISTINCT scheduler FROM {table}")
+                if k not in keys
+            ]
+            if others:
+                marks_others = ", ".join("?" * len(others))
+                conn.execute(f"DELETE FROM {table} WHERE scheduler IN ({marks_others})", others)
         conn.execute("DROP TABLE IF EXISTS temp.replay_ids")
         conn.execute("CREATE TEMP TABLE replay_ids (card_id TEXT PRIMARY KEY)")
         conn.executemany("INSERT INTO temp.replay_ids VALUES (?)", [(c,) for c in card_ids])
@@ -1498,27 +1511,30 @@ class Store:
         # order is quicker than a lookup per answer through the card index.
         answered = conn.execute("SELECT COUNT(DISTINCT card_id) FROM reviews").fetchone()[0]
         if 2 * len(card_ids) >= answered:
-            wanted = set(card_ids)
-            found: Iterable[tuple] = (
-                row
-                for row in conn.execute(
-                    "SELECT id, card_id, day, grade, quality, kind FROM reviews ORDER BY id"
-                )
-                if row[1] in wanted
+            wanted: set[str] | None = set(card_ids)
+            found = conn.execute(
+                "SELECT id, card_id, day, grade, quality, kind FROM reviews ORDER BY id"
             )
         else:
+            wanted = None
             found = conn.execute(
                 """SELECT r.id, r.card_id, r.day, r.grade, r.quality, r.kind FROM reviews r
                    JOIN temp.replay_ids t ON t.card_id = r.card_id ORDER BY r.card_id, r.id"""
             )
         for rid, card_id, day, grade, quality, kind in found:
+            if wanted is not None and card_id not in wanted:
+                continue
             key = (day, grade, quality, kind)
             fact = facts.get(key)
             if fact is None:
                 fact = facts[key] = Fact(
                     date.fromisoformat(day), Answer(Grade(grade), quality), kind
                 )
-            by_card.setdefault(card_id, []).append((rid, fact))
+            rows = by_card.get(card_id)
+            if rows is None:
+                by_card[card_id] = [(rid, fact)]
+            else:
+                rows.append((rid, fact))
         step_rows: list[tuple] = []
         state_rows: list[tuple] = []
         for scheduler in kept:
@@ -1527,7 +1543,20 @@ class Store:
                 step_rows += steps
                 if state_row is not None:
                     state_rows.append(state_row)
+        # Many rows (the first merge of two devices): in the order of the table's key, with its
+        # card index built again afterwards, rather than kept up to date row by row.
+        indexes = []
+        if len(step_rows) > BULK_STEPS:
+            step_rows.sort(key=_step_key)
+            indexes = conn.execute(
+                """SELECT name, sql FROM sqlite_master
+                   WHERE type = 'index' AND tbl_name = 'steps' AND sql IS NOT NULL"""
+            ).fetchall()
+            for name, _ in indexes:
+                conn.execute(f'DROP INDEX "{name}"')
         conn.executemany(_INSERT_STEPS, step_rows)
+        for _, sql in indexes:
+            conn.execute(sql)
         conn.executemany(_INSERT_STATE, state_rows)
         conn.execute("DROP TABLE temp.replay_ids")
 
