@@ -143,7 +143,7 @@ def replay_fields(scheduler: Scheduler, facts: Iterable[Fact]) -> list[StepField
             if fact.answer.passed:
                 streak += 1
             else:
-                lapses += step is not None and streak > 0  # a lapse: failed after a pass
+                lapses += streak > 0  # a lapse: failed after a pass
                 streak = 0
             reviews += 1
             last_day = day
