@@ -207,6 +207,7 @@ _INSERT_STATE = """INSERT INTO state (scheduler, card_id, due, interval, last_da
 
 
 BULK_STEPS = 20_000  # more cache rows than this at once: the steps index is built afterwards
+REPLAY_SCAN_SHARE = 0.5  # replaying this share of the answered cards: read the log in one pass
 _step_key = itemgetter(0, 1)  # steps' primary key: scheduler, review id
 
 
@@ -1510,7 +1511,7 @@ class Store:
         # Most of the log (the first merge of two devices): one pass over the table in log
         # order is quicker than a lookup per answer through the card index.
         answered = conn.execute("SELECT COUNT(DISTINCT card_id) FROM reviews").fetchone()[0]
-        if 2 * len(card_ids) >= answered:
+        if len(card_ids) >= answered * REPLAY_SCAN_SHARE:
             wanted: set[str] | None = set(card_ids)
             found = conn.execute(
                 "SELECT id, card_id, day, grade, quality, kind FROM reviews ORDER BY id"
