@@ -1,7 +1,7 @@
 """The merge's shortcuts against the long way round. A merge moves the rows already in the log
 inside SQLite (only their ids change) and sends only the new ones; past BULK_ROWS it drops the
 log's indexes and builds them again; its replay reads the whole log in one pass when it
-replays most cards, writes the steps cache in key order with its card index built afterwards
+replays most cards, writes the steps cache with its card index built afterwards
 past BULK_STEPS, and drops other schedulers' caches after looking them up. Whatever path a
 merge takes, the log must be what the facts say (computed here from the facts alone) and the
 caches what a full replay of that log gives (`rebuild_states`, which takes none of these

@@ -573,11 +573,17 @@ def _insert_in_order(
                     WHERE id IN (SELECT old FROM temp.moves)"""
             )
             conn.execute("DROP TABLE temp.moves")
-        marks = ", ".join("?" * (len(columns) + 1))
-        conn.executemany(
-            f"INSERT INTO {table} (id, {', '.join(columns)}) VALUES ({marks})",
-            [(top + 1 + n, *values) for n, (_, rid, values) in enumerate(rewrite) if rid is None],
-        )
+        fresh = [(top + 1 + n, values) for n, (_, rid, values) in enumerate(rewrite) if rid is None]
+        if fresh:
+            by_column = list(zip(*(values for _, values in fresh), strict=True))
+            # Columns no new row has a value for are left out: the sqlite3 module looks for
+            # an adapter (and raises and clears an AttributeError) for every None it binds.
+            used = [i for i, values in enumerate(by_column) if values.count(None) < len(fresh)]
+            names = ", ".join(["id", *(columns[i] for i in used)])
+            conn.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * (len(used) + 1))})",
+                zip((rid for rid, _ in fresh), *(by_column[i] for i in used), strict=True),
+            )
         for _, sql in indexes:
             conn.execute(sql)
     last = conn.execute(f"SELECT id, device, seq FROM {table} ORDER BY id DESC LIMIT 1").fetchone()

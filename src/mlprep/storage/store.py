@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -206,9 +205,18 @@ _INSERT_STATE = """INSERT INTO state (scheduler, card_id, due, interval, last_da
                      reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
+_ISO_DAYS: dict[date, str] = {}  # date.isoformat() is slow, and a log has few distinct days
+
+
+def _iso_day(day: date) -> str:
+    if len(_ISO_DAYS) > 100_000:
+        _ISO_DAYS.clear()
+    text = _ISO_DAYS[day] = day.isoformat()
+    return text
+
+
 BULK_STEPS = 20_000  # more cache rows than this at once: the steps index is built afterwards
 REPLAY_SCAN_SHARE = 0.5  # replaying this share of the answered cards: read the log in one pass
-_step_key = itemgetter(0, 1)  # steps' primary key: scheduler, review id
 
 
 class Store:
@@ -1156,7 +1164,7 @@ class Store:
         for (rid, _), after in zip(rows, steps, strict=True):
             if after is not None and (before is None or after.last_day != before.last_day):
                 interval_before = before.interval if before is not None else None
-                due = after.due.isoformat()
+                due = _ISO_DAYS.get(after.due) or _iso_day(after.due)
                 append(
                     (
                         name,
@@ -1544,11 +1552,10 @@ class Store:
                 step_rows += steps
                 if state_row is not None:
                     state_rows.append(state_row)
-        # Many rows (the first merge of two devices): in the order of the table's key, with its
-        # card index built again afterwards, rather than kept up to date row by row.
+        # Many rows (the first merge of two devices): the card index is built again afterwards
+        # rather than kept up to date row by row.
         indexes = []
         if len(step_rows) > BULK_STEPS:
-            step_rows.sort(key=_step_key)
             indexes = conn.execute(
                 """SELECT name, sql FROM sqlite_master
                    WHERE type = 'index' AND tbl_name = 'steps' AND sql IS NOT NULL"""
