@@ -1495,6 +1495,20 @@ class Store:
         kept = self._kept()
         keys = [k.key for k in kept]
         marks = ", ".join("?" * len(keys))
+        conn.execute("DROP TABLE IF EXISTS temp.replay_ids")
+        conn.execute("CREATE TEMP TABLE replay_ids (card_id TEXT PRIMARY KEY)")
+        conn.executemany("INSERT INTO temp.replay_ids VALUES (?)", [(c,) for c in card_ids])
+        by_card = self._facts_by_card(conn, card_ids)
+        # Many rows (the first merge of two devices): the steps card index goes first and is
+        # built again at the end, rather than kept up to date through the deletes and inserts.
+        indexes = []
+        if len(keys) * sum(map(len, by_card.values())) > BULK_STEPS:
+            indexes = conn.execute(
+                """SELECT name, sql FROM sqlite_master
+                   WHERE type = 'index' AND tbl_name = 'steps' AND sql IS NOT NULL"""
+            ).fetchall()
+            for name, _ in indexes:
+                conn.execute(f'DROP INDEX "{name}"')
         for table in ("state", "steps", "caches"):
             # Looked for first: NOT IN cannot use the index, and scanned all of `steps`.
             others = [
@@ -1505,15 +1519,30 @@ class Store:
             if others:
                 marks_others = ", ".join("?" * len(others))
                 conn.execute(f"DELETE FROM {table} WHERE scheduler IN ({marks_others})", others)
-        conn.execute("DROP TABLE IF EXISTS temp.replay_ids")
-        conn.execute("CREATE TEMP TABLE replay_ids (card_id TEXT PRIMARY KEY)")
-        conn.executemany("INSERT INTO temp.replay_ids VALUES (?)", [(c,) for c in card_ids])
         for table in ("state", "steps"):
             conn.execute(
                 f"""DELETE FROM {table} WHERE scheduler IN ({marks})
                     AND card_id IN (SELECT card_id FROM temp.replay_ids)""",
                 keys,
             )
+        step_rows: list[tuple] = []
+        state_rows: list[tuple] = []
+        for scheduler in kept:
+            for card_id in sorted(by_card):  # the same rows in the same order either way
+                steps, state_row, _ = self._replay_rows(scheduler, card_id, by_card[card_id])
+                step_rows += steps
+                if state_row is not None:
+                    state_rows.append(state_row)
+        conn.executemany(_INSERT_STEPS, step_rows)
+        for _, sql in indexes:
+            conn.execute(sql)
+        conn.executemany(_INSERT_STATE, state_rows)
+        conn.execute("DROP TABLE temp.replay_ids")
+
+    def _facts_by_card(
+        self, conn: sqlite3.Connection, card_ids: list[str]
+    ) -> dict[str, list[tuple[int, Fact]]]:
+        """The logged answers of `card_ids` (also in temp.replay_ids), per card in log order."""
         by_card: dict[str, list[tuple[int, Fact]]] = {}
         facts: dict[tuple[str, int, int, str], Fact] = {}  # facts are values: share equal ones
         # Most of the log (the first merge of two devices): one pass over the table in log
@@ -1530,43 +1559,22 @@ class Store:
                 """SELECT r.id, r.card_id, r.day, r.grade, r.quality, r.kind FROM reviews r
                    JOIN temp.replay_ids t ON t.card_id = r.card_id ORDER BY r.card_id, r.id"""
             )
-        for rid, card_id, day, grade, quality, kind in found:
-            if wanted is not None and card_id not in wanted:
-                continue
-            key = (day, grade, quality, kind)
-            fact = facts.get(key)
-            if fact is None:
-                fact = facts[key] = Fact(
-                    date.fromisoformat(day), Answer(Grade(grade), quality), kind
-                )
-            rows = by_card.get(card_id)
-            if rows is None:
-                by_card[card_id] = [(rid, fact)]
-            else:
-                rows.append((rid, fact))
-        step_rows: list[tuple] = []
-        state_rows: list[tuple] = []
-        for scheduler in kept:
-            for card_id in sorted(by_card):  # the same rows in the same order either way
-                steps, state_row, _ = self._replay_rows(scheduler, card_id, by_card[card_id])
-                step_rows += steps
-                if state_row is not None:
-                    state_rows.append(state_row)
-        # Many rows (the first merge of two devices): the card index is built again afterwards
-        # rather than kept up to date row by row.
-        indexes = []
-        if len(step_rows) > BULK_STEPS:
-            indexes = conn.execute(
-                """SELECT name, sql FROM sqlite_master
-                   WHERE type = 'index' AND tbl_name = 'steps' AND sql IS NOT NULL"""
-            ).fetchall()
-            for name, _ in indexes:
-                conn.execute(f'DROP INDEX "{name}"')
-        conn.executemany(_INSERT_STEPS, step_rows)
-        for _, sql in indexes:
-            conn.execute(sql)
-        conn.executemany(_INSERT_STATE, state_rows)
-        conn.execute("DROP TABLE temp.replay_ids")
+        with _decoding(self.path, "the review log"):
+            for rid, card_id, day, grade, quality, kind in found:
+                if wanted is not None and card_id not in wanted:
+                    continue
+                key = (day, grade, quality, kind)
+                fact = facts.get(key)
+                if fact is None:
+                    fact = facts[key] = Fact(
+                        date.fromisoformat(day), Answer(Grade(grade), quality), kind
+                    )
+                rows = by_card.get(card_id)
+                if rows is None:
+                    by_card[card_id] = [(rid, fact)]
+                else:
+                    rows.append((rid, fact))
+        return by_card
 
     # -- identity across devices (mlprep sync) -----------------------------------------------
 
