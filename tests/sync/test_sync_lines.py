@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from mlprep.interop import sync_folder
 from mlprep.interop.sync_folder import fact_from_line, fact_to_line
-from mlprep.storage.facts import AnswerFact
+from mlprep.storage.facts import AnswerFact, answer_fact
 
 # Any text: quotes, backslashes, control characters, non-ASCII, astral characters.
 text = st.text(min_size=1, max_size=12)
@@ -141,3 +141,18 @@ def test_limits_are_inclusive():
     """The longest card id (200), kind (40) and source (100) are fine."""
     fact = fact_from_line({**GOOD, "card": "c" * 200, "kind": "k" * 40, "source": "s" * 100})
     assert (len(fact.card), len(fact.kind), len(fact.source)) == (200, 40, 100)
+
+
+@settings(max_examples=100, deadline=None)
+@given(answers)
+def test_a_fact_made_without_init_is_the_same_fact(fact):
+    """`answer_fact` skips the frozen dataclass's __init__ (the reading shortcut): the fact
+    must still be equal, hash the same, print the same and stay frozen."""
+    import dataclasses
+
+    made = answer_fact(*(getattr(fact, f.name) for f in dataclasses.fields(AnswerFact)))
+    assert made == fact and hash(made) == hash(fact) and repr(made) == repr(fact)
+    assert dataclasses.astuple(made) == dataclasses.astuple(fact)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.seq = 1  # type: ignore[misc]
+    assert dataclasses.replace(made, seq=1) == dataclasses.replace(fact, seq=1)

@@ -35,6 +35,7 @@ from mlprep.storage.facts import (
     RenameFact,
     UndoFact,
     add_runs,
+    answer_fact,
     held_facts,
     load_cursors,
     merge,
@@ -250,7 +251,7 @@ def _answer_from_line(obj: dict[str, Any]) -> AnswerFact:
         kind = _text(obj, "kind", 40)  # raises
     if type(source) is not str or not source or len(source) > 100:
         source = _text(obj, "source", 100)  # raises
-    return AnswerFact(
+    return answer_fact(
         device, seq, card, ts, day, grade, quality, ms, kind, source, seed, typed, correct
     )
 
