@@ -437,7 +437,7 @@ def merge(
         undone = set(conn.execute("SELECT target_device, target_seq FROM undos").fetchall())
         kept = [a for a in answers if a.identity not in undone]
         report.answers_added = len(kept)
-        moved, cards = _insert_in_order(
+        rewritten = _insert_in_order(
             conn,
             "reviews",
             _ANSWER_COLUMNS,
@@ -462,10 +462,11 @@ def merge(
                 )
                 for a in kept
             ],
+            read_back=_REPLAY_COLUMNS,
         )
-        report.reordered = moved - len(kept)
-        affected |= cards
-        moved_events, _ = _insert_in_order(
+        report.reordered = rewritten.count - len(kept)
+        affected |= rewritten.cards
+        events_rewritten = _insert_in_order(
             conn,
             "card_events",
             _EVENT_COLUMNS,
@@ -477,14 +478,17 @@ def merge(
                 for e in events
             ],
         )
-        report.reordered += moved_events - len(events)
+        report.reordered += events_rewritten.count - len(events)
         if kept or renames:
             for old, new_id in _apply_renames(conn):
                 affected.update((old, new_id))
                 report.moved += 1
         if cursors is not None:
             _save_cursors(conn, *cursors)
-        store.replay_cards(conn, affected)
+        # The rows just written are known here: the replay reads only those before them (none
+        # at all after the first merge of two logs), unless a rename moved some since.
+        known = rewritten.known if not report.moved else None
+        store.replay_cards(conn, affected, known=known)
         report.cards = affected
     return report
 
@@ -542,6 +546,17 @@ _ANSWER_COLUMNS = (
     "seq",
 )
 _EVENT_COLUMNS = ("card_id", "ts", "event", "device", "seq")
+_REPLAY_COLUMNS = ("day", "grade", "quality", "kind")  # what a replay needs besides the card
+
+
+@dataclass
+class Rewrite:
+    """What `_insert_in_order` wrote: how many rows, their cards, and (with `read_back`) the
+    rows with ids above `known[0]`, every one of them in order, as (id, card, *read_back)."""
+
+    count: int = 0
+    cards: set[str] = field(default_factory=set)
+    known: tuple[int, list[tuple]] | None = None
 
 
 def _insert_in_order(
@@ -549,7 +564,8 @@ def _insert_in_order(
     table: str,
     columns: tuple[str, ...],
     new_rows: list[tuple[tuple, tuple]],
-) -> tuple[int, set[str]]:
+    read_back: tuple[str, ...] = (),
+) -> Rewrite:
     """Insert `new_rows` (canonical key, values of `columns`) into `table` (reviews or
     card_events) and keep the table in canonical order by id: from the first row out of place
     on, rows are written again in order, with ids above every id in use (no row takes another's
@@ -558,9 +574,10 @@ def _insert_in_order(
     table is known to be in order; rows logged since then, and rows before them that sort
     after the earliest of these, are all that can move. Rows already in the table move inside
     SQLite (their id changes, nothing else is read or written again); only the new rows are
-    sent. Returns how many rows were written and their cards."""
-    # Only what orders a row, and its card, is read back: (key, id, card).
-    select = f"SELECT id, ts, device, seq, card_id FROM {table}"
+    sent. `read_back` columns (also in `columns`) come back with the rows written."""
+    # Only what orders a row, its card and `read_back` are read: (key, id, (card, *read_back)).
+    extra = "".join(f", {name}" for name in read_back)
+    select = f"SELECT id, ts, device, seq, card_id{extra} FROM {table}"
     marker = conn.execute("SELECT value FROM meta WHERE key = ?", (SORTED_KEY + table,)).fetchone()
     upto = 0
     if marker is not None:
@@ -569,22 +586,18 @@ def _insert_in_order(
         if row is not None and list(row) == [device, seq]:
             upto = rid
     tail = [
-        (canonical_key(ts, device, seq), rid, card)
-        for rid, ts, device, seq, card in conn.execute(
-            f"{select} WHERE id > ? ORDER BY id", (upto,)
-        )
+        (canonical_key(row[1], row[2], row[3]), row[0], row[4:])
+        for row in conn.execute(f"{select} WHERE id > ? ORDER BY id", (upto,))
     ]
     if not tail and not new_rows:
-        return 0, set()
+        return Rewrite()
     earliest = min([k for k, _, _ in tail] + [k for k, _ in new_rows])
     displaced = []
-    for rid, ts, device, seq, card in conn.execute(
-        f"{select} WHERE id <= ? ORDER BY id DESC", (upto,)
-    ):
-        k = canonical_key(ts, device, seq)
+    for row in conn.execute(f"{select} WHERE id <= ? ORDER BY id DESC", (upto,)):
+        k = canonical_key(row[1], row[2], row[3])
         if k < earliest:
             break
-        displaced.append((k, rid, card))
+        displaced.append((k, row[0], row[4:]))
     existing = displaced[::-1] + tail
     # A new row is (key, None, values): sorted is stable, so a new row goes after an
     # existing one of the same key, as before.
@@ -593,6 +606,7 @@ def _insert_in_order(
     while start < len(existing) and wanted[start] is existing[start]:
         start += 1
     rewrite = wanted[start:]
+    done = Rewrite(count=len(rewrite))
     if rewrite:
         top = conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
         # A big rewrite (the first merge of two long logs) is quicker with the indexes built
@@ -618,34 +632,48 @@ def _insert_in_order(
             conn.execute("DROP TABLE temp.moves")
         fresh = [(top + 1 + n, values) for n, (_, rid, values) in enumerate(rewrite) if rid is None]
         if fresh:
-            # Columns no new row has a value for are left out: the sqlite3 module looks for
-            # an adapter (and raises and clears an AttributeError) for every None it binds.
-            used = [
-                i
-                for i in range(len(columns))
-                if not all(values[i] is None for _, values in fresh)  # stops at a value
-            ]
-            names = ", ".join(["id", *(columns[i] for i in used)])
-            if len(used) == len(columns):
-                rows = [(rid, *values) for rid, values in fresh]
-            else:  # (card_id and ts are never empty: itemgetter gets two or more, a tuple)
-                pick = itemgetter(*used)
-                rows = [(rid, *pick(values)) for rid, values in fresh]
-            conn.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * (len(used) + 1))})",
-                rows,
-            )
+            _insert_rows(conn, table, columns, fresh)
         for _, sql in indexes:
             conn.execute(sql)
+        # An existing row is (key, id, (card, *read_back)), a new one (key, None, values).
+        wanted_i = [columns.index(name) for name in ("card_id", *read_back)]
+        if len(wanted_i) > 1:
+            pick = itemgetter(*wanted_i)
+        else:
+            card_i = wanted_i[0]
+            pick = lambda values: (values[card_i],)  # noqa: E731 (a tuple, as itemgetter's)
+        shown = [data if rid is not None else pick(data) for _, rid, data in rewrite]
+        done.cards = {data[0] for data in shown}
+        if read_back:
+            done.known = (top, [(top + 1 + n, *data) for n, data in enumerate(shown)])
     last = conn.execute(f"SELECT id, device, seq FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
     if last is not None:
         conn.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
             (SORTED_KEY + table, json.dumps(list(last))),
         )
-    card_i = columns.index("card_id")
-    # An existing row is (key, id, card), a new one (key, None, values).
-    return len(rewrite), {row if rid is not None else row[card_i] for _, rid, row in rewrite}
+    return done
+
+
+def _insert_rows(
+    conn: sqlite3.Connection, table: str, columns: tuple[str, ...], rows: list[tuple[int, tuple]]
+) -> None:
+    """Insert (id, values of `columns`) rows. Columns no row has a value for are left out:
+    the sqlite3 module looks for an adapter (and raises and clears an AttributeError) for
+    every None it binds."""
+    used = [
+        i
+        for i in range(len(columns))
+        if not all(values[i] is None for _, values in rows)  # stops at a value
+    ]
+    names = ", ".join(["id", *(columns[i] for i in used)])
+    if len(used) == len(columns):
+        bound = [(rid, *values) for rid, values in rows]
+    else:  # (card_id and ts are never empty: itemgetter gets two or more, a tuple)
+        pick = itemgetter(*used)
+        bound = [(rid, *pick(values)) for rid, values in rows]
+    marks = ", ".join("?" * (len(used) + 1))
+    conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", bound)
 
 
 def is_local_meta(key: str) -> bool:

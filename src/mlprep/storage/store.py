@@ -1485,10 +1485,17 @@ class Store:
         )
         conn.execute("DROP TABLE temp.reorder")
 
-    def replay_cards(self, conn: sqlite3.Connection, card_ids: Iterable[str]) -> None:
+    def replay_cards(
+        self,
+        conn: sqlite3.Connection,
+        card_ids: Iterable[str],
+        known: tuple[int, list[tuple]] | None = None,
+    ) -> None:
         """`_replay` for many cards at once, inside an open transaction (an import, a merge of
         another device's facts): the other schedulers' caches are dropped once, the facts read
-        in one query, the caches written in two per kept scheduler."""
+        in one query, the caches written in two per kept scheduler. `known` (last id, rows):
+        the caller just wrote every row of the log after that id and gives them, in order, as
+        (id, card_id, day, grade, quality, kind); only the rows before are read."""
         card_ids = sorted(set(card_ids))
         if not card_ids:
             return
@@ -1498,7 +1505,7 @@ class Store:
         conn.execute("DROP TABLE IF EXISTS temp.replay_ids")
         conn.execute("CREATE TEMP TABLE replay_ids (card_id TEXT PRIMARY KEY)")
         conn.executemany("INSERT INTO temp.replay_ids VALUES (?)", [(c,) for c in card_ids])
-        by_card = self._facts_by_card(conn, card_ids)
+        by_card = self._facts_by_card(conn, card_ids, known)
         # Many rows (the first merge of two devices): the steps card index goes first and is
         # built again at the end, rather than kept up to date through the deletes and inserts.
         indexes = []
@@ -1540,40 +1547,48 @@ class Store:
         conn.execute("DROP TABLE temp.replay_ids")
 
     def _facts_by_card(
-        self, conn: sqlite3.Connection, card_ids: list[str]
+        self, conn: sqlite3.Connection, card_ids: list[str], known: tuple[int, list[tuple]] | None
     ) -> dict[str, list[tuple[int, Fact]]]:
-        """The logged answers of `card_ids` (also in temp.replay_ids), per card in log order."""
-        by_card: dict[str, list[tuple[int, Fact]]] = {}
-        facts: dict[tuple[str, int, int, str], Fact] = {}  # facts are values: share equal ones
+        """The logged answers of `card_ids` (also in temp.replay_ids), per card in log order:
+        read from the log, but for the rows after `known`'s id, given as they were written."""
+        upto, given = known if known is not None else (None, [])
+        below = "" if upto is None else f" AND r.id <= {int(upto)}"
         # Most of the log (the first merge of two devices): one pass over the table in log
         # order is quicker than a lookup per answer through the card index.
         answered = conn.execute("SELECT COUNT(DISTINCT card_id) FROM reviews").fetchone()[0]
+        wanted: set[str] | None = None
         if len(card_ids) >= answered * REPLAY_SCAN_SHARE:
-            wanted: set[str] | None = set(card_ids)
+            wanted = set(card_ids)
             found = conn.execute(
-                "SELECT id, card_id, day, grade, quality, kind FROM reviews ORDER BY id"
+                f"""SELECT r.id, r.card_id, r.day, r.grade, r.quality, r.kind FROM reviews r
+                    WHERE 1 = 1{below} ORDER BY r.id"""
             )
         else:
-            wanted = None
             found = conn.execute(
-                """SELECT r.id, r.card_id, r.day, r.grade, r.quality, r.kind FROM reviews r
-                   JOIN temp.replay_ids t ON t.card_id = r.card_id ORDER BY r.card_id, r.id"""
+                f"""SELECT r.id, r.card_id, r.day, r.grade, r.quality, r.kind FROM reviews r
+                    JOIN temp.replay_ids t ON t.card_id = r.card_id
+                    WHERE 1 = 1{below} ORDER BY r.card_id, r.id"""
             )
+        by_card: dict[str, list[tuple[int, Fact]]] = {}
+        facts: dict[tuple[str, int, int, str], Fact] = {}  # facts are values: share equal ones
         with _decoding(self.path, "the review log"):
-            for rid, card_id, day, grade, quality, kind in found:
-                if wanted is not None and card_id not in wanted:
-                    continue
-                key = (day, grade, quality, kind)
-                fact = facts.get(key)
-                if fact is None:
-                    fact = facts[key] = Fact(
-                        date.fromisoformat(day), Answer(Grade(grade), quality), kind
-                    )
-                rows = by_card.get(card_id)
-                if rows is None:
-                    by_card[card_id] = [(rid, fact)]
-                else:
-                    rows.append((rid, fact))
+            for rows in (found, given):
+                if rows is given and wanted is None:
+                    wanted = set(card_ids)
+                for rid, card_id, day, grade, quality, kind in rows:
+                    if wanted is not None and card_id not in wanted:
+                        continue
+                    key = (day, grade, quality, kind)
+                    fact = facts.get(key)
+                    if fact is None:
+                        fact = facts[key] = Fact(
+                            date.fromisoformat(day), Answer(Grade(grade), quality), kind
+                        )
+                    card_rows = by_card.get(card_id)
+                    if card_rows is None:
+                        by_card[card_id] = [(rid, fact)]
+                    else:
+                        card_rows.append((rid, fact))
         return by_card
 
     # -- identity across devices (mlprep sync) -----------------------------------------------
