@@ -12,6 +12,7 @@ The file format is documented in docs/data-formats.md."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -542,7 +543,7 @@ def sync_folder(
     `backup(reason)` is called before the database takes in anything. Raises SyncFolderError
     (nothing changed) for a folder that cannot be merged."""
     folder = folder.expanduser()
-    with _folder_lock(store.path.parent / LOCK_NAME):
+    with _folder_lock(store.path.parent / LOCK_NAME), _no_cycle_collection():
         if not folder.is_dir():
             read_folder(folder)  # says what is wrong
         key = str(folder.resolve())
@@ -579,6 +580,20 @@ def sync_folder(
             save_cursors(store, key, [_after_append(own, device, before, outgoing)])
     others = [d for d in offered.writers if d != device]
     return SyncResult(folder, device, own, len(outgoing), report, others, made, warnings)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused: a first sync makes hundreds of thousands of facts,
+    rows and tuples, none of them in a cycle, and the collector's repeated passes over all of
+    them cost a twentieth of the sync. Reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _after_append(
