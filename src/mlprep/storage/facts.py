@@ -620,7 +620,25 @@ def _insert_in_order(
             ).fetchall()
             for name, _ in indexes:
                 conn.execute(f'DROP INDEX "{name}"')
-        moves = [(rid, top + 1 + n) for n, (_, rid, _) in enumerate(rewrite) if rid is not None]
+        # An existing row is (key, id, (card, *read_back)), a new one (key, None, values).
+        wanted_i = [columns.index(name) for name in ("card_id", *read_back)]
+        if len(wanted_i) > 1:
+            pick = itemgetter(*wanted_i)
+        else:
+            card_i = wanted_i[0]
+            pick = lambda values: (values[card_i],)  # noqa: E731 (a tuple, as itemgetter's)
+        moves: list[tuple[int, int]] = []  # (old id, new id) of the rows that move
+        fresh: list[tuple[int, tuple]] = []  # (new id, values) of the new rows
+        written: list[tuple] = []  # (new id, card, *read_back) of every row written, in order
+        new_id = top
+        for _, rid, data in rewrite:
+            new_id += 1
+            if rid is None:
+                fresh.append((new_id, data))
+                written.append((new_id, *pick(data)))
+            else:
+                moves.append((rid, new_id))
+                written.append((new_id, *data))
         if moves:  # existing[start:] is every row from its first id on: all of them move
             conn.execute("DROP TABLE IF EXISTS temp.moves")
             conn.execute("CREATE TEMP TABLE moves (old INTEGER PRIMARY KEY, new INTEGER NOT NULL)")
@@ -630,22 +648,13 @@ def _insert_in_order(
                     WHERE id IN (SELECT old FROM temp.moves)"""
             )
             conn.execute("DROP TABLE temp.moves")
-        fresh = [(top + 1 + n, values) for n, (_, rid, values) in enumerate(rewrite) if rid is None]
         if fresh:
             _insert_rows(conn, table, columns, fresh)
         for _, sql in indexes:
             conn.execute(sql)
-        # An existing row is (key, id, (card, *read_back)), a new one (key, None, values).
-        wanted_i = [columns.index(name) for name in ("card_id", *read_back)]
-        if len(wanted_i) > 1:
-            pick = itemgetter(*wanted_i)
-        else:
-            card_i = wanted_i[0]
-            pick = lambda values: (values[card_i],)  # noqa: E731 (a tuple, as itemgetter's)
-        shown = [data if rid is not None else pick(data) for _, rid, data in rewrite]
-        done.cards = {data[0] for data in shown}
+        done.cards = {row[1] for row in written}
         if read_back:
-            done.known = (top, [(top + 1 + n, *data) for n, data in enumerate(shown)])
+            done.known = (top, written)
     last = conn.execute(f"SELECT id, device, seq FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
     if last is not None:
         conn.execute(

@@ -113,6 +113,9 @@ class StepFields(NamedTuple):
     reviews: int
 
 
+_new_step = tuple.__new__  # StepFields(...) without namedtuple's Python-level __new__
+
+
 def replay_fields(scheduler: Scheduler, facts: Iterable[Fact]) -> list[StepFields | None]:
     """The state after each fact, in order (None until a card's first scheduling answer), as
     plain fields: the fold every replay is, without a CardState per answer (replaying a
@@ -147,7 +150,7 @@ def replay_fields(scheduler: Scheduler, facts: Iterable[Fact]) -> list[StepField
                 streak = 0
             reviews += 1
             last_day = day
-        step = StepFields(memory, due, interval, last_day, streak, lapses, reviews)
+        step = _new_step(StepFields, (memory, due, interval, last_day, streak, lapses, reviews))
         steps.append(step)
     return steps
 

@@ -66,7 +66,7 @@ def review(state: Sm2State, quality: int) -> Sm2State:
         repetitions, interval = 0, FIRST_INTERVAL
     miss = 5 - quality
     easiness = max(MIN_EASINESS, state.easiness + 0.1 - miss * (0.08 + miss * 0.02))
-    return Sm2State(repetitions=repetitions, easiness=easiness, interval=interval)
+    return Sm2State(repetitions, easiness, interval)
 
 
 def schedule(state: Sm2State, quality: int, today: date) -> tuple[Sm2State, date]:
