@@ -549,7 +549,7 @@ def sync_folder(
         key = str(folder.resolve())
         offered = read_folder(folder, load_cursors(store, key))
         held = held_facts(store, offered.facts)
-        for identity, fact in offered.facts.items():
+        for identity, fact in offered.facts.items() if held else ():
             mine = held.get(identity)
             if mine is not None and mine != fact:
                 path, line = offered.where[identity]
