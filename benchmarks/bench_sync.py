@@ -3,8 +3,9 @@ each (due cards under SM-2, then new ones, from one generated deck), so the two 
 interleave in time and share cards, merged through one folder with `mlprep sync`.
 
 Run: python benchmarks/bench_sync.py [--facts 50000] [--repeat 3]
-Each step is timed two ways: `sync_folder` in this process (the work itself) and the whole
-`mlprep sync DIR` command in a fresh process (start-up, deck check and daily backup included).
+Each step is timed two ways, in wall and CPU time: `sync_folder` in this process (the work
+itself, with SM-2 alone) and the whole `mlprep sync DIR` command in a fresh process (start-up,
+deck check, backups, and the memory model's FSRS cache replayed beside SM-2's).
 Every repeat starts from fresh copies of the two data dirs and an empty folder. Prints a
 Markdown table of medians.
 """
@@ -15,6 +16,7 @@ import argparse
 import os
 import platform
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -129,9 +131,16 @@ CPU: list[float] = []  # the CPU time of each in-process sync, in order
 
 def by_command(home: Path, folder: Path) -> float:
     env = env_for(home)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([MLPREP, "sync", str(folder)], env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
+    took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    COMMAND_CPU.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return took
+
+
+COMMAND_CPU: list[float] = []  # the CPU time (user + system) of each command, in order
 
 
 def a_day(home: Path, minute: int) -> None:
@@ -184,6 +193,8 @@ def run(facts: int, repeat: int) -> None:
                     times.setdefault((label, how), []).append(took)
                     if how == "in-process":
                         times.setdefault((label, "cpu"), []).append(CPU[-1])
+                    else:
+                        times.setdefault((label, "command cpu"), []).append(COMMAND_CPU[-1])
                 logs = [
                     sqlite3.connect(work / d / "mlprep.db")
                     .execute("SELECT device, seq, card_id, ts FROM reviews ORDER BY id")
@@ -195,12 +206,12 @@ def run(facts: int, repeat: int) -> None:
         print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, ")
         print(f"{platform.machine()} {platform.system()} {platform.release()}\n")
         print(f"Load average before: {load}; after: {os.getloadavg()[0]:.2f}\n")
-        print("| step | in-process | its CPU time | `mlprep sync DIR` |")
-        print("|---|---:|---:|---:|")
+        print("| step | in-process | its CPU time | `mlprep sync DIR` | its CPU time |")
+        print("|---|---:|---:|---:|---:|")
         for label, _, _ in STEPS:
             cells = [
                 f"{statistics.median(times[(label, how)]) * 1000:,.0f} ms"
-                for how in ("in-process", "cpu", "command")
+                for how in ("in-process", "cpu", "command", "command cpu")
             ]
             name = label.format(n=f"{facts:,}", n2=f"{2 * facts:,}")
             print(f"| {name} | {' | '.join(cells)} |")

@@ -233,3 +233,19 @@ def test_a_big_replay_keeps_the_steps_index_and_its_uniqueness(tmp_path: Path):
                 "INSERT INTO steps (scheduler, review_id, card_id, scheduled) "
                 "SELECT scheduler, review_id, card_id, 0 FROM steps LIMIT 1"
             )
+
+
+def test_new_rows_store_none_as_null_even_where_a_column_has_a_default():
+    """Columns left out of the INSERT (no new row has a value) must store what binding None
+    would: NULL. So a column with another default is always bound."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT DEFAULT 'dflt', c TEXT)")
+    facts_module._insert_rows(
+        conn, "t", ("a", "b", "c"), [(1, ("x", None, None)), (2, ("y", None, "z"))]
+    )
+    assert conn.execute("SELECT id, a, b, c FROM t ORDER BY id").fetchall() == [
+        (1, "x", None, None),
+        (2, "y", None, "z"),
+    ]
+    facts_module._insert_rows(conn, "t", ("a", "b", "c"), [(3, ("w", None, None))])
+    assert conn.execute("SELECT b, c FROM t WHERE id = 3").fetchone() == (None, None)

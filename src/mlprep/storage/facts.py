@@ -667,13 +667,17 @@ def _insert_in_order(
 def _insert_rows(
     conn: sqlite3.Connection, table: str, columns: tuple[str, ...], rows: list[tuple[int, tuple]]
 ) -> None:
-    """Insert (id, values of `columns`) rows. Columns no row has a value for are left out:
-    the sqlite3 module looks for an adapter (and raises and clears an AttributeError) for
-    every None it binds."""
+    """Insert (id, values of `columns`) rows. Columns no row has a value for (and whose
+    default is NULL, so leaving them out stores the same) are left out: the sqlite3 module
+    looks for an adapter (and raises and clears an AttributeError) for every None it binds."""
+    defaults = {
+        name: default for _, name, _, _, default, _ in conn.execute(f"PRAGMA table_info({table})")
+    }
     used = [
         i
-        for i in range(len(columns))
-        if not all(values[i] is None for _, values in rows)  # stops at a value
+        for i, name in enumerate(columns)
+        if defaults[name] is not None
+        or not all(values[i] is None for _, values in rows)  # stops at a value
     ]
     names = ", ".join(["id", *(columns[i] for i in used)])
     if len(used) == len(columns):
