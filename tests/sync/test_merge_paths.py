@@ -249,3 +249,28 @@ def test_new_rows_store_none_as_null_even_where_a_column_has_a_default():
     ]
     facts_module._insert_rows(conn, "t", ("a", "b", "c"), [(3, ("w", None, None))])
     assert conn.execute("SELECT b, c FROM t WHERE id = 3").fetchone() == (None, None)
+
+
+def test_a_device_file_lists_its_facts_of_every_kind_in_sequence_order(tmp_path: Path):
+    """Answers, undos and events are read from their own tables; the device's file gets
+    them interleaved by sequence number, as they were made."""
+    from mlprep.interop.sync_folder import sync_folder
+
+    with Store(tmp_path / "db") as store:
+        first = store.record("x", Answer.of(Grade.GOOD), START, START.date()).review_id
+        store.add_card_event("x", "flag", START + timedelta(minutes=1))
+        store.record("y", Answer.of(Grade.GOOD), START + timedelta(minutes=2), START.date())
+        store.undo(first)
+        store.record("y", Answer.of(Grade.HARD), START + timedelta(minutes=3), START.date())
+        folder = tmp_path / "shared"
+        folder.mkdir()
+        sync_folder(store, folder)
+        device = store.device_id()
+    lines = (folder / f"{device}.jsonl").read_text().splitlines()[1:]
+    import json
+
+    facts = [json.loads(line) for line in lines]
+    # The undone answer (#1) is not sent, its undo is; the event got its number when the sync
+    # stamped the facts without one (#5).
+    assert [f["seq"] for f in facts] == [2, 3, 4, 5]
+    assert [f["type"] for f in facts] == ["answer", "undo", "answer", "event"]

@@ -279,6 +279,10 @@ def _held_span(conn: sqlite3.Connection, device: str) -> tuple[int, int] | None:
     return None if low is None else (low, high)
 
 
+def _identity_of(fact: LogFact) -> Identity:
+    return (fact.device, fact.seq)
+
+
 def undone_targets(store: Store) -> set[Identity]:
     """Every answer an undo fact in the database names."""
     return set(store.conn.execute("SELECT target_device, target_seq FROM undos").fetchall())
@@ -296,18 +300,23 @@ def unpublished(store: Store, published: dict[str, list[list[int]]]) -> list[Log
         [(device, lo, hi) for device, runs in published.items() for lo, hi in runs],
     )
     out: list[LogFact] = []
+    kinds = 0
     try:
         for kind, (table, columns) in _FACT_COLUMNS.items():
             rows = conn.execute(
                 f"""SELECT {columns} FROM {table} t
                     WHERE t.device IS NOT NULL AND NOT EXISTS (
                       SELECT 1 FROM temp.published p
-                      WHERE p.device = t.device AND p.lo <= t.seq AND t.seq <= p.hi)"""
+                      WHERE p.device = t.device AND p.lo <= t.seq AND t.seq <= p.hi)
+                    ORDER BY t.device, t.seq"""
             ).fetchall()
+            kinds += bool(rows)
             out += _rows_to_facts(kind, rows)
     finally:
         conn.execute("DELETE FROM temp.published")
-    return sorted(out, key=lambda f: f.identity)
+    # Each kind comes in (device, seq) order (through its unique index): a sort only when
+    # there are several kinds to interleave.
+    return sorted(out, key=_identity_of) if kinds > 1 else out
 
 
 # -- where the reading of a sync folder stands -------------------------------------------------
