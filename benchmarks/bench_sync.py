@@ -145,17 +145,28 @@ COMMAND_CPU: list[float] = []  # the CPU time (user + system) of each command, i
 
 def a_day(home: Path, minute: int) -> None:
     """One more study day's session on a device (150 answers through `Store.record`, as a
-    review gives them), on the day after the simulated year."""
+    review gives them: the library open, so the memory model's cache is kept up to date as
+    well), on the day after the simulated year."""
+    from mlprep.app.library import open_library
     from mlprep.core.grades import Answer, Grade
-    from mlprep.core.scheduling import SM2
-    from mlprep.storage.store import Store
 
     day = FIRST_DAY + timedelta(days=366)
     moment = datetime(day.year, day.month, day.day, 9, minute, tzinfo=timezone.utc)
-    with Store(home / "mlprep.db", SM2) as store:
-        cards = [c for c, _ in store.due_cards(day)][:150]
-        for n, card in enumerate(cards):
-            store.record(card, Answer.of(Grade.GOOD), moment + timedelta(seconds=8 * n), day)
+    saved = {key: os.environ.get(key) for key in ("MLPREP_HOME", "MLPREP_NOW", "MLPREP_CARDS")}
+    os.environ.update(env_for(home))
+    try:
+        with open_library(quiet=True) as lib:
+            cards = [c for c, _ in lib.store.due_cards(day)][:150]
+            for n, card in enumerate(cards):
+                lib.store.record(
+                    card, Answer.of(Grade.GOOD), moment + timedelta(seconds=8 * n), day
+                )
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 # (what is timed, which device syncs, what that device did before it)
