@@ -143,24 +143,27 @@ def by_command(home: Path, folder: Path) -> float:
 COMMAND_CPU: list[float] = []  # the CPU time (user + system) of each command, in order
 
 
-def a_day(home: Path, minute: int) -> None:
+def a_day(home: Path, minute: int, library: bool) -> None:
     """One more study day's session on a device (150 answers through `Store.record`, as a
-    review gives them: the library open, so the memory model's cache is kept up to date as
-    well), on the day after the simulated year."""
+    review gives them), on the day after the simulated year. With `library`, through the
+    library as `mlprep review` opens it (the memory model's cache kept up to date too), for
+    the command series; else a store with SM-2 alone, as the in-process series syncs with (a
+    store that keeps other caches than the next sync's would leave that sync to drop them)."""
     from mlprep.app.library import open_library
     from mlprep.core.grades import Answer, Grade
+    from mlprep.core.scheduling import SM2
+    from mlprep.storage.store import Store
 
     day = FIRST_DAY + timedelta(days=366)
     moment = datetime(day.year, day.month, day.day, 9, minute, tzinfo=timezone.utc)
     saved = {key: os.environ.get(key) for key in ("MLPREP_HOME", "MLPREP_NOW", "MLPREP_CARDS")}
     os.environ.update(env_for(home))
     try:
-        with open_library(quiet=True) as lib:
-            cards = [c for c, _ in lib.store.due_cards(day)][:150]
+        with open_library(quiet=True) if library else Store(home / "mlprep.db", SM2) as opened:
+            store = opened.store if library else opened
+            cards = [c for c, _ in store.due_cards(day)][:150]
             for n, card in enumerate(cards):
-                lib.store.record(
-                    card, Answer.of(Grade.GOOD), moment + timedelta(seconds=8 * n), day
-                )
+                store.record(card, Answer.of(Grade.GOOD), moment + timedelta(seconds=8 * n), day)
     finally:
         for key, value in saved.items():
             if value is None:
@@ -199,7 +202,7 @@ def run(facts: int, repeat: int) -> None:
                 (work / "shared").mkdir()
                 for label, who, session in STEPS:
                     if session is not None:
-                        a_day(work / who, session)
+                        a_day(work / who, session, library=how == "command")
                     took = measure(work / who, work / "shared")
                     times.setdefault((label, how), []).append(took)
                     if how == "in-process":
