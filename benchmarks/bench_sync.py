@@ -3,8 +3,9 @@ each (due cards under SM-2, then new ones, from one generated deck), so the two 
 interleave in time and share cards, merged through one folder with `mlprep sync`.
 
 Run: python benchmarks/bench_sync.py [--facts 50000] [--repeat 3]
-Each step is timed two ways: `sync_folder` in this process (the work itself) and the whole
-`mlprep sync DIR` command in a fresh process (start-up, deck check and daily backup included).
+Each step is timed two ways, in wall and CPU time: `sync_folder` in this process (the work
+itself, with SM-2 alone) and the whole `mlprep sync DIR` command in a fresh process (start-up,
+deck check, backups, and the memory model's FSRS cache replayed beside SM-2's).
 Every repeat starts from fresh copies of the two data dirs and an empty folder. Prints a
 Markdown table of medians.
 """
@@ -15,6 +16,7 @@ import argparse
 import os
 import platform
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -129,24 +131,45 @@ CPU: list[float] = []  # the CPU time of each in-process sync, in order
 
 def by_command(home: Path, folder: Path) -> float:
     env = env_for(home)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([MLPREP, "sync", str(folder)], env=env, check=True, capture_output=True)
-    return time.perf_counter() - start
+    took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    COMMAND_CPU.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return took
 
 
-def a_day(home: Path, minute: int) -> None:
+COMMAND_CPU: list[float] = []  # the CPU time (user + system) of each command, in order
+
+
+def a_day(home: Path, minute: int, library: bool) -> None:
     """One more study day's session on a device (150 answers through `Store.record`, as a
-    review gives them), on the day after the simulated year."""
+    review gives them), on the day after the simulated year. With `library`, through the
+    library as `mlprep review` opens it (the memory model's cache kept up to date too), for
+    the command series; else a store with SM-2 alone, as the in-process series syncs with (a
+    store that keeps other caches than the next sync's would leave that sync to drop them)."""
+    from mlprep.app.library import open_library
     from mlprep.core.grades import Answer, Grade
     from mlprep.core.scheduling import SM2
     from mlprep.storage.store import Store
 
     day = FIRST_DAY + timedelta(days=366)
     moment = datetime(day.year, day.month, day.day, 9, minute, tzinfo=timezone.utc)
-    with Store(home / "mlprep.db", SM2) as store:
-        cards = [c for c, _ in store.due_cards(day)][:150]
-        for n, card in enumerate(cards):
-            store.record(card, Answer.of(Grade.GOOD), moment + timedelta(seconds=8 * n), day)
+    saved = {key: os.environ.get(key) for key in ("MLPREP_HOME", "MLPREP_NOW", "MLPREP_CARDS")}
+    os.environ.update(env_for(home))
+    try:
+        with open_library(quiet=True) if library else Store(home / "mlprep.db", SM2) as opened:
+            store = opened.store if library else opened
+            cards = [c for c, _ in store.due_cards(day)][:150]
+            for n, card in enumerate(cards):
+                store.record(card, Answer.of(Grade.GOOD), moment + timedelta(seconds=8 * n), day)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 # (what is timed, which device syncs, what that device did before it)
@@ -179,11 +202,13 @@ def run(facts: int, repeat: int) -> None:
                 (work / "shared").mkdir()
                 for label, who, session in STEPS:
                     if session is not None:
-                        a_day(work / who, session)
+                        a_day(work / who, session, library=how == "command")
                     took = measure(work / who, work / "shared")
                     times.setdefault((label, how), []).append(took)
                     if how == "in-process":
                         times.setdefault((label, "cpu"), []).append(CPU[-1])
+                    else:
+                        times.setdefault((label, "command cpu"), []).append(COMMAND_CPU[-1])
                 logs = [
                     sqlite3.connect(work / d / "mlprep.db")
                     .execute("SELECT device, seq, card_id, ts FROM reviews ORDER BY id")
@@ -195,12 +220,12 @@ def run(facts: int, repeat: int) -> None:
         print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, ")
         print(f"{platform.machine()} {platform.system()} {platform.release()}\n")
         print(f"Load average before: {load}; after: {os.getloadavg()[0]:.2f}\n")
-        print("| step | in-process | its CPU time | `mlprep sync DIR` |")
-        print("|---|---:|---:|---:|")
+        print("| step | in-process | its CPU time | `mlprep sync DIR` | its CPU time |")
+        print("|---|---:|---:|---:|---:|")
         for label, _, _ in STEPS:
             cells = [
                 f"{statistics.median(times[(label, how)]) * 1000:,.0f} ms"
-                for how in ("in-process", "cpu", "command")
+                for how in ("in-process", "cpu", "command", "command cpu")
             ]
             name = label.format(n=f"{facts:,}", n2=f"{2 * facts:,}")
             print(f"| {name} | {' | '.join(cells)} |")

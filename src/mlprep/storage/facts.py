@@ -38,6 +38,7 @@ __all__ = [
     "FileCursor",
     "Runs",
     "add_runs",
+    "answer_fact",
     "merge_runs",
     "canonical_key",
     "count_facts",
@@ -76,6 +77,46 @@ class AnswerFact:
     @property
     def identity(self) -> Identity:
         return (self.device, self.seq)
+
+
+_new_object = object.__new__
+
+
+def answer_fact(
+    device: str,
+    seq: int,
+    card: str,
+    ts: str,
+    day: str,
+    grade: int,
+    quality: int,
+    response_ms: int | None,
+    kind: str,
+    source: str,
+    seed: int | None,
+    typed: str | None,
+    correct: bool | None,
+) -> AnswerFact:
+    """`AnswerFact(...)` with every field given, made without the frozen dataclass's
+    `__init__`, which sets each of the 13 fields through `object.__setattr__`: that was a
+    fifth of reading a 50,000-answer sync file. The fact is the same (equal, hashed, frozen)."""
+    fact = _new_object(AnswerFact)
+    fact.__dict__.update(
+        device=device,
+        seq=seq,
+        card=card,
+        ts=ts,
+        day=day,
+        grade=grade,
+        quality=quality,
+        response_ms=response_ms,
+        kind=kind,
+        source=source,
+        seed=seed,
+        typed=typed,
+        correct=correct,
+    )
+    return fact
 
 
 @dataclass(frozen=True)
@@ -166,8 +207,10 @@ def _rows_to_facts(kind: str, rows: Iterable[tuple]) -> list[LogFact]:
     out: list[LogFact] = []
     if kind == "answer":
         for row in rows:
-            correct = None if row[12] is None else bool(row[12])
-            out.append(AnswerFact(*row[:12], correct=correct))
+            if row[12] is None:
+                out.append(answer_fact(*row))
+            else:
+                out.append(answer_fact(*row[:12], bool(row[12])))
     elif kind == "undo":
         out.extend(UndoFact(*row) for row in rows)
     elif kind == "rename":
@@ -236,6 +279,10 @@ def _held_span(conn: sqlite3.Connection, device: str) -> tuple[int, int] | None:
     return None if low is None else (low, high)
 
 
+def _identity_of(fact: LogFact) -> Identity:
+    return (fact.device, fact.seq)
+
+
 def undone_targets(store: Store) -> set[Identity]:
     """Every answer an undo fact in the database names."""
     return set(store.conn.execute("SELECT target_device, target_seq FROM undos").fetchall())
@@ -253,18 +300,23 @@ def unpublished(store: Store, published: dict[str, list[list[int]]]) -> list[Log
         [(device, lo, hi) for device, runs in published.items() for lo, hi in runs],
     )
     out: list[LogFact] = []
+    kinds = 0
     try:
         for kind, (table, columns) in _FACT_COLUMNS.items():
             rows = conn.execute(
                 f"""SELECT {columns} FROM {table} t
                     WHERE t.device IS NOT NULL AND NOT EXISTS (
                       SELECT 1 FROM temp.published p
-                      WHERE p.device = t.device AND p.lo <= t.seq AND t.seq <= p.hi)"""
+                      WHERE p.device = t.device AND p.lo <= t.seq AND t.seq <= p.hi)
+                    ORDER BY t.device, t.seq"""
             ).fetchall()
+            kinds += bool(rows)
             out += _rows_to_facts(kind, rows)
     finally:
         conn.execute("DELETE FROM temp.published")
-    return sorted(out, key=lambda f: f.identity)
+    # Each kind comes in (device, seq) order (through its unique index): a sort only when
+    # there are several kinds to interleave.
+    return sorted(out, key=_identity_of) if kinds > 1 else out
 
 
 # -- where the reading of a sync folder stands -------------------------------------------------
@@ -356,12 +408,20 @@ def merge(
     then bring the log to its canonical order and replay what changed. `cursors` (a folder
     and its files' cursors) are saved in the same transaction. Also worth running with no
     facts: it puts answers logged out of order (a clock that went back) in order."""
-    new = list(facts)
     report = MergeReport()
-    undos = [f for f in new if isinstance(f, UndoFact)]
-    renames = [f for f in new if isinstance(f, RenameFact)]
-    events = [f for f in new if isinstance(f, EventFact)]
-    answers = [f for f in new if isinstance(f, AnswerFact)]
+    answers: list[AnswerFact] = []
+    undos: list[UndoFact] = []
+    renames: list[RenameFact] = []
+    events: list[EventFact] = []
+    for fact in facts:
+        if isinstance(fact, AnswerFact):  # nearly every fact: one pass, answers first
+            answers.append(fact)
+        elif isinstance(fact, UndoFact):
+            undos.append(fact)
+        elif isinstance(fact, RenameFact):
+            renames.append(fact)
+        elif isinstance(fact, EventFact):
+            events.append(fact)
     with store.transaction() as conn:
         conn.executemany(
             """INSERT INTO undos (ts, device, seq, target_device, target_seq)
@@ -386,58 +446,58 @@ def merge(
         undone = set(conn.execute("SELECT target_device, target_seq FROM undos").fetchall())
         kept = [a for a in answers if a.identity not in undone]
         report.answers_added = len(kept)
-        moved, cards = _insert_in_order(
+        rewritten = _insert_in_order(
             conn,
             "reviews",
+            _ANSWER_COLUMNS,
             [
                 (
                     canonical_key(a.ts, a.device, a.seq),
-                    {
-                        "card_id": a.card,
-                        "ts": a.ts,
-                        "day": a.day,
-                        "grade": a.grade,
-                        "quality": a.quality,
-                        "response_ms": a.response_ms,
-                        "kind": a.kind,
-                        "source": a.source,
-                        "seed": a.seed,
-                        "typed": a.typed,
-                        "correct": None if a.correct is None else int(a.correct),
-                        "device": a.device,
-                        "seq": a.seq,
-                    },
+                    (
+                        a.card,
+                        a.ts,
+                        a.day,
+                        a.grade,
+                        a.quality,
+                        a.response_ms,
+                        a.kind,
+                        a.source,
+                        a.seed,
+                        a.typed,
+                        None if a.correct is None else int(a.correct),
+                        a.device,
+                        a.seq,
+                    ),
                 )
                 for a in kept
             ],
+            read_back=_REPLAY_COLUMNS,
         )
-        report.reordered = moved - len(kept)
-        affected |= cards
-        moved_events, _ = _insert_in_order(
+        report.reordered = rewritten.count - len(kept)
+        affected |= rewritten.cards
+        events_rewritten = _insert_in_order(
             conn,
             "card_events",
+            _EVENT_COLUMNS,
             [
                 (
                     canonical_key(e.ts, e.device, e.seq),
-                    {
-                        "card_id": e.card,
-                        "ts": e.ts,
-                        "event": e.event,
-                        "device": e.device,
-                        "seq": e.seq,
-                    },
+                    (e.card, e.ts, e.event, e.device, e.seq),
                 )
                 for e in events
             ],
         )
-        report.reordered += moved_events - len(events)
+        report.reordered += events_rewritten.count - len(events)
         if kept or renames:
             for old, new_id in _apply_renames(conn):
                 affected.update((old, new_id))
                 report.moved += 1
         if cursors is not None:
             _save_cursors(conn, *cursors)
-        store.replay_cards(conn, affected)
+        # The rows just written are known here: the replay reads only those before them (none
+        # at all after the first merge of two logs), unless a rename moved some since.
+        known = rewritten.known if not report.moved else None
+        store.replay_cards(conn, affected, known=known)
         report.cards = affected
     return report
 
@@ -478,26 +538,55 @@ def _apply_renames(conn: sqlite3.Connection) -> list[tuple[str, str]]:
 SORTED_KEY = "sorted_upto:"  # + table: the last row of the part of the table known in order
 BULK_ROWS = 20_000
 
+# The columns a merge writes for a new fact, in the order `merge` gives their values.
+_ANSWER_COLUMNS = (
+    "card_id",
+    "ts",
+    "day",
+    "grade",
+    "quality",
+    "response_ms",
+    "kind",
+    "source",
+    "seed",
+    "typed",
+    "correct",
+    "device",
+    "seq",
+)
+_EVENT_COLUMNS = ("card_id", "ts", "event", "device", "seq")
+_REPLAY_COLUMNS = ("day", "grade", "quality", "kind")  # what a replay needs besides the card
+
+
+@dataclass
+class Rewrite:
+    """What `_insert_in_order` wrote: how many rows, their cards, and (with `read_back`) the
+    rows with ids above `known[0]`, every one of them in order, as (id, card, *read_back)."""
+
+    count: int = 0
+    cards: set[str] = field(default_factory=set)
+    known: tuple[int, list[tuple]] | None = None
+
 
 def _insert_in_order(
-    conn: sqlite3.Connection, table: str, new_rows: list[tuple[tuple, dict[str, Any]]]
-) -> tuple[int, set[str]]:
-    """Insert `new_rows` (canonical key, column values) into `table` (reviews or card_events)
-    and keep the table in canonical order by id: from the first row out of place on, rows are
-    written again in order, with ids above every id in use (no row takes another's id on the
-    way, and an id a session in another process still holds then names nothing rather than
-    another fact). Only the tail is read: up to the marker SORTED_KEY + table, the table is
-    known to be in order; rows logged since then, and rows before them that sort after the
-    earliest of these, are all that can move. Returns how many rows were written and their
-    cards."""
-    columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-    at = {name: i for i, name in enumerate(columns)}
-    ts_i, device_i, seq_i, card_i = at["ts"], at["device"], at["seq"], at["card_id"]
-    select = f"SELECT {', '.join(columns)} FROM {table}"
-
-    def key(row: tuple) -> tuple:
-        return canonical_key(row[ts_i], row[device_i], row[seq_i])
-
+    conn: sqlite3.Connection,
+    table: str,
+    columns: tuple[str, ...],
+    new_rows: list[tuple[tuple, tuple]],
+    read_back: tuple[str, ...] = (),
+) -> Rewrite:
+    """Insert `new_rows` (canonical key, values of `columns`) into `table` (reviews or
+    card_events) and keep the table in canonical order by id: from the first row out of place
+    on, rows are written again in order, with ids above every id in use (no row takes another's
+    id on the way, and an id a session in another process still holds then names nothing
+    rather than another fact). Only the tail is read: up to the marker SORTED_KEY + table, the
+    table is known to be in order; rows logged since then, and rows before them that sort
+    after the earliest of these, are all that can move. Rows already in the table move inside
+    SQLite (their id changes, nothing else is read or written again); only the new rows are
+    sent. `read_back` columns (also in `columns`) come back with the rows written."""
+    # Only what orders a row, its card and `read_back` are read: (key, id, (card, *read_back)).
+    extra = "".join(f", {name}" for name in read_back)
+    select = f"SELECT id, ts, device, seq, card_id{extra} FROM {table}"
     marker = conn.execute("SELECT value FROM meta WHERE key = ?", (SORTED_KEY + table,)).fetchone()
     upto = 0
     if marker is not None:
@@ -505,27 +594,29 @@ def _insert_in_order(
         row = conn.execute(f"SELECT device, seq FROM {table} WHERE id = ?", (rid,)).fetchone()
         if row is not None and list(row) == [device, seq]:
             upto = rid
-    tail = [(key(r), r) for r in conn.execute(f"{select} WHERE id > ? ORDER BY id", (upto,))]
-    blank = dict.fromkeys(columns)
-    in_order = itemgetter(*columns)
-    fresh = [(k, in_order({**blank, **values})) for k, values in new_rows]
-    if not tail and not fresh:
-        return 0, set()
-    earliest = min(k for k, _ in (*tail, *fresh))
+    tail = [
+        (canonical_key(row[1], row[2], row[3]), row[0], row[4:])
+        for row in conn.execute(f"{select} WHERE id > ? ORDER BY id", (upto,))
+    ]
+    if not tail and not new_rows:
+        return Rewrite()
+    earliest = min([k for k, _, _ in tail] + [k for k, _ in new_rows])
     displaced = []
-    for r in conn.execute(f"{select} WHERE id <= ? ORDER BY id DESC", (upto,)):
-        k = key(r)
+    for row in conn.execute(f"{select} WHERE id <= ? ORDER BY id DESC", (upto,)):
+        k = canonical_key(row[1], row[2], row[3])
         if k < earliest:
             break
-        displaced.append((k, r))
+        displaced.append((k, row[0], row[4:]))
     existing = displaced[::-1] + tail
-    wanted = sorted([*existing, *fresh], key=lambda kr: kr[0])
+    # A new row is (key, None, values): sorted is stable, so a new row goes after an
+    # existing one of the same key, as before.
+    wanted = sorted([*existing, *((k, None, values) for k, values in new_rows)], key=itemgetter(0))
     start = 0
-    while start < len(existing) and wanted[start][1] is existing[start][1]:
+    while start < len(existing) and wanted[start] is existing[start]:
         start += 1
     rewrite = wanted[start:]
+    done = Rewrite(count=len(rewrite))
     if rewrite:
-        id_i = at["id"]
         top = conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
         # A big rewrite (the first merge of two long logs) is quicker with the indexes built
         # again afterwards than kept up to date row by row.
@@ -538,22 +629,73 @@ def _insert_in_order(
             ).fetchall()
             for name, _ in indexes:
                 conn.execute(f'DROP INDEX "{name}"')
-        if start < len(existing):  # existing[start:] is every row from its first id on
-            conn.execute(f"DELETE FROM {table} WHERE id >= ?", (existing[start][1][id_i],))
-        marks = ", ".join("?" * len(columns))
-        conn.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-            [(*r[:id_i], top + 1 + n, *r[id_i + 1 :]) for n, (_, r) in enumerate(rewrite)],
-        )
+        # An existing row is (key, id, (card, *read_back)), a new one (key, None, values).
+        wanted_i = [columns.index(name) for name in ("card_id", *read_back)]
+        if len(wanted_i) > 1:
+            pick = itemgetter(*wanted_i)
+        else:
+            card_i = wanted_i[0]
+            pick = lambda values: (values[card_i],)  # noqa: E731 (a tuple, as itemgetter's)
+        moves: list[tuple[int, int]] = []  # (old id, new id) of the rows that move
+        fresh: list[tuple[int, tuple]] = []  # (new id, values) of the new rows
+        written: list[tuple] = []  # (new id, card, *read_back) of every row written, in order
+        new_id = top
+        for _, rid, data in rewrite:
+            new_id += 1
+            if rid is None:
+                fresh.append((new_id, data))
+                written.append((new_id, *pick(data)))
+            else:
+                moves.append((rid, new_id))
+                written.append((new_id, *data))
+        if moves:  # existing[start:] is every row from its first id on: all of them move
+            conn.execute("DROP TABLE IF EXISTS temp.moves")
+            conn.execute("CREATE TEMP TABLE moves (old INTEGER PRIMARY KEY, new INTEGER NOT NULL)")
+            conn.executemany("INSERT INTO temp.moves VALUES (?, ?)", moves)
+            conn.execute(
+                f"""UPDATE {table} SET id = (SELECT m.new FROM temp.moves m WHERE m.old = {table}.id)
+                    WHERE id IN (SELECT old FROM temp.moves)"""
+            )
+            conn.execute("DROP TABLE temp.moves")
+        if fresh:
+            _insert_rows(conn, table, columns, fresh)
         for _, sql in indexes:
             conn.execute(sql)
+        done.cards = {row[1] for row in written}
+        if read_back:
+            done.known = (top, written)
     last = conn.execute(f"SELECT id, device, seq FROM {table} ORDER BY id DESC LIMIT 1").fetchone()
     if last is not None:
         conn.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
             (SORTED_KEY + table, json.dumps(list(last))),
         )
-    return len(rewrite), {r[card_i] for _, r in rewrite}
+    return done
+
+
+def _insert_rows(
+    conn: sqlite3.Connection, table: str, columns: tuple[str, ...], rows: list[tuple[int, tuple]]
+) -> None:
+    """Insert (id, values of `columns`) rows. Columns no row has a value for (and whose
+    default is NULL, so leaving them out stores the same) are left out: the sqlite3 module
+    looks for an adapter (and raises and clears an AttributeError) for every None it binds."""
+    defaults = {
+        name: default for _, name, _, _, default, _ in conn.execute(f"PRAGMA table_info({table})")
+    }
+    used = [
+        i
+        for i, name in enumerate(columns)
+        if defaults[name] is not None
+        or not all(values[i] is None for _, values in rows)  # stops at a value
+    ]
+    names = ", ".join(["id", *(columns[i] for i in used)])
+    if len(used) == len(columns):
+        bound = [(rid, *values) for rid, values in rows]
+    else:  # (card_id and ts are never empty: itemgetter gets two or more, a tuple)
+        pick = itemgetter(*used)
+        bound = [(rid, *pick(values)) for rid, values in rows]
+    marks = ", ".join("?" * (len(used) + 1))
+    conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", bound)
 
 
 def is_local_meta(key: str) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlprep.core.grades import Answer, Grade
-from mlprep.core.scheduling import SM2, CardState, Fact, Scheduler, replay_steps
+from mlprep.core.scheduling import SM2, CardState, Fact, Scheduler, StepFields, replay_fields
 from mlprep.decks.loader import Card, DeckIssue, LoadResult, parse_file
 from mlprep.storage.safety import (
     SQLITE_CORRUPT,
@@ -203,6 +203,20 @@ _INSERT_STEPS = """INSERT INTO steps (scheduler, review_id, card_id, scheduled, 
                      interval, due, ease) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
 _INSERT_STATE = """INSERT INTO state (scheduler, card_id, due, interval, last_day, streak, lapses,
                      reviews, ease, memory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+_ISO_DAYS: dict[date, str] = {}  # date.isoformat() is slow, and a log has few distinct days
+
+
+def _iso_day(day: date) -> str:
+    if len(_ISO_DAYS) > 100_000:
+        _ISO_DAYS.clear()
+    text = _ISO_DAYS[day] = day.isoformat()
+    return text
+
+
+BULK_STEPS = 20_000  # more cache rows than this at once: the steps index is built afterwards
+REPLAY_SCAN_SHARE = 0.5  # replaying this share of the answered cards: read the log in one pass
 
 
 class Store:
@@ -1165,27 +1179,33 @@ class Store:
         """One card's replay under `scheduler` as rows of `steps` and its `state` row (None:
         not scheduled), and the state itself."""
         name = scheduler.key
-        steps = replay_steps(scheduler, [fact for _, fact in rows])
-        before: CardState | None = None
+        steps = replay_fields(scheduler, [fact for _, fact in rows])
+        before: StepFields | None = None
         step_rows = []
+        append, ease = step_rows.append, scheduler.ease
         for (rid, _), after in zip(rows, steps, strict=True):
-            scheduled = after is not None and (before is None or after.last_day != before.last_day)
-            step_rows.append(
-                (
-                    name,
-                    rid,
-                    card_id,
-                    int(scheduled),
-                    before.interval if scheduled and before is not None else None,
-                    after.interval if scheduled and after is not None else None,
-                    after.due.isoformat() if scheduled and after is not None else None,
-                    scheduler.ease(after.memory) if scheduled and after is not None else None,
+            if after is not None and (before is None or after.last_day != before.last_day):
+                interval_before = before.interval if before is not None else None
+                due = _ISO_DAYS.get(after.due) or _iso_day(after.due)
+                append(
+                    (
+                        name,
+                        rid,
+                        card_id,
+                        1,
+                        interval_before,
+                        after.interval,
+                        due,
+                        ease(after.memory),
+                    )
                 )
-            )
+            else:
+                append((name, rid, card_id, 0, None, None, None, None))
             before = after
-        state = steps[-1] if steps else None
-        if state is None:
+        last = steps[-1] if steps else None
+        if last is None:
             return step_rows, None, None
+        state = CardState(*last)
         state_row = (
             name,
             card_id,
@@ -1477,51 +1497,111 @@ class Store:
         )
         conn.execute("DROP TABLE temp.reorder")
 
-    def replay_cards(self, conn: sqlite3.Connection, card_ids: Iterable[str]) -> None:
+    def replay_cards(
+        self,
+        conn: sqlite3.Connection,
+        card_ids: Iterable[str],
+        known: tuple[int, list[tuple]] | None = None,
+    ) -> None:
         """`_replay` for many cards at once, inside an open transaction (an import, a merge of
         another device's facts): the other schedulers' caches are dropped once, the facts read
-        in one query, the caches written in two per kept scheduler."""
+        in one query, the caches written in two per kept scheduler. `known` (last id, rows):
+        the caller just wrote every row of the log after that id and gives them, in order, as
+        (id, card_id, day, grade, quality, kind); only the rows before are read."""
         card_ids = sorted(set(card_ids))
         if not card_ids:
             return
         kept = self._kept()
         keys = [k.key for k in kept]
         marks = ", ".join("?" * len(keys))
-        for table in ("state", "steps", "caches"):
-            conn.execute(f"DELETE FROM {table} WHERE scheduler NOT IN ({marks})", keys)
         conn.execute("DROP TABLE IF EXISTS temp.replay_ids")
         conn.execute("CREATE TEMP TABLE replay_ids (card_id TEXT PRIMARY KEY)")
         conn.executemany("INSERT INTO temp.replay_ids VALUES (?)", [(c,) for c in card_ids])
+        by_card = self._facts_by_card(conn, card_ids, known)
+        # Many rows (the first merge of two devices): the steps card index goes first and is
+        # built again at the end, rather than kept up to date through the deletes and inserts.
+        indexes = []
+        if len(keys) * sum(map(len, by_card.values())) > BULK_STEPS:
+            indexes = conn.execute(
+                """SELECT name, sql FROM sqlite_master
+                   WHERE type = 'index' AND tbl_name = 'steps' AND sql IS NOT NULL"""
+            ).fetchall()
+            for name, _ in indexes:
+                conn.execute(f'DROP INDEX "{name}"')
+        for table in ("state", "steps", "caches"):
+            # Looked for first: NOT IN cannot use the index, and scanned all of `steps`.
+            others = [
+                k
+                for (k,) in conn.execute(f"SELECT DISTINCT scheduler FROM {table}")
+                if k not in keys
+            ]
+            if others:
+                marks_others = ", ".join("?" * len(others))
+                conn.execute(f"DELETE FROM {table} WHERE scheduler IN ({marks_others})", others)
         for table in ("state", "steps"):
             conn.execute(
                 f"""DELETE FROM {table} WHERE scheduler IN ({marks})
                     AND card_id IN (SELECT card_id FROM temp.replay_ids)""",
                 keys,
             )
-        by_card: dict[str, list[tuple[int, Fact]]] = {}
-        facts: dict[tuple[str, int, int, str], Fact] = {}  # facts are values: share equal ones
-        for rid, card_id, day, grade, quality, kind in conn.execute(
-            """SELECT r.id, r.card_id, r.day, r.grade, r.quality, r.kind FROM reviews r
-               JOIN temp.replay_ids t ON t.card_id = r.card_id ORDER BY r.card_id, r.id"""
-        ):
-            key = (day, grade, quality, kind)
-            fact = facts.get(key)
-            if fact is None:
-                fact = facts[key] = Fact(
-                    date.fromisoformat(day), Answer(Grade(grade), quality), kind
-                )
-            by_card.setdefault(card_id, []).append((rid, fact))
         step_rows: list[tuple] = []
         state_rows: list[tuple] = []
         for scheduler in kept:
-            for card_id, rows in by_card.items():
-                steps, state_row, _ = self._replay_rows(scheduler, card_id, rows)
+            for card_id in sorted(by_card):  # the same rows in the same order either way
+                steps, state_row, _ = self._replay_rows(scheduler, card_id, by_card[card_id])
                 step_rows += steps
                 if state_row is not None:
                     state_rows.append(state_row)
         conn.executemany(_INSERT_STEPS, step_rows)
+        for _, sql in indexes:
+            conn.execute(sql)
         conn.executemany(_INSERT_STATE, state_rows)
         conn.execute("DROP TABLE temp.replay_ids")
+
+    def _facts_by_card(
+        self, conn: sqlite3.Connection, card_ids: list[str], known: tuple[int, list[tuple]] | None
+    ) -> dict[str, list[tuple[int, Fact]]]:
+        """The logged answers of `card_ids` (also in temp.replay_ids), per card in log order:
+        read from the log, but for the rows after `known`'s id, given as they were written."""
+        upto, given = known if known is not None else (None, [])
+        below = "" if upto is None else f" AND r.id <= {int(upto)}"
+        # Most of the log (the first merge of two devices): one pass over the table in log
+        # order is quicker than a lookup per answer through the card index.
+        answered = conn.execute("SELECT COUNT(DISTINCT card_id) FROM reviews").fetchone()[0]
+        wanted: set[str] | None = None
+        if len(card_ids) >= answered * REPLAY_SCAN_SHARE:
+            wanted = set(card_ids)
+            found = conn.execute(
+                f"""SELECT r.id, r.card_id, r.day, r.grade, r.quality, r.kind FROM reviews r
+                    WHERE 1 = 1{below} ORDER BY r.id"""
+            )
+        else:
+            found = conn.execute(
+                f"""SELECT r.id, r.card_id, r.day, r.grade, r.quality, r.kind FROM reviews r
+                    JOIN temp.replay_ids t ON t.card_id = r.card_id
+                    WHERE 1 = 1{below} ORDER BY r.card_id, r.id"""
+            )
+        by_card: dict[str, list[tuple[int, Fact]]] = {}
+        facts: dict[tuple[str, int, int, str], Fact] = {}  # facts are values: share equal ones
+        with _decoding(self.path, "the review log"):
+            for rows in (found, given):
+                if rows is given and wanted is None:
+                    wanted = set(card_ids)
+                for rid, card_id, day, grade, quality, kind in rows:
+                    if wanted is not None and card_id not in wanted:
+                        continue
+                    key = (day, grade, quality, kind)
+                    fact = facts.get(key)
+                    if fact is None:
+                        fact = facts[key] = Fact(
+                            date.fromisoformat(day), Answer(Grade(grade), quality), kind
+                        )
+                    card_rows = by_card.get(card_id)
+                    if card_rows is None:
+                        by_card[card_id] = [(rid, fact)]
+                    else:
+                        card_rows.append((rid, fact))
+        return by_card
 
     # -- identity across devices (mlprep sync) -----------------------------------------------
 

@@ -1,7 +1,16 @@
 """Schedulers: pure functions from (memory, answer, day) to the next memory, and `replay`,
 which folds a card's logged facts into its state."""
 
-from mlprep.core.scheduling.base import CardState, Fact, Scheduler, preview, replay, replay_steps
+from mlprep.core.scheduling.base import (
+    CardState,
+    Fact,
+    Scheduler,
+    StepFields,
+    preview,
+    replay,
+    replay_fields,
+    replay_steps,
+)
 from mlprep.core.scheduling.sm2 import MIN_EASINESS, SM2, Sm2Scheduler, Sm2State
 
 SCHEDULER_NAMES = ("sm2", "fsrs")
@@ -33,8 +42,10 @@ __all__ = [
     "Scheduler",
     "Sm2Scheduler",
     "Sm2State",
+    "StepFields",
     "make_scheduler",
     "preview",
     "replay",
+    "replay_fields",
     "replay_steps",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from mlprep.core.grades import Answer
 
@@ -24,9 +24,11 @@ __all__ = [
     "CardState",
     "Fact",
     "Scheduler",
+    "StepFields",
     "add_days",
     "preview",
     "replay",
+    "replay_fields",
     "replay_steps",
 ]
 
@@ -99,42 +101,63 @@ class Scheduler(Protocol):
     def from_dict(self, data: dict[str, Any]) -> Any: ...
 
 
+class StepFields(NamedTuple):
+    """A `CardState`'s fields, in its order, as `replay_fields` gives them."""
+
+    memory: Any
+    due: date
+    interval: int
+    last_day: date
+    streak: int
+    lapses: int
+    reviews: int
+
+
+_new_step = tuple.__new__  # StepFields(...) without namedtuple's Python-level __new__
+
+
+def replay_fields(scheduler: Scheduler, facts: Iterable[Fact]) -> list[StepFields | None]:
+    """The state after each fact, in order (None until a card's first scheduling answer), as
+    plain fields: the fold every replay is, without a CardState per answer (replaying a
+    whole log, as the first sync of two devices does, made 100,000 of them)."""
+    review, same_day, interval_of = scheduler.review, scheduler.same_day, scheduler.interval
+    steps: list[StepFields | None] = []
+    step: StepFields | None = None
+    memory: Any = None
+    due = last_day = date.min
+    interval = streak = lapses = reviews = 0
+    for fact in facts:
+        if fact.kind in NO_SCHEDULE_KINDS:
+            steps.append(step)
+            continue
+        day = fact.day
+        if step is not None and day <= last_day:
+            memory = same_day(memory, fact.answer, day)
+            if scheduler.same_day_reschedules:
+                interval = min(interval_of(memory), MAX_INTERVAL_DAYS)
+                due = last_day + timedelta(days=interval)
+        else:
+            if step is None:
+                memory = review(scheduler.initial(), fact.answer, day, None)
+            else:
+                memory = review(memory, fact.answer, day, (day - last_day).days)
+            interval = min(interval_of(memory), MAX_INTERVAL_DAYS)
+            due = add_days(day, interval)
+            if fact.answer.passed:
+                streak += 1
+            else:
+                lapses += streak > 0  # a lapse: failed after a pass
+                streak = 0
+            reviews += 1
+            last_day = day
+        step = _new_step(StepFields, (memory, due, interval, last_day, streak, lapses, reviews))
+        steps.append(step)
+    return steps
+
+
 def replay_steps(scheduler: Scheduler, facts: Iterable[Fact]) -> list[CardState | None]:
     """The state after each fact, in order (None until a card's first scheduling answer)."""
-    steps: list[CardState | None] = []
-    state: CardState | None = None
-    for fact in facts:
-        if not fact.schedules:
-            steps.append(state)
-            continue
-        if state is not None and fact.day <= state.last_day:
-            memory = scheduler.same_day(state.memory, fact.answer, fact.day)
-            due, interval = state.due, state.interval
-            if scheduler.same_day_reschedules:
-                interval = min(scheduler.interval(memory), MAX_INTERVAL_DAYS)
-                due = state.last_day + timedelta(days=interval)
-            state = CardState(
-                memory, due, interval, state.last_day, state.streak, state.lapses, state.reviews
-            )
-            steps.append(state)
-            continue
-        before = state.memory if state is not None else scheduler.initial()
-        elapsed = (fact.day - state.last_day).days if state is not None else None
-        memory = scheduler.review(before, fact.answer, fact.day, elapsed)
-        interval = min(scheduler.interval(memory), MAX_INTERVAL_DAYS)
-        passed = fact.answer.passed
-        lapse = not passed and state is not None and state.streak > 0
-        state = CardState(
-            memory=memory,
-            due=add_days(fact.day, interval),
-            interval=interval,
-            last_day=fact.day,
-            streak=(state.streak if state else 0) + 1 if passed else 0,
-            lapses=(state.lapses if state else 0) + lapse,
-            reviews=(state.reviews if state else 0) + 1,
-        )
-        steps.append(state)
-    return steps
+    return [None if step is None else CardState(*step) for step in replay_fields(scheduler, facts)]
 
 
 def replay(scheduler: Scheduler, facts: Iterable[Fact]) -> CardState | None:
@@ -165,9 +188,12 @@ def preview(
     return out
 
 
+_LAST_ORDINAL = date.max.toordinal()
+
+
 def add_days(day: date, days: int) -> date:
-    """`day + days`, but never past the last date there is (9999-12-31)."""
-    try:
-        return day + timedelta(days=days)
-    except OverflowError:
-        return date.max
+    """`day + days`, but never past the last date there is (9999-12-31) (nor before the
+    first, which also gives the last, as an overflow always has). By day numbers: building a
+    timedelta cost more than the rest of a replay step."""
+    ordinal = day.toordinal() + days
+    return date.fromordinal(ordinal) if 1 <= ordinal <= _LAST_ORDINAL else date.max

@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 DEFAULT_MAXIMUM_INTERVAL = 36500  # days, as Anki
+# The field of fsrs-rs-python's NextStates for each grade.
+_STATE_OF = {Grade.AGAIN: "again", Grade.HARD: "hard", Grade.GOOD: "good", Grade.EASY: "easy"}
 DECAY_INDEX = 20  # w20: the decay of the FSRS-6 forgetting curve
 
 
@@ -90,12 +92,7 @@ class FsrsScheduler:
         if memory.stability is not None:
             current = self._memory_state(memory.stability, memory.difficulty)
         states = self._fsrs.next_states(current, self.desired_retention, max(0, elapsed_days))
-        chosen = {
-            Grade.AGAIN: states.again,
-            Grade.HARD: states.hard,
-            Grade.GOOD: states.good,
-            Grade.EASY: states.easy,
-        }[answer.grade]
+        chosen = getattr(states, _STATE_OF[answer.grade])  # only the one asked for
         interval = min(self.maximum_interval, max(1, round(chosen.interval)))
         return FsrsMemory(chosen.memory.stability, chosen.memory.difficulty, interval)
 

@@ -11,7 +11,7 @@ State: repetitions n, easiness EF, interval I (days). For quality q in 0..5:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -66,7 +66,7 @@ def review(state: Sm2State, quality: int) -> Sm2State:
         repetitions, interval = 0, FIRST_INTERVAL
     miss = 5 - quality
     easiness = max(MIN_EASINESS, state.easiness + 0.1 - miss * (0.08 + miss * 0.02))
-    return Sm2State(repetitions=repetitions, easiness=easiness, interval=interval)
+    return Sm2State(repetitions, easiness, interval)
 
 
 def schedule(state: Sm2State, quality: int, today: date) -> tuple[Sm2State, date]:
@@ -106,7 +106,12 @@ class Sm2Scheduler:
         return memory.easiness
 
     def to_dict(self, memory: Sm2State) -> dict[str, Any]:
-        return asdict(memory)
+        # Not dataclasses.asdict: its recursive copy was the slowest part of caching a state.
+        return {
+            "repetitions": memory.repetitions,
+            "easiness": memory.easiness,
+            "interval": memory.interval,
+        }
 
     def from_dict(self, data: dict[str, Any]) -> Sm2State:
         return Sm2State(int(data["repetitions"]), float(data["easiness"]), int(data["interval"]))
