@@ -151,10 +151,16 @@ def test_every_path_gives_the_log_the_facts_make_and_the_caches_a_full_replay_gi
 ):
     facts = make_facts(raw, undo_every, renames)
     rng.shuffle(facts)
-    saved = facts_module.BULK_ROWS, store_module.BULK_STEPS, store_module.REPLAY_SCAN_SHARE
+    saved = (
+        facts_module.BULK_ROWS,
+        store_module.BULK_STEPS,
+        store_module.REPLAY_SCAN_SHARE,
+        store_module.REPLAY_SCAN_MIN,
+    )
     try:
         facts_module.BULK_ROWS = store_module.BULK_STEPS = 2 if bulk else 10**9
         store_module.REPLAY_SCAN_SHARE = scan_share
+        store_module.REPLAY_SCAN_MIN = 0
         with Store(tmp_path_factory.mktemp("paths") / "db") as store:
             if memory:
                 store.use_scheduler(SM2, make_scheduler("fsrs"))
@@ -173,7 +179,12 @@ def test_every_path_gives_the_log_the_facts_make_and_the_caches_a_full_replay_gi
                 s.key for s in store._kept()
             }
     finally:
-        facts_module.BULK_ROWS, store_module.BULK_STEPS, store_module.REPLAY_SCAN_SHARE = saved
+        (
+            facts_module.BULK_ROWS,
+            store_module.BULK_STEPS,
+            store_module.REPLAY_SCAN_SHARE,
+            store_module.REPLAY_SCAN_MIN,
+        ) = saved
 
 
 def test_rows_before_the_first_one_out_of_place_keep_their_ids(tmp_path: Path):

@@ -217,6 +217,7 @@ def _iso_day(day: date) -> str:
 
 BULK_STEPS = 20_000  # more cache rows than this at once: the steps index is built afterwards
 REPLAY_SCAN_SHARE = 0.5  # replaying this share of the answered cards: read the log in one pass
+REPLAY_SCAN_MIN = 1_000  # (counting the answered cards is not worth it for fewer)
 
 
 class Store:
@@ -1567,9 +1568,12 @@ class Store:
         below = "" if upto is None else f" AND r.id <= {int(upto)}"
         # Most of the log (the first merge of two devices): one pass over the table in log
         # order is quicker than a lookup per answer through the card index.
-        answered = conn.execute("SELECT COUNT(DISTINCT card_id) FROM reviews").fetchone()[0]
         wanted: set[str] | None = None
-        if len(card_ids) >= answered * REPLAY_SCAN_SHARE:
+        one_pass = len(card_ids) >= REPLAY_SCAN_MIN
+        if one_pass:
+            answered = conn.execute("SELECT COUNT(DISTINCT card_id) FROM reviews").fetchone()[0]
+            one_pass = len(card_ids) >= answered * REPLAY_SCAN_SHARE
+        if one_pass:
             wanted = set(card_ids)
             found = conn.execute(
                 f"""SELECT r.id, r.card_id, r.day, r.grade, r.quality, r.kind FROM reviews r
