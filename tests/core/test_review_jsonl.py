@@ -256,6 +256,24 @@ def test_quit_ends_the_session_and_ignores_the_rest(deck, isolated_home):
     assert db(isolated_home, "SELECT COUNT(*) FROM reviews") == [(1,)]
 
 
+def test_the_summary_counts_time_answering_as_stats_does(deck, isolated_home):
+    """`done.summary.seconds` was the sitting's wall-clock length (0 under MLPREP_NOW), while
+    the screen and `stats` count the logged answer times, each up to 60 s."""
+    _, events, _ = review(
+        ["--cards", str(deck), "--deck", "jl"],
+        [{"grade": "good", "seconds": 40}, {"grade": "good", "seconds": 95}, {"quit": True}],
+    )
+    summary = events[-1]["summary"]
+    assert summary["seconds"] == 40 + 60  # the second answer counts 60 s, as in stats
+    assert summary["wall_seconds"] == 0.0  # the clock stands still under MLPREP_NOW
+    stats = json.loads(
+        runner.invoke(
+            app, ["stats", "--json", "--cards", str(deck)], env={"MLPREP_NOW": DAY1}
+        ).stdout
+    )
+    assert stats["time"]["today_ms"] == summary["seconds"] * 1000  # one definition
+
+
 def test_end_of_input_mid_card_ends_with_done_and_keeps_the_answers(deck, isolated_home):
     _, events, _ = review(["--cards", str(deck), "--deck", "jl"], [{"grade": "good"}])
     assert kinds(events) == ["card", "recorded", "card", "done"]

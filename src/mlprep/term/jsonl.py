@@ -519,7 +519,10 @@ def run_jsonl(
                 "passed": summary.passed,
                 "accuracy": summary.accuracy,
                 "cards": len(summary.cards),
-                "seconds": round(summary.seconds, 3),
+                # Time answering (each answer up to 60 s), as the screen and `stats` count
+                # it; the sitting's wall-clock length beside it.
+                "seconds": round(summary.answering_ms / 1000, 3),
+                "wall_seconds": round(summary.seconds, 3),
                 "due_tomorrow": summary.due_tomorrow,
                 "next_due": upcoming.isoformat() if upcoming is not None else None,
             },
