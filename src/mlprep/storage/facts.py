@@ -56,8 +56,19 @@ __all__ = [
 Identity = tuple[str, int]
 
 
+class _Identified:
+    """What every fact shares: its identity, (device, seq)."""
+
+    device: str
+    seq: int
+
+    @property
+    def identity(self) -> Identity:
+        return (self.device, self.seq)
+
+
 @dataclass(frozen=True)
-class AnswerFact:
+class AnswerFact(_Identified):
     """An answer, with the card it was given to (before any rename moved it)."""
 
     device: str
@@ -73,10 +84,6 @@ class AnswerFact:
     seed: int | None = None
     typed: str | None = None
     correct: bool | None = None
-
-    @property
-    def identity(self) -> Identity:
-        return (self.device, self.seq)
 
 
 _new_object = object.__new__
@@ -120,7 +127,7 @@ def answer_fact(
 
 
 @dataclass(frozen=True)
-class UndoFact:
+class UndoFact(_Identified):
     """An answer taken back: the fact (target_device, target_seq) is removed everywhere."""
 
     device: str
@@ -129,13 +136,9 @@ class UndoFact:
     target_device: str
     target_seq: int
 
-    @property
-    def identity(self) -> Identity:
-        return (self.device, self.seq)
-
 
 @dataclass(frozen=True)
-class RenameFact:
+class RenameFact(_Identified):
     """A card id changed: the answers of `old` that precede this fact now belong to `new`."""
 
     device: str
@@ -144,13 +147,9 @@ class RenameFact:
     old: str
     new: str
 
-    @property
-    def identity(self) -> Identity:
-        return (self.device, self.seq)
-
 
 @dataclass(frozen=True)
-class EventFact:
+class EventFact(_Identified):
     """A fact about a card that is not an answer (suspend, unsuspend, flag, unflag)."""
 
     device: str
@@ -158,10 +157,6 @@ class EventFact:
     ts: str
     card: str
     event: str
-
-    @property
-    def identity(self) -> Identity:
-        return (self.device, self.seq)
 
 
 LogFact = AnswerFact | UndoFact | RenameFact | EventFact
