@@ -188,13 +188,11 @@ def _run_review(
 ) -> None:
     from rich.console import Console
 
-    from mlprep.app.config import now
-    from mlprep.core.session import ReviewSession
     from mlprep.term.review import KeyReader, nothing_due_text, run_review, summary_lines
 
     store = lib.store
     console = Console(highlight=False, markup=False)
-    queue, policy, interview, plan = session_queue(lib, scope, new, max_reviews, cram, limit, more)
+    session, interview, plan = review_session(lib, scope, new, max_reviews, cram, limit, more)
     if interview is not None and plan is not None:
         days, planned = plan.days_left, plan.planned_today
         # The queue holds a reserve after the plan, and is planned again if it runs out
@@ -211,7 +209,7 @@ def _run_review(
                 "Today's plan is done. Run `mlprep review --more` for another "
                 f"{plural(interview.minutes, 'minute')} of the next most useful cards."
             )
-    if not queue:
+    if not session.queue:
         if interview is not None:
             return
         if cram:
@@ -228,17 +226,6 @@ def _run_review(
             )
         )
         return
-    budget = plan.seconds_left_today if plan is not None else None
-    session = ReviewSession(
-        store,
-        queue,
-        lib.today,
-        now,
-        scope=scope,
-        policy=policy,
-        time_budget=budget,
-        refill=interview_refill(lib, interview, more),
-    )
     keys = KeyReader()
     skipped: list[str] = []
     hooks = review_hooks(lib, console, keys, skipped, cards=cards)
@@ -289,15 +276,39 @@ def session_queue(
     return queue, policy, None, None
 
 
-def interview_refill(lib: Library, interview: Any, more: bool) -> Any:
-    """Interview mode: when today's queue runs out before the minutes do (answers faster than
-    the plan assumed), plan again from the answers logged so far and go on."""
-    if interview is None:
-        return None
+def review_session(
+    lib: Library,
+    scope: Scope,
+    new: int | None,
+    max_reviews: int | None,
+    cram: bool,
+    limit: int | None,
+    more: bool,
+) -> tuple[Any, Any, Any]:
+    """The session both front ends run, on `session_queue`'s queue: in interview mode with
+    the minutes left today as its budget, and planning again from the answers logged so far
+    when the queue runs out first (answers faster than the plan assumed). Returns (session,
+    interview, plan)."""
+    from mlprep.app.config import now
     from mlprep.app.interview import interview_queue
+    from mlprep.core.session import ReviewSession
 
-    extra = interview.minutes if more else 0
-    return lambda: interview_queue(lib, interview, extra_minutes=extra)[0]
+    queue, policy, interview, plan = session_queue(lib, scope, new, max_reviews, cram, limit, more)
+    refill = None
+    if interview is not None:
+        extra = interview.minutes if more else 0
+        refill = lambda: interview_queue(lib, interview, extra_minutes=extra)[0]  # noqa: E731
+    session = ReviewSession(
+        lib.store,
+        queue,
+        lib.today,
+        now,
+        scope=scope,
+        policy=policy,
+        time_budget=plan.seconds_left_today if plan is not None else None,
+        refill=refill,
+    )
+    return session, interview, plan
 
 
 def _refit_if_grown(lib: Library, console: Any) -> None:
@@ -374,29 +385,14 @@ def _review_jsonl(
 ) -> None:
     """`review --jsonl`: the interactive review's queue and session, driven by JSON lines on
     stdin instead of keys (term/jsonl.py speaks the protocol). No terminal is needed."""
-    from mlprep.app.config import now
     from mlprep.app.library import check_scope
     from mlprep.core.leech import became_leech
-    from mlprep.core.session import ReviewSession
     from mlprep.term.jsonl import event_writer, line_reader, run_jsonl
 
     with open_library(cards) as lib:
         check_scope(lib, scope)
         store, settings = lib.store, lib.settings
-        queue, policy, interview, plan = session_queue(
-            lib, scope, new, max_reviews, cram, limit, more
-        )
-        budget = plan.seconds_left_today if plan is not None else None
-        session = ReviewSession(
-            store,
-            queue,
-            lib.today,
-            now,
-            scope=scope,
-            policy=policy,
-            time_budget=budget,
-            refill=interview_refill(lib, interview, more),
-        )
+        session, _, _ = review_session(lib, scope, new, max_reviews, cram, limit, more)
         try:
             outcome = run_jsonl(
                 session,
