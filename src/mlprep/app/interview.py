@@ -21,6 +21,8 @@ __all__ = [
     "MIN_MEASURED",
     "Interview",
     "active_interview",
+    "current_interview",
+    "date_problem",
     "interview_plan",
     "interview_queue",
 ]
@@ -49,15 +51,14 @@ class Interview:
 def active_interview(settings: Settings, today: date) -> Interview | None:
     """The interview in the settings while it is ahead, which is when review follows its
     plan (on the day and after: None, normal scheduling resumes from the log)."""
-    if settings.interview_date is None or settings.interview_date <= today:
-        return None
-    return set_interview(settings)
+    interview = current_interview(settings, today)
+    return interview if interview is not None and interview.date > today else None
 
 
-def set_interview(settings: Settings) -> Interview | None:
-    """The interview in the settings, whatever its date (`mlprep interview` shows readiness
-    on the day itself too)."""
-    if settings.interview_date is None:
+def current_interview(settings: Settings, today: date) -> Interview | None:
+    """The interview in the settings until its day, that day included (`mlprep interview`
+    and `due` show it on the day itself too); None once it has passed."""
+    if settings.interview_date is None or settings.interview_date < today:
         return None
     return Interview(
         settings.interview_date,
@@ -65,6 +66,14 @@ def set_interview(settings: Settings) -> Interview | None:
         settings.interview_deck,
         settings.interview_tag,
     )
+
+
+def date_problem(day: date, today: date) -> str | None:
+    """Why `day` cannot be set as the interview date, or None: a date that is not after today
+    would only switch interview mode off again."""
+    if day <= today:
+        return f"the interview date must be after today ({today.isoformat()})"
+    return None
 
 
 def _costs(lib: Library) -> dict[str, float]:

@@ -74,10 +74,10 @@ def config(
 
 
 def _refuse_a_past_interview(paths: Paths, day: date) -> None:
-    """The rule `mlprep interview DATE` applies: a date that is not after today would only
-    switch interview mode off again."""
+    """The rule `mlprep interview DATE` applies (`app.interview.date_problem`)."""
     from mlprep.app.config import load_settings, now, study_day
+    from mlprep.app.interview import date_problem
 
-    today = study_day(now(), load_settings(paths).day_starts_at)
-    if day <= today:
-        fail(f"the interview date must be after today ({today.isoformat()})")
+    problem = date_problem(day, study_day(now(), load_settings(paths).day_starts_at))
+    if problem:
+        fail(problem)

@@ -57,7 +57,7 @@ def interview(
     Example: mlprep interview 2026-12-18 --minutes 45 --tag transformers
     """
     from mlprep.app.config import ConfigError, Paths, write_settings
-    from mlprep.app.interview import interview_plan, set_interview
+    from mlprep.app.interview import current_interview, date_problem, interview_plan
     from mlprep.app.library import check_scope
 
     paths = Paths.from_env()
@@ -75,8 +75,9 @@ def interview(
             fail(f"the interview date must be YYYY-MM-DD, got {day!r}", 2)
         with open_library(cards, quiet=True) as lib:
             check_scope(lib, scope_of(deck, tag))
-            if when <= lib.today:
-                fail(f"the interview date must be after today ({lib.today.isoformat()})", 2)
+            problem = date_problem(when, lib.today)
+            if problem:
+                fail(problem, 2)
         try:
             write_settings(
                 paths,
@@ -92,8 +93,8 @@ def interview(
     elif minutes or deck or tag:
         fail("give the interview DATE with --minutes, --deck or --tag", 2)
     with open_library(cards, quiet=as_json) as lib:
-        current = set_interview(lib.settings)
-        if current is None or current.date < lib.today:
+        current = current_interview(lib.settings, lib.today)
+        if current is None:
             fail("no interview is set (or it has passed); set one: mlprep interview YYYY-MM-DD")
         plan = interview_plan(lib, current)
     if as_json:

@@ -512,11 +512,9 @@ def due(
         upcoming = store.upcoming(lib.today, scope, limit)
         tomorrow = store.count_due_on(lib.today + timedelta(days=1), scope)
         next_due = store.next_due(lib.today, scope)
-    from mlprep.app.interview import set_interview
+    from mlprep.app.interview import current_interview
 
-    interview = set_interview(lib.settings)  # shown until the day itself, which is day 0
-    if interview is not None and interview.date < lib.today:
-        interview = None
+    interview = current_interview(lib.settings, lib.today)  # the day itself is day 0
     if as_json:
         payload = {
             "today": lib.today.isoformat(),
