@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from rich.text import Text
 
     from mlprep.core.planner import Plan
 
@@ -35,17 +36,9 @@ def readiness(plan: Plan, minutes: int, deck: str | None, tag: str | None) -> Re
     head.append(" · ")
     head.append(f"{plan.planned_recall:.0%} following the plan", style="bold green")
     parts: list[RenderableType] = [head, Text()]
-    topics = Text(
-        "Recall per topic on the day (weakest first): now → with the plan\n", style="bold"
+    parts.append(
+        _topics(plan, "Recall per topic on the day (weakest first): now → with the plan", True)
     )
-    for topic, recall in list(plan.topics.items())[:MAX_TOPICS]:
-        planned = plan.planned_topics[topic]
-        topics.append(f"  {topic[:28]:<28} {recall:>4.0%} → {planned:>4.0%}\n", style="")
-    if len(plan.topics) > MAX_TOPICS:
-        topics.append(
-            f"  … and {len(plan.topics) - MAX_TOPICS} more (--json lists all)\n", style="dim"
-        )
-    parts.append(topics)
     chart = Text("The plan: new (▒) and review (█) cards and minutes per day\n", style="bold")
     most = max((len(d.new) + len(d.reviews) for d in plan.days), default=0) or 1
     for day in plan.days:
@@ -76,16 +69,27 @@ def _on_the_day(plan: Plan, scope: str) -> RenderableType:
     head.append(f"{plural(plan.cards, 'card')} in scope, {plan.unseen:,} never seen.\n")
     head.append("Expected recall today: ")
     head.append(f"{plan.expected_recall:.0%}", style="bold green")
-    topics = Text("Recall per topic today (weakest first)\n", style="bold")
-    for topic, recall in list(plan.topics.items())[:MAX_TOPICS]:
-        topics.append(f"  {topic[:28]:<28} {recall:>4.0%}\n", style="")
-    if len(plan.topics) > MAX_TOPICS:
-        topics.append(
-            f"  … and {len(plan.topics) - MAX_TOPICS} more (--json lists all)\n", style="dim"
-        )
+    topics = _topics(plan, "Recall per topic today (weakest first)", False)
     advice = Text(
         "There is no plan left to follow: `mlprep review` is back on the normal schedule, and "
         "`mlprep review --cram --tag TOPIC` gives a last look at a weak topic without changing "
         "it. `mlprep interview --clear` removes the date. Good luck!"
     )
     return Group(head, Text(), topics, advice)
+
+
+def _topics(plan: Plan, title: str, with_plan: bool) -> Text:
+    """The weakest topics' recall, with where the plan takes it if `with_plan`."""
+    from rich.text import Text
+
+    topics = Text(title + "\n", style="bold")
+    for topic, recall in list(plan.topics.items())[:MAX_TOPICS]:
+        line = f"  {topic[:28]:<28} {recall:>4.0%}"
+        if with_plan:
+            line += f" → {plan.planned_topics[topic]:>4.0%}"
+        topics.append(line + "\n", style="")
+    if len(plan.topics) > MAX_TOPICS:
+        topics.append(
+            f"  … and {len(plan.topics) - MAX_TOPICS} more (--json lists all)\n", style="dim"
+        )
+    return topics
